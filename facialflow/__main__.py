@@ -1,0 +1,5 @@
+"""``python -m facialflow``."""
+
+from facialflow.cli import main
+
+main()

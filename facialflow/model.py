@@ -1,0 +1,284 @@
+"""Frozen domain values: clients, products, findings and session results.
+
+Everything here is an immutable attrs class with validators; behaviour lives in
+the services. Vocabularies are string enums whose values are the spellings of
+the client-file contract.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Mapping
+from functools import cached_property
+from typing import Any
+
+import attrs
+from attrs import field, frozen
+
+__all__ = [
+    "AdverseKind",
+    "AppliedProduct",
+    "Assessment",
+    "Client",
+    "Comedones",
+    "Concern",
+    "Condition",
+    "Effect",
+    "Finding",
+    "Outcome",
+    "Product",
+    "ProductKind",
+    "Selection",
+    "SessionResult",
+    "SkinType",
+]
+
+
+class SkinType(enum.StrEnum):
+    NORMAL = "normal"
+    DRY = "dry"
+    OILY = "oily"
+    COMBINATION = "combination"
+    SENSITIVE = "sensitive"
+
+
+class Concern(enum.StrEnum):
+    ACNE = "acne"
+    AGING = "aging"
+    HYPERPIGMENTATION = "hyperpigmentation"
+    DULLNESS = "dullness"
+    DEHYDRATION = "dehydration"
+    PREVENTATIVE = "preventative"
+
+
+class Condition(enum.StrEnum):
+    """The documented condition vocabulary of the client file.
+
+    The first six decline the session at intake under the default policies; the
+    rest modify it. What each one does is policy data (see :mod:`facialflow.policy`).
+    """
+
+    ACTIVE_COLD_SORE = "active_cold_sore"
+    ACTIVE_INFECTION = "active_infection"
+    OPEN_WOUND = "open_wound"
+    SUNBURN = "sunburn"
+    FEVER = "fever"
+    UNDIAGNOSED_LESION = "undiagnosed_lesion"
+    ROSACEA = "rosacea"
+    MELASMA = "melasma"
+    HSV_HISTORY = "hsv_history"
+    KELOID_HISTORY = "keloid_history"
+    RECENT_TAN = "recent_tan"
+    ANTICOAGULANTS = "anticoagulants"
+    PHOTOSENSITIZING_MEDICATION = "photosensitizing_medication"
+    TOPICAL_RETINOID = "topical_retinoid"
+    FRAGILE_SKIN = "fragile_skin"
+    INFLAMED_ACNE = "inflamed_acne"
+    RECENT_PEEL_OR_LASER = "recent_peel_or_laser"
+    RECENT_INJECTABLES = "recent_injectables"
+
+
+class Comedones(enum.StrEnum):
+    NONE = "none"
+    MILD = "mild"
+    MODERATE = "moderate"
+    SEVERE = "severe"
+
+
+class Outcome(enum.StrEnum):
+    COMPLETE = "complete"
+    DECLINED = "declined"
+    STOPPED = "stopped"
+
+
+class Effect(enum.StrEnum):
+    """What a screening finding does to the session."""
+
+    DECLINE = "decline"
+    SKIP = "skip"
+    RESTRICT = "restrict"
+    REQUIRE = "require"
+    WARN = "warn"
+
+
+class AdverseKind(enum.StrEnum):
+    """Adverse reactions that move a session to the safe exit (R30, R31)."""
+
+    IRRITATION = "irritation"
+    URTICARIA = "urticaria"
+    VASOVAGAL = "vasovagal"
+    BLISTERING = "blistering"
+    ANAPHYLAXIS = "anaphylaxis"
+
+
+class ProductKind(enum.StrEnum):
+    CLEANSER = "cleanser"
+    EXFOLIANT = "exfoliant"
+    SERUM = "serum"
+    MASK = "mask"
+    MOISTURIZER = "moisturizer"
+    SUNSCREEN = "sunscreen"
+    SOOTHING = "soothing"
+
+
+def _non_empty(_: object, attribute: attrs.Attribute[Any], value: str) -> None:
+    if not value.strip():
+        raise ValueError(f"{attribute.name} must not be empty")
+
+
+def _unique_tuple(value: Any) -> tuple[Any, ...]:
+    return tuple(dict.fromkeys(value))
+
+
+def _lower_tuple(value: Any) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(str(v).strip().lower() for v in value))
+
+
+@frozen
+class Assessment:
+    """The skin assessment made at intake (the client file's ``assessment`` table)."""
+
+    comedones: Comedones = field(default=Comedones.NONE, converter=Comedones)
+    laser_requested: bool = field(default=False, validator=attrs.validators.instance_of(bool))
+    #: R11: antiviral prophylaxis confirmed for a client with HSV history
+    antiviral_prophylaxis: bool = field(default=False, validator=attrs.validators.instance_of(bool))
+    #: R13/R14: a clinician reviewed and approved laser for this client
+    clinician_approved_laser: bool = field(
+        default=False, validator=attrs.validators.instance_of(bool)
+    )
+    #: R26: a prescription reference that allows hydroquinone
+    prescription_reference: str | None = None
+
+
+@frozen
+class Client:
+    """A client as the client file describes them."""
+
+    id: str = field(validator=_non_empty)
+    skin_type: SkinType = field(converter=SkinType)
+    concerns: tuple[Concern, ...] = field(converter=_unique_tuple)
+    fitzpatrick: int = field()
+    pregnant: bool = False
+    breastfeeding: bool = False
+    isotretinoin_last_dose: dt.date | None = None
+    allergies: tuple[str, ...] = field(default=(), converter=_lower_tuple)
+    medications: tuple[str, ...] = field(default=(), converter=tuple)
+    conditions: frozenset[Condition] = field(default=frozenset(), converter=frozenset)
+    assessment: Assessment = field(factory=Assessment)
+    #: optional; lets the visit planner lengthen intervals with age
+    birth_date: dt.date | None = None
+
+    @concerns.validator
+    def _check_concerns(self, attribute: attrs.Attribute[Any], value: tuple[Concern, ...]) -> None:
+        if not value:
+            raise ValueError("concerns must list at least one concern")
+        for concern in value:
+            if not isinstance(concern, Concern):
+                raise TypeError(f"concerns: {concern!r} is not a Concern")
+
+    @fitzpatrick.validator
+    def _check_fitzpatrick(self, attribute: attrs.Attribute[Any], value: int) -> None:
+        if type(value) is not int or not 1 <= value <= 6:
+            raise ValueError(f"fitzpatrick must be an integer from 1 to 6, got {value!r}")
+
+    def has(self, condition: Condition) -> bool:
+        return condition in self.conditions
+
+
+@frozen
+class Product:
+    """A product a step can apply. Ingredient names are lower-case common names."""
+
+    name: str = field(validator=_non_empty)
+    kind: ProductKind = field(converter=ProductKind)
+    ingredients: tuple[str, ...] = field(converter=_lower_tuple)
+    #: percentage strength by ingredient, where it matters (acids, retinoids, actives)
+    strengths: Mapping[str, float] = field(factory=dict, converter=lambda m: dict(sorted(m.items())))
+    spf: int | None = field(default=None)
+    rx_only: bool = False
+    #: free-form tags a catalog may add (for example ``fragrance``); matched like ingredients
+    tags: frozenset[str] = field(default=frozenset(), converter=frozenset)
+
+    @ingredients.validator
+    def _check_ingredients(self, attribute: attrs.Attribute[Any], value: tuple[str, ...]) -> None:
+        if not value:
+            raise ValueError(f"product {self.name!r} has no ingredients")
+
+    @spf.validator
+    def _check_spf(self, attribute: attrs.Attribute[Any], value: int | None) -> None:
+        if value is not None and not 1 <= value <= 100:
+            raise ValueError(f"product {self.name!r}: spf must be 1..100")
+
+    @cached_property
+    def ingredient_set(self) -> frozenset[str]:
+        return frozenset(self.ingredients)
+
+    def strength(self, ingredient: str) -> float | None:
+        return self.strengths.get(ingredient)
+
+    def to_dict(self, step: str) -> dict[str, Any]:
+        return {
+            "step": step,
+            "name": self.name,
+            "ingredients": list(self.ingredients),
+            "spf": self.spf,
+        }
+
+
+@frozen
+class AppliedProduct:
+    step: str
+    product: Product
+
+
+@frozen
+class Finding:
+    """One screening decision: which rule, under which policy, did what and why."""
+
+    rule: str
+    step: str
+    effect: Effect
+    reason: str
+    policy: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {
+            "rule": self.rule,
+            "step": self.step,
+            "effect": str(self.effect),
+            "reason": self.reason,
+            "policy": self.policy,
+        }
+
+
+@frozen
+class SessionResult:
+    """A finished (or paused) session, in the shape of the contract's session JSON."""
+
+    client: Client
+    outcome: Outcome | None
+    path: tuple[str, ...]
+    products: tuple[AppliedProduct, ...]
+    skipped: Mapping[str, str]
+    warnings: tuple[str, ...]
+    policy: str
+    date: dt.date
+    findings: tuple[Finding, ...] = ()
+    adverse: Mapping[str, str] | None = None
+
+
+@frozen
+class Selection:
+    """The products chosen for one session, by step, after every safety filter."""
+
+    steps: Mapping[str, tuple[Product, ...]]
+    #: what a filter replaced or removed, and why
+    warnings: tuple[str, ...] = ()
+    #: steps for which nothing safe remained, with the reason
+    missing: Mapping[str, str] = field(factory=dict)
+    #: which plugin proposed each chosen product (by product name)
+    sources: Mapping[str, str] = field(factory=dict)
+
+    def for_step(self, step: str) -> tuple[Product, ...]:
+        return self.steps.get(step, ())
