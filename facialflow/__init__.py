@@ -14,11 +14,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from facialflow.catalog import Offer as Offer
+from facialflow.catalog import OfferPlugin as OfferPlugin
 from facialflow.clientfile import client_from_dict as client_from_dict
 from facialflow.clientfile import client_to_dict as client_to_dict
 from facialflow.clientfile import load_client as load_client
 from facialflow.errors import *  # noqa: F403
 from facialflow.guards import Facts as Facts
+from facialflow.hookspecs import Candidate as Candidate
+from facialflow.hookspecs import PluginInfo as PluginInfo
+from facialflow.hookspecs import SelectionContext as SelectionContext
+from facialflow.hookspecs import hookimpl as hookimpl
 from facialflow.model import *  # noqa: F403
 from facialflow.policy import Policy as Policy
 from facialflow.policy import load_policy as load_policy

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -53,6 +54,18 @@ def handle_errors(func: F) -> F:
             sys.exit(exc.exit_code)
         except BrokenPipeError:  # pragma: no cover - e.g. `facialflow ... | head`
             sys.exit(0)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as exc:
+            # a bug, not a user error: one line for the user, the traceback on request
+            if os.environ.get("FACIALFLOW_DEBUG"):
+                raise
+            click.echo(
+                f"Error: internal error ({type(exc).__name__}: {exc}); "
+                "set FACIALFLOW_DEBUG=1 for the traceback and please report it",
+                err=True,
+            )
+            sys.exit(70)
 
     return wrapper  # type: ignore[return-value]
 

@@ -194,7 +194,9 @@ class Product:
     kind: ProductKind = field(converter=ProductKind)
     ingredients: tuple[str, ...] = field(converter=_lower_tuple)
     #: percentage strength by ingredient, where it matters (acids, retinoids, actives)
-    strengths: Mapping[str, float] = field(factory=dict, converter=lambda m: dict(sorted(m.items())))
+    strengths: Mapping[str, float] = field(
+        factory=dict, converter=lambda m: dict(sorted(m.items())), hash=False
+    )
     spf: int | None = field(default=None)
     rx_only: bool = False
     #: free-form tags a catalog may add (for example ``fragrance``); matched like ingredients

@@ -143,6 +143,10 @@ class ProductPolicy:
     bha_strong_pct: float = field(default=2.0, validator=_non_negative)
 
 
+#: R33: a hyperpigmentation series may be spaced up to this many days, never more
+HYPERPIGMENTATION_MAX_DAYS_LIMIT = 42
+
+
 @frozen
 class SchedulePolicy:
     """Thresholds of the visit planner (R32-R35)."""
@@ -160,6 +164,36 @@ class SchedulePolicy:
     #: from this age on, intervals lengthen by ``age_extra_days_per_decade`` per decade
     age_lengthening_from: int = field(default=40, validator=_non_negative)
     age_extra_days_per_decade: int = field(default=3, validator=_non_negative)
+    #: R33: the fewest sessions a corrective series may be shortened to
+    #: (``*_series_sessions`` is the planned, and longest, series)
+    acne_series_min_sessions: int = field(default=4, validator=_non_negative)
+    hyperpigmentation_series_min_sessions: int = field(default=4, validator=_non_negative)
+    #: R28: aftercare reminder: no retinoid or exfoliant for this many days after a peel or laser
+    post_active_pause_days: int = field(default=7, validator=_non_negative)
+
+    def __attrs_post_init__(self) -> None:
+        # cross-field checks: a plan needs non-empty windows and series that can exist
+        for prefix in ("maintenance", "acne", "hyperpigmentation"):
+            low, high = getattr(self, f"{prefix}_min_days"), getattr(self, f"{prefix}_max_days")
+            if low < 1:
+                raise ValueError(f"{prefix}_min_days must be at least 1")
+            if low > high:
+                raise ValueError(
+                    f"{prefix}_min_days ({low}) must not exceed {prefix}_max_days ({high})"
+                )
+        if self.hyperpigmentation_max_days > HYPERPIGMENTATION_MAX_DAYS_LIMIT:
+            raise ValueError(
+                f"hyperpigmentation_max_days must be at most {HYPERPIGMENTATION_MAX_DAYS_LIMIT}"
+                " (R33: sources space a pigment series up to 6 weeks)"
+            )
+        for concern in ("acne", "hyperpigmentation"):
+            fewest = getattr(self, f"{concern}_series_min_sessions")
+            planned = getattr(self, f"{concern}_series_sessions")
+            if not 1 <= fewest <= planned:
+                raise ValueError(
+                    f"{concern}_series_min_sessions ({fewest}) must be from 1 to "
+                    f"{concern}_series_sessions ({planned})"
+                )
 
 
 @frozen

@@ -63,8 +63,10 @@ class GuardSpec:
     label: str
 
 
-@frozen
+@frozen(eq=False)
 class FacialProtocol:
+    """A protocol definition. Compared and hashed by identity: engines are cached per protocol."""
+
     name: str
     version: str
     initial: str

@@ -20,7 +20,7 @@ from facialflow.guards import Facts
 from facialflow.model import Client, Comedones, Condition, Effect, Finding, SkinType
 from facialflow.policy import LaserDevice, Policy
 
-__all__ = ["Screening", "add_months", "screen"]
+__all__ = ["Screening", "add_months", "decline", "screen"]
 
 
 @frozen
@@ -221,3 +221,19 @@ def screen(client: Client, date: dt.date, policy: Policy) -> Screening:
         test_spot_required=laser and test_spot,
     )
     return Screening(policy.name, facts, tuple(c.findings), skipped, exfoliation, tuple(warnings))
+
+
+def decline(screening: Screening, rule: str, cause: str) -> Screening:
+    """``screening`` with one more blocking finding: the session will be declined at intake."""
+    reason = f"{cause} ({screening.policy} policy)"
+    finding = Finding(rule, "session", Effect.DECLINE, reason, screening.policy)
+    findings = (*screening.findings, finding)
+    why = "session declined: " + "; ".join(f.reason for f in findings if f.effect is Effect.DECLINE)
+    return Screening(
+        screening.policy,
+        Facts(session_blocked=True),
+        findings,
+        {"extraction": why, "laser": why},
+        "gentle",
+        (),
+    )

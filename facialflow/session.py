@@ -32,7 +32,7 @@ from facialflow.model import (
 )
 from facialflow.policy import Policy, load_policy, policy_from_dict, policy_to_dict
 from facialflow.protocol import FACIAL, FacialProtocol, TransitionSpec
-from facialflow.screening import Screening, screen
+from facialflow.screening import Screening, decline, screen
 
 __all__ = [
     "SNAPSHOT_FORMAT",
@@ -194,9 +194,14 @@ class Session:
         pol = policy if isinstance(policy, Policy) else load_policy(policy)
         screening = screen(client, day, pol)
         if selection is None:
-            from facialflow.selection import choose_products
+            from facialflow.selection import SUNSCREEN_MISSING, choose_products
 
             selection = choose_products(client, screening, pol, plugins=plugins)
+            if SUNSCREEN_MISSING in selection.missing:
+                # R27: a session that cannot end under SPF 30+ must not start
+                why = selection.missing[SUNSCREEN_MISSING]
+                screening = decline(screening, "R27", f"no tolerated SPF 30+ sunscreen: {why}")
+                selection = Selection(steps={})
         return cls(client, day, pol, screening, selection, engine=engine_for(protocol), listeners=listeners)
 
     # -- reading ----------------------------------------------------------------------------

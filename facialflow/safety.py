@@ -1,0 +1,103 @@
+"""The product safety filter that runs after every plugin and that no plugin can bypass.
+
+:func:`product_problems` says why one product must not be applied to this
+client in this session (allergy R6, pregnancy R8, hydroquinone R26, laser-day
+acids, sensitive and dry skin R24/R25, SPF floor R27); :func:`conflicts` says
+why two products must not share a session (R23). Both are pure.
+"""
+
+from __future__ import annotations
+
+from facialflow.hookspecs import SelectionContext
+from facialflow.ingredients import IngredientClass as C
+from facialflow.ingredients import classes_of, product_classes
+from facialflow.model import Client, Product, ProductKind, SkinType
+from facialflow.policy import Policy
+
+__all__ = ["conflicts", "is_strong_acid", "product_problems"]
+
+
+def is_strong_acid(product: Product, policy: Policy) -> bool:
+    """An AHA or BHA above the policy's strength; an acid of unknown strength counts as strong."""
+    pp = policy.products
+    for name in product.ingredients:
+        cls = classes_of(name)
+        limit = pp.aha_strong_pct if C.AHA in cls else pp.bha_strong_pct if C.BHA in cls else None
+        if limit is None:
+            continue
+        pct = product.strengths.get(name)
+        if pct is None or pct > limit:
+            return True
+    return False
+
+
+def product_problems(
+    product: Product, client: Client, context: SelectionContext, policy: Policy
+) -> list[str]:
+    """Every reason this product must not be applied in this session (empty: safe)."""
+    problems: list[str] = []
+    classes = product_classes(product)
+    allergens = set(client.allergies)
+    hit = sorted((product.ingredient_set | product.tags) & allergens)
+    if hit:
+        problems.append(f"allergy to {', '.join(hit)} (R6)")
+    carer = client.pregnant or client.breastfeeding
+    who = "pregnancy" if client.pregnant else "breastfeeding"
+    if carer and C.RETINOID in classes:
+        problems.append(f"retinoid in {who} (R8)")
+    if carer and C.HYDROQUINONE in classes:
+        problems.append(f"hydroquinone in {who} (R8)")
+    if carer and C.BHA in classes:
+        sa = max(
+            (pct for n, pct in product.strengths.items() if C.BHA in classes_of(n)),
+            default=None,
+        )
+        if sa is None or sa > policy.products.sa_pregnancy_max_pct:
+            problems.append(
+                f"salicylic acid above {policy.products.sa_pregnancy_max_pct:g}% in {who} (R8)"
+            )
+    has_rx = client.assessment.prescription_reference is not None
+    if C.HYDROQUINONE in classes and not has_rx:
+        problems.append("hydroquinone without a recorded prescription (R26)")
+    elif product.rx_only and not has_rx:
+        problems.append("prescription-only product without a recorded prescription (R26)")
+    strong = is_strong_acid(product, policy)
+    if context.laser_today and (strong or C.ENZYME in classes or C.RETINOID in classes):
+        problems.append("strong acid, enzyme or retinoid on a laser day")
+    if context.exfoliation == "gentle" and product.kind is ProductKind.EXFOLIANT and strong:
+        problems.append("strong exfoliation not allowed for this client")
+    sensitive = client.skin_type is SkinType.SENSITIVE
+    if sensitive:
+        irritants = classes & {C.FRAGRANCE, C.ESSENTIAL_OIL, C.ENZYME}
+        if irritants:
+            problems.append(f"{', '.join(sorted(irritants))} on sensitive skin (R24)")
+        if strong:
+            problems.append("strong acid on sensitive skin (R24)")
+    if C.CLAY in classes and product.kind is ProductKind.MASK and client.skin_type in (
+        SkinType.DRY,
+        SkinType.SENSITIVE,
+    ):
+        problems.append(f"clay mask on {client.skin_type} skin (R25)")
+    if product.kind is ProductKind.SUNSCREEN and (product.spf or 0) < policy.products.min_spf:
+        problems.append(f"SPF below {policy.products.min_spf} (R27)")
+    return problems
+
+
+_CONFLICTS = (
+    (C.BENZOYL_PEROXIDE, C.TRETINOIN, "benzoyl peroxide with tretinoin"),
+    (C.BENZOYL_PEROXIDE, C.L_ASCORBIC_ACID, "benzoyl peroxide with L-ascorbic acid"),
+    (C.BENZOYL_PEROXIDE, C.HYDROQUINONE, "benzoyl peroxide with hydroquinone"),
+)
+
+
+def conflicts(a: Product, b: Product) -> str | None:
+    """Why ``a`` and ``b`` must not be used in the same session (R23), or None."""
+    ca, cb = product_classes(a), product_classes(b)
+    for x, y, why in _CONFLICTS:
+        if (x in ca and y in cb) or (y in ca and x in cb):
+            return f"{why} in one session (R23)"
+    return None
+
+
+#: classes that make a serum an irritant active; sensitive skin gets at most one (R24)
+IRRITANT_ACTIVES = frozenset({C.RETINOID, C.AHA, C.BHA, C.BENZOYL_PEROXIDE, C.L_ASCORBIC_ACID})
