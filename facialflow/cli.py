@@ -98,12 +98,18 @@ def _print_session(result: Any) -> None:
     d = session_to_dict(result)
     click.echo(f"Client {d['client']['id']} on {d['date']} ({d['policy']} policy): {d['outcome']}")
     click.echo("Path: " + " -> ".join(d["path"]))
+    declines = [f["reason"] for f in d["findings"] if f["effect"] == "decline"]
+    if declines:
+        click.echo("Declined because: " + "; ".join(declines))
+    if d["adverse"]:
+        a = d["adverse"]
+        click.echo(f"Adverse reaction: {a['kind']} at {a['step']}; escalation: {a['escalation']}")
     if d["products"]:
         click.echo("Products:")
         for p in d["products"]:
             spf = f" (SPF {p['spf']})" if p["spf"] else ""
             click.echo(f"  {p['step']:<18} {p['name']}{spf}: {', '.join(p['ingredients'])}")
-    if d["skipped"]:
+    if d["skipped"] and not declines:
         click.echo("Skipped:")
         for step, why in d["skipped"].items():
             click.echo(f"  {step}: {why}")
@@ -150,3 +156,29 @@ def simulate(
         emit_json(session_to_dict(result))
     else:
         _print_session(result)
+
+
+# -- plugins ------------------------------------------------------------------------------------
+
+
+@main.command("plugins")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--catalog", "catalogs", multiple=True, type=click.Path(path_type=Path), help="A clinic catalog .toml file or folder (repeatable).")
+@handle_errors
+def plugins_command(fmt: str, catalogs: tuple[Path, ...]) -> None:
+    """List the loaded plugins, where they come from, what they cover and their products."""
+    from facialflow.plugins import load_plugins, plugins_to_dict
+
+    listing = plugins_to_dict(load_plugins(catalogs=catalogs))
+    if fmt == "json":
+        emit_json(listing)
+        return
+    for p in listing:
+        click.echo(f"{p['name']} ({p['source']}): {p['description']}")
+        if p["concerns"]:
+            click.echo(f"  concerns:   {', '.join(p['concerns'])}")
+        if p["skin_types"]:
+            click.echo(f"  skin types: {', '.join(p['skin_types'])}")
+        for prod in p["products"]:
+            spf = f" (SPF {prod['spf']})" if prod["spf"] and "SPF" not in prod["name"] else ""
+            click.echo(f"  - {prod['kind']:<11} {prod['name']}{spf}: {', '.join(prod['ingredients'])}")

@@ -12,7 +12,6 @@ bool. Invalid requests are refused before transitions sees them, so
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from functools import cache
 from typing import Any, Protocol
 
 from transitions.extensions.nesting import HierarchicalMachine, NestedState
@@ -114,7 +113,12 @@ class Engine:
         self.machine.trigger_event(session, trigger)
 
 
-@cache
+_ENGINES: dict[FacialProtocol, Engine] = {}
+
+
 def engine_for(protocol: FacialProtocol = FACIAL) -> Engine:
     """The shared engine of ``protocol``: compiled on first use, then reused by every session."""
-    return Engine(protocol)
+    engine = _ENGINES.get(protocol)
+    if engine is None:
+        engine = _ENGINES[protocol] = Engine(protocol)
+    return engine

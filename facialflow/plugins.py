@@ -27,7 +27,14 @@ from facialflow.errors import PluginError
 from facialflow.hookspecs import Candidate, FacialflowSpec, PluginInfo, SelectionContext
 from facialflow.model import Client
 
-__all__ = ["ENTRY_POINT_GROUP", "LoadedPlugin", "PluginSet", "builtin_plugin_dir", "load_plugins"]
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "LoadedPlugin",
+    "PluginSet",
+    "builtin_plugin_dir",
+    "load_plugins",
+    "plugins_to_dict",
+]
 
 ENTRY_POINT_GROUP = "facialflow.plugins"
 
@@ -199,3 +206,20 @@ def _build(
 @cache
 def _default_plugins() -> PluginSet:
     return _build((), True, True, ())
+
+
+def plugins_to_dict(plugins: PluginSet) -> list[dict[str, Any]]:
+    """The JSON of ``facialflow plugins``: one object per plugin, in load order."""
+    from facialflow.session import product_to_full_dict
+
+    return [
+        {
+            "name": p.name,
+            "source": p.source,
+            "description": p.info.description,
+            "concerns": [str(c) for c in p.info.concerns],
+            "skin_types": [str(s) for s in p.info.skin_types],
+            "products": [product_to_full_dict(prod) for prod in p.info.products],
+        }
+        for p in plugins.plugins
+    ]
