@@ -63,7 +63,18 @@ def test_adverse_reaction_takes_the_safe_exit_and_stops(make_client: MakeClient)
     assert r.adverse is not None and r.adverse["step"] == "serums"
     assert not any(a.step in ("mask", "hydration") for a in r.products)
     assert any(a.step == "safe_exit_protect" for a in r.products)
-    assert r.skipped["laser"] == "session stopped: irritation at serums"
+    assert "laser" not in r.skipped
+
+
+def test_steps_not_reached_after_an_adverse_reaction_name_it(make_client: MakeClient) -> None:
+    s = start(make_client(a_laser_requested=True, a_comedones="mild"))
+    s.advance()
+    s.report_adverse(AdverseKind.VASOVAGAL)
+    r = s.run()
+    assert r.skipped == {
+        "extraction": "session stopped: vasovagal at cleansing",
+        "laser": "session stopped: vasovagal at cleansing",
+    }
 
 
 def test_reaction_that_cannot_tolerate_product_skips_soothe_and_protect(make_client: MakeClient) -> None:
