@@ -170,6 +170,10 @@ class SchedulePolicy:
     hyperpigmentation_series_min_sessions: int = field(default=4, validator=_non_negative)
     #: R28: aftercare reminder: no retinoid or exfoliant for this many days after a peel or laser
     post_active_pause_days: int = field(default=7, validator=_non_negative)
+    #: R34: laser sessions in a course (3-6); after it, laser only as maintenance
+    laser_series_sessions: int = field(default=6, validator=_non_negative)
+    #: R34: laser maintenance at most this often once the course is done (6-12 months)
+    laser_maintenance_min_days: int = field(default=182, validator=_non_negative)
 
     def __attrs_post_init__(self) -> None:
         # cross-field checks: a plan needs non-empty windows and series that can exist
