@@ -24,6 +24,7 @@ class IngredientClass(enum.StrEnum):
     ENZYME = "enzyme"
     BENZOYL_PEROXIDE = "benzoyl_peroxide"
     L_ASCORBIC_ACID = "l_ascorbic_acid"
+    AZELAIC_ACID = "azelaic_acid"
     ESSENTIAL_OIL = "essential_oil"
     FRAGRANCE = "fragrance"
     CLAY = "clay"
@@ -46,6 +47,7 @@ _TABLE: Mapping[str, frozenset[IngredientClass]] = {
     **{n: frozenset({C.AHA}) for n in ("glycolic acid", "lactic acid", "mandelic acid", "malic acid")},
     **{n: frozenset({C.ENZYME}) for n in ("papain", "bromelain", "pumpkin enzyme", "subtilisin")},
     "benzoyl peroxide": frozenset({C.BENZOYL_PEROXIDE}),
+    "azelaic acid": frozenset({C.AZELAIC_ACID}),
     "l-ascorbic acid": frozenset({C.L_ASCORBIC_ACID}),
     "ascorbic acid": frozenset({C.L_ASCORBIC_ACID}),
     **{n: frozenset({C.ESSENTIAL_OIL}) for n in (

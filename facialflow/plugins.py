@@ -179,10 +179,15 @@ def load_plugins(
     builtins: bool = True,
     entry_point_plugins: bool = True,
     extra: Sequence[tuple[str, Any]] = (),
+    fresh: bool = False,
 ) -> PluginSet:
-    """Load and validate plugins. Without arguments the result is cached and shared."""
+    """Load and validate plugins.
+
+    Without arguments the result is cached and shared; ``fresh=True`` looks
+    for entry points again (after installing a plugin in a running process).
+    """
     catalogs = tuple(str(c) for c in catalogs)
-    if not catalogs and builtins and entry_point_plugins and not extra:
+    if not catalogs and builtins and entry_point_plugins and not extra and not fresh:
         return _default_plugins()
     return _build(catalogs, builtins, entry_point_plugins, extra)
 

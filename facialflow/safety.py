@@ -100,4 +100,6 @@ def conflicts(a: Product, b: Product) -> str | None:
 
 
 #: classes that make a serum an irritant active; sensitive skin gets at most one (R24)
-IRRITANT_ACTIVES = frozenset({C.RETINOID, C.AHA, C.BHA, C.BENZOYL_PEROXIDE, C.L_ASCORBIC_ACID})
+IRRITANT_ACTIVES = frozenset(
+    {C.RETINOID, C.AHA, C.BHA, C.BENZOYL_PEROXIDE, C.L_ASCORBIC_ACID, C.AZELAIC_ACID}
+)

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from facialflow.hookspecs import Candidate, SelectionContext
-from facialflow.ingredients import IngredientClass, product_classes
+from facialflow.ingredients import IngredientClass, classes_of, product_classes
 from facialflow.model import Client, Product, ProductKind, Selection, SkinType
 from facialflow.policy import Policy
 from facialflow.safety import IRRITANT_ACTIVES, conflicts, product_problems
@@ -127,8 +127,12 @@ class _Chooser:
                 return ["a second irritant active on sensitive skin (R24)"]
             if product in chosen:
                 return ["already chosen"]
-            # two serums built on the same dosed active add irritation, not benefit
-            shared = sorted(set(product.strengths) & {a for c in chosen for a in c.strengths})
+            # two serums built on the same irritant active add irritation, not benefit
+            shared = sorted(
+                a
+                for a in set(product.strengths) & {a for c in chosen for a in c.strengths}
+                if classes_of(a) & IRRITANT_ACTIVES
+            )
             if shared:
                 return [f"duplicates the active {', '.join(shared)}"]
             return []
