@@ -1,0 +1,573 @@
+"""The protocol's diagram, built from the protocol data and nothing else.
+
+:func:`build_graph` turns :data:`~facialflow.protocol.FACIAL` (and optionally
+one client's :class:`Route`) into a ``graphviz.Digraph``; :func:`to_dot` is its
+DOT source. Mermaid (:mod:`facialflow.mermaid`) and the walkthrough page
+(:mod:`facialflow.walkthrough`) read the same helpers here (:func:`edge_text`,
+:func:`node_lines`), so every format shows the same labels. Rendering to
+SVG/PNG/PDF lives in :mod:`facialflow.render`; :func:`produce` picks by format.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import textwrap
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from attrs import field, frozen
+
+from facialflow.errors import DiagramError
+from facialflow.protocol import FACIAL, FacialProtocol, StateSpec, TransitionSpec
+
+if TYPE_CHECKING:
+    from facialflow.model import Client, Finding, Product, SessionResult
+
+__all__ = [
+    "BINARY_FORMATS",
+    "EXTENSIONS",
+    "FORMATS",
+    "Route",
+    "build_graph",
+    "edge_text",
+    "format_for_path",
+    "node_lines",
+    "produce",
+    "route_for_client",
+    "to_dot",
+]
+
+FORMATS = ("dot", "svg", "png", "pdf", "mermaid", "html")
+BINARY_FORMATS = frozenset({"png", "pdf"})
+EXTENSIONS: Mapping[str, str] = {
+    ".dot": "dot",
+    ".gv": "dot",
+    ".svg": "svg",
+    ".png": "png",
+    ".pdf": "pdf",
+    ".mmd": "mermaid",
+    ".mermaid": "mermaid",
+    ".html": "html",
+    ".htm": "html",
+}
+
+#: this many same-trigger edges into one state are drawn through a junction (see _bundles)
+BUNDLE_MIN = 4
+
+#: the label of an unconditional edge; Mermaid and the legend need a word on every edge
+NEXT = "next"
+
+
+# -- a client's route ---------------------------------------------------------------------------
+
+
+def _str_tuple(items: Iterable[str]) -> tuple[str, ...]:
+    return tuple(items)
+
+
+def _str_dict(items: Mapping[str, str]) -> dict[str, str]:
+    return dict(items)
+
+
+@frozen
+class Route:
+    """One client's way through the protocol, as the diagrams mark it."""
+
+    client_id: str
+    date: dt.date
+    policy: str
+    outcome: str | None
+    path: tuple[str, ...] = field(converter=_str_tuple)
+    #: conditional step (``extraction``, ``laser``) -> why it was not performed
+    skipped: Mapping[str, str] = field(factory=dict, converter=_str_dict)
+    #: (state, product) in the order they were applied
+    products: tuple[tuple[str, Product], ...] = ()
+    findings: tuple[Finding, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    @classmethod
+    def from_result(cls, result: SessionResult) -> Route:
+        return cls(
+            client_id=result.client.id,
+            date=result.date,
+            policy=result.policy,
+            outcome=str(result.outcome) if result.outcome is not None else None,
+            path=result.path,
+            skipped=result.skipped,
+            products=tuple((a.step, a.product) for a in result.products),
+            findings=tuple(result.findings),
+            warnings=tuple(result.warnings),
+        )
+
+    @property
+    def visited(self) -> frozenset[str]:
+        return frozenset(self.path)
+
+    @property
+    def edges(self) -> frozenset[tuple[str, str]]:
+        return frozenset(zip(self.path, self.path[1:], strict=False))
+
+    def step_number(self, state: str) -> int | None:
+        return self.path.index(state) + 1 if state in self.path else None
+
+    def products_at(self, state: str) -> tuple[Product, ...]:
+        return tuple(p for step, p in self.products if step == state)
+
+    def skip_reason(self, protocol: FacialProtocol, state: str) -> str | None:
+        """Why ``state`` (or the compound step it belongs to) was skipped, if it was."""
+        if state in self.skipped:
+            return self.skipped[state]
+        if state in protocol.state_map:
+            return self.skipped.get(protocol.step_of(state))
+        return None
+
+    def title(self) -> str:
+        outcome = self.outcome or "unfinished"
+        return (
+            f"Client {self.client_id} on {self.date.isoformat()} ({self.policy} policy): {outcome}"
+        )
+
+
+def route_for_client(
+    client: Client,
+    *,
+    date: dt.date,
+    policy: str | None = None,
+    plugins: Any = None,
+    protocol: FacialProtocol = FACIAL,
+) -> Route:
+    """Run ``client``'s session to its end and return the route it took."""
+    from facialflow.session import Session
+
+    session = Session.start(client, date=date, policy=policy, plugins=plugins, protocol=protocol)
+    return Route.from_result(session.run())
+
+
+# -- shared text --------------------------------------------------------------------------------
+
+
+def edge_text(protocol: FacialProtocol, t: TransitionSpec) -> str:
+    """The plain-language label of an edge, the same in every format."""
+    return protocol.edge_label(t) or NEXT
+
+
+def product_text(p: Product) -> str:
+    if p.spf and f"SPF {p.spf}" not in p.name:
+        return f"{p.name} (SPF {p.spf})"
+    return p.name
+
+
+def node_lines(protocol: FacialProtocol, state: StateSpec, route: Route | None) -> list[str]:
+    """The lines of a state's box: its label (numbered on a route), products, skip reason."""
+    lines = [state.label]
+    if route is None:
+        return lines
+    number = route.step_number(state.name)
+    if number is not None:
+        lines[0] = f"{number}. {state.label}"
+    lines.extend(product_text(p) for p in route.products_at(state.name))
+    reason = route.skipped.get(state.name)
+    if reason is not None:
+        lines.append(f"skipped: {reason}")
+    return lines
+
+
+def compound_lines(name: str, label: str, route: Route | None) -> list[str]:
+    lines = [label]
+    if route is not None and name in route.skipped:
+        lines.append(f"skipped: {route.skipped[name]}")
+    return lines
+
+
+def main_states(protocol: FacialProtocol) -> list[StateSpec]:
+    return [s for s in protocol.states if s.lane == "main"]
+
+
+# -- DOT ----------------------------------------------------------------------------------------
+
+FONT = "Helvetica"
+INK = "#2d3748"
+DIM_LINE = "#b8bec7"
+DIM_TEXT = "#8a939f"
+DIM_FILL = "#f7f8fa"
+ROUTE = "#6b46c1"
+ROUTE_FILL = "#efe7fd"
+
+#: edge labels wrap at this many characters
+WRAP = 34
+
+#: (fill, line) per kind of state
+STYLE: Mapping[str, tuple[str, str]] = {
+    "main": ("#eaf2fb", "#2b6cb0"),
+    "complete": ("#e6f4ea", "#2f855a"),
+    "decline": ("#fdecea", "#c53030"),
+    "safe_exit": ("#fff4e5", "#c05621"),
+    "stopped": ("#fdecea", "#c53030"),
+}
+
+
+def _esc(text: str) -> str:
+    # graphviz quotes labels but leaves backslash escapes alone; ours are only "\n"
+    return text.replace("\\", "\\\\")
+
+
+def _label(lines: Sequence[str]) -> str:
+    return "\\n".join(_esc(line) for line in lines)
+
+
+def _wrap(text: str) -> str:
+    return "\\n".join(
+        _esc(line) for line in textwrap.wrap(text, WRAP, break_on_hyphens=False) or [""]
+    )
+
+
+def _spine(protocol: FacialProtocol) -> frozenset[tuple[str, str]]:
+    steps = [s.name for s in main_states(protocol)]
+    return frozenset(itertools.pairwise(steps))
+
+
+def _kind(state: StateSpec) -> str:
+    if state.lane == "main":
+        return "complete" if state.final else "main"
+    if state.final:
+        return "decline" if state.lane == "decline" else "stopped"
+    return state.lane if state.lane in STYLE else "main"
+
+
+def _node_attrs(protocol: FacialProtocol, state: StateSpec, route: Route | None) -> dict[str, str]:
+    fill, line = STYLE[_kind(state)]
+    styles = ["rounded", "filled"]
+    if state.skipped_when and state.lane == "main":
+        styles.append("dashed")
+    attrs = {
+        "id": f"state-{state.name}",
+        "label": _label(node_lines(protocol, state, route)),
+        "fillcolor": fill,
+        "color": line,
+        "tooltip": _esc(state.does),
+    }
+    if state.final:
+        attrs["peripheries"] = "2"
+    if state.lane == "main" and not state.final:
+        attrs["group"] = "main"
+    if route is not None:
+        if state.name in route.visited:
+            attrs.update(color=ROUTE, penwidth="3", fillcolor=ROUTE_FILL, fontcolor=INK)
+        else:
+            attrs.update(color=DIM_LINE, fontcolor=DIM_TEXT, fillcolor=DIM_FILL)
+            if route.skip_reason(protocol, state.name) is not None and "dashed" not in styles:
+                styles.append("dashed")
+    attrs["style"] = ",".join(styles)
+    return attrs
+
+
+def _edge_attrs(protocol: FacialProtocol, t: TransitionSpec, route: Route | None) -> dict[str, str]:
+    dest = protocol.state_map[t.dest]
+    attrs = {"label": _wrap(edge_text(protocol, t)), "id": f"edge-{t.source}-{t.dest}-{t.trigger}"}
+    if t.trigger == "adverse":
+        attrs.update(color=STYLE["safe_exit"][1], fontcolor=STYLE["safe_exit"][1], style="dashed")
+        # drawn beside the main route; they must not pull the safe exit into treatment order
+        attrs["constraint"] = "false"
+    elif dest.lane == "decline":
+        attrs.update(color=STYLE["decline"][1], fontcolor=STYLE["decline"][1], penwidth="1.5")
+    elif dest.lane == "safe_exit":
+        attrs.update(color=STYLE["safe_exit"][1], fontcolor=STYLE["safe_exit"][1])
+    else:
+        attrs.update(color=INK, fontcolor=INK)
+        # the spine (each step to the next in treatment order) stays straight; bypasses bend
+        attrs["weight"] = "8" if (t.source, t.dest) in _spine(protocol) else "1"
+    if route is not None:
+        if (t.source, t.dest) in route.edges:
+            attrs.update(color=ROUTE, fontcolor=ROUTE, penwidth="3", style="solid")
+        else:
+            attrs.update(color=DIM_LINE, fontcolor=DIM_TEXT, penwidth="1")
+    return attrs
+
+
+def _legend(g: Any, protocol: FacialProtocol, route: Route | None) -> None:
+    # plain nodes, not an HTML-like table: the embedded renderer is built without HTML labels
+    rows: list[tuple[str, str, tuple[str, str], str]] = [
+        ("step", "Step", STYLE["main"], "rounded,filled"),
+        ("conditional", "Conditional step", STYLE["main"], "rounded,filled,dashed"),
+        ("complete", "Completed (final)", STYLE["complete"], "rounded,filled"),
+        ("declined", "Declined at intake (exit)", STYLE["decline"], "rounded,filled"),
+        ("safe_exit", "Safe exit, stopped (exit)", STYLE["safe_exit"], "rounded,filled"),
+    ]
+    if route is not None:
+        rows.append(("route", "On this client's route", (ROUTE_FILL, ROUTE), "rounded,filled"))
+        rows.append(
+            (
+                "off_route",
+                "Not on this route, or skipped",
+                (DIM_FILL, DIM_LINE),
+                "rounded,filled,dashed",
+            )
+        )
+    with g.subgraph(name="cluster_legend") as c:
+        c.attr(
+            label="Legend",
+            id="legend",
+            style="rounded",
+            color=DIM_LINE,
+            fontcolor=INK,
+            fontsize="12",
+        )
+        c.attr("node", fontsize="10", height="0.3")
+        names = []
+        for key, text, (fill, line), style in rows:
+            name = f"legend_{key}"
+            c.node(name, label=text, fillcolor=fill, color=line, style=style, id=name)
+            names.append(name)
+        samples = [
+            ("condition", "condition, in plain language", INK, "solid"),
+            ("adverse", "adverse reaction at that step", STYLE["safe_exit"][1], "dashed"),
+        ]
+        for key, text, color, style in samples:
+            a, b = f"legend_{key}_a", f"legend_{key}_b"
+            c.node(a, label="", shape="point", width="0.05", color=color, id=a)
+            c.node(b, label="", shape="point", width="0.05", color=color, id=b)
+            c.edge(a, b, label=text, color=color, fontcolor=color, style=style, minlen="3")
+            names += [a, b]
+        with c.subgraph() as row:
+            # one row under the route, read left to right
+            row.attr(rank="same")
+            for name in names:
+                row.node(name)
+            for left, right in itertools.pairwise(names):
+                if not (left.endswith("_a") and right.endswith("_b")):
+                    row.edge(left, right, style="invis")
+    anchor = next((s.name for s in reversed(protocol.states) if s.lane == "main"), None)
+    if anchor is not None:
+        g.edge(anchor, names[0], style="invis")
+
+
+def build_graph(protocol: FacialProtocol = FACIAL, route: Route | None = None) -> Any:
+    """The diagram as a ``graphviz.Digraph``.
+
+    Treatment order runs top to bottom, compound states are clusters, exits sit
+    beside the route and a legend sits under it.
+    """
+    import graphviz
+
+    title = f"{protocol.name} {protocol.version}"
+    if route is not None:
+        title = f"{title}: {route.title()}"
+    g = graphviz.Digraph(name="facialflow", comment=f"generated by facialflow from {protocol.name}")
+    g.attr(
+        rankdir="TB",
+        newrank="true",
+        nodesep="0.35",
+        ranksep="0.45",
+        fontname=FONT,
+        fontsize="16",
+        label=_esc(title),
+        labelloc="t",
+        id="facialflow-diagram",
+    )
+    g.attr("node", shape="box", fontname=FONT, fontsize="12", margin="0.15,0.06", fontcolor=INK)
+    g.attr("edge", fontname=FONT, fontsize="10", arrowsize="0.7")
+
+    g.node(
+        "start", label="", shape="circle", style="filled", fillcolor=INK, width="0.18", id="start"
+    )
+    emitted: set[str] = set()
+    for state in protocol.states:
+        if state.parent is None:
+            g.node(state.name, **_node_attrs(protocol, state, route))
+            continue
+        if state.parent in emitted:
+            continue
+        emitted.add(state.parent)
+        _cluster(g, protocol, state.parent, route)
+
+    g.edge("start", protocol.initial, label="start", id="edge-start", color=INK, fontcolor=INK)
+    bundles = _bundles(protocol)
+    for t in protocol.transitions:
+        if (t.trigger, t.dest) in bundles:
+            continue
+        g.edge(t.source, t.dest, **_edge_attrs(protocol, t, route))
+    for (_, dest), members in bundles.items():
+        _rail(g, protocol, dest, members, route)
+
+    # the decline exit sits beside the first treatment step, visibly off the main route
+    declines = [s.name for s in protocol.states if s.lane == "decline"]
+    if declines:
+        with g.subgraph() as same:
+            same.attr(rank="same")
+            first_step = next(
+                (
+                    t.dest
+                    for t in protocol.outgoing[protocol.initial].get("advance", ())
+                    if not t.guards
+                ),
+                None,
+            )
+            for name in declines:
+                same.node(name)
+                if first_step is not None:
+                    # inside a rank an edge orders left to right: exits to the left of the route
+                    same.edge(name, first_step, style="invis")
+    _legend(g, protocol, route)
+    return g
+
+
+def _bundles(protocol: FacialProtocol) -> dict[tuple[str, str], list[TransitionSpec]]:
+    """Edges of one trigger from many states into one state, drawn merged along a rail.
+
+    Nine separate "adverse reaction" arrows across the treatment route would
+    bury it; a short stub from each step onto one rail beside the route, and a
+    single labelled arrow from the rail into the destination, say the same
+    thing readably. Mermaid keeps one labelled edge per transition.
+    """
+    groups: dict[tuple[str, str], list[TransitionSpec]] = {}
+    for t in protocol.transitions:
+        groups.setdefault((t.trigger, t.dest), []).append(t)
+    return {
+        key: members
+        for key, members in groups.items()
+        if len(members) >= BUNDLE_MIN and len({edge_text(protocol, t) for t in members}) == 1
+    }
+
+
+def _rail(
+    g: Any,
+    protocol: FacialProtocol,
+    dest: str,
+    members: Sequence[TransitionSpec],
+    route: Route | None,
+) -> None:
+    points = [f"{t.trigger}_from_{t.source}" for t in members]
+    taken_at = next(
+        (
+            i
+            for i, t in enumerate(members)
+            if route is not None and (t.source, t.dest) in route.edges
+        ),
+        None,
+    )
+    base = _edge_attrs(protocol, members[0], None)
+    for i, (t, point) in enumerate(zip(members, points, strict=True)):
+        on_route = taken_at is not None and i <= taken_at
+        line = _rail_color(base["color"], route, on_route)
+        g.node(
+            point,
+            label="",
+            shape="point",
+            width="0.06",
+            color=line,
+            group="rail",
+            id=f"rail-{point}",
+        )
+        with g.subgraph() as same:
+            same.attr(rank="same")
+            same.node(t.source)
+            same.node(point)
+        stub = _rail_color(base["color"], route, taken_at == i)
+        g.edge(
+            t.source,
+            point,
+            **_rail_edge(stub, route, taken_at == i),
+            id=f"edge-{t.source}-{t.dest}-{t.trigger}",
+        )
+        if i > 0:
+            g.edge(
+                points[i - 1],
+                point,
+                **_rail_edge(line, route, on_route),
+                id=f"rail-{points[i - 1]}-{point}",
+            )
+    out = _edge_attrs(protocol, members[0], route)
+    out["id"] = f"edge-rail-{members[0].trigger}-{dest}"
+    out.pop("constraint", None)
+    if taken_at is not None:
+        out.update(color=ROUTE, fontcolor=ROUTE, penwidth="3", style="solid")
+    g.edge(points[0], dest, **out)
+    with g.subgraph() as same:
+        same.attr(rank="same")
+        same.node(points[0])
+        same.node(dest)
+
+
+def _rail_color(color: str, route: Route | None, on_route: bool) -> str:
+    if route is None:
+        return color
+    return ROUTE if on_route else DIM_LINE
+
+
+def _rail_edge(color: str, route: Route | None, on_route: bool) -> dict[str, str]:
+    attrs = {"color": color, "dir": "none", "style": "dashed"}
+    if on_route:
+        attrs.update(style="solid", penwidth="3")
+    return attrs
+
+
+def _cluster(g: Any, protocol: FacialProtocol, compound: str, route: Route | None) -> None:
+    children = [protocol.state_map[c] for c in protocol.children(compound)]
+    lane = children[0].lane
+    fill, line = STYLE["safe_exit"] if lane == "safe_exit" else ("#f3f8fd", STYLE["main"][1])
+    style = "rounded,filled"
+    fontcolor = line
+    if route is not None and not any(c.name in route.visited for c in children):
+        fill, line, fontcolor = DIM_FILL, DIM_LINE, DIM_TEXT
+        if compound in route.skipped:
+            style = "rounded,filled,dashed"
+    with g.subgraph(name=f"cluster_{compound}") as c:
+        c.attr(
+            label=_label(compound_lines(compound, protocol.compounds[compound], route)),
+            id=f"state-{compound}",
+            style=style,
+            fillcolor=fill,
+            color=line,
+            fontcolor=fontcolor,
+            fontsize="13",
+            margin="12",
+        )
+        for child in children:
+            c.node(child.name, **_node_attrs(protocol, child, route))
+
+
+def to_dot(protocol: FacialProtocol = FACIAL, route: Route | None = None) -> str:
+    """The diagram's DOT source (pure: no Graphviz binary needed)."""
+    source: str = build_graph(protocol, route).source
+    return source
+
+
+# -- formats ------------------------------------------------------------------------------------
+
+
+def format_for_path(path: Path | str) -> str:
+    """The format a file name asks for, from its extension."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in EXTENSIONS:
+        known = ", ".join(sorted(EXTENSIONS))
+        raise DiagramError(
+            f"cannot tell the format from {str(path)!r}: give --format, or use one of {known}"
+        )
+    return EXTENSIONS[suffix]
+
+
+def produce(
+    fmt: str,
+    *,
+    protocol: FacialProtocol = FACIAL,
+    route: Route | None = None,
+    renderer: str | None = None,
+) -> bytes:
+    """The diagram in ``fmt`` (one of :data:`FORMATS`) as bytes, ready to write."""
+    if fmt == "dot":
+        return to_dot(protocol, route).encode()
+    if fmt == "mermaid":
+        from facialflow.mermaid import to_mermaid
+
+        return to_mermaid(protocol, route).encode()
+    if fmt == "html":
+        from facialflow.walkthrough import to_html
+
+        return to_html(protocol, route, renderer=renderer).encode()
+    if fmt in ("svg", "png", "pdf"):
+        from facialflow.render import render
+
+        return render(to_dot(protocol, route), fmt, renderer=renderer)
+    raise DiagramError(f"unknown diagram format {fmt!r}; choose one of: {', '.join(FORMATS)}")
