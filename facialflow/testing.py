@@ -1,0 +1,248 @@
+"""Helpers for QA test suites: hypothesis strategies for clients, and one-call sessions.
+
+Needs hypothesis, a test dependency: ``pip install 'facialflow[test]'``. It is
+imported only when a strategy is built, so ``import facialflow.testing`` (and
+:func:`run_session`) work without it, and ``import facialflow`` never loads it.
+
+Every strategy takes keyword constraints: a plain value pins the field, a
+strategy replaces its default strategy::
+
+    from hypothesis import given, strategies as st
+    from facialflow.testing import assessments, clients, run_session, assert_safe
+
+    @given(clients(pregnant=True, assessment=assessments(laser_requested=True)))
+    def test_no_laser_in_pregnancy(client):
+        result = run_session(client)
+        assert not any(s.startswith("laser") for s in result.path)
+        assert_safe(result)
+
+Sessions run on :data:`DEFAULT_DATE` unless told otherwise, so a test means the
+same thing on every day it runs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from facialflow.invariants import FLOOR_DECLINING, INVARIANTS, Invariant, Violation, violations
+from facialflow.model import (
+    AdverseKind,
+    Assessment,
+    Client,
+    Comedones,
+    Concern,
+    Condition,
+    SessionResult,
+    SkinType,
+)
+from facialflow.policy import Policy, load_policy
+from facialflow.shrink import AdversePlan, run_scenario
+
+if TYPE_CHECKING:
+    from hypothesis.strategies import SearchStrategy
+
+__all__ = [
+    "DEFAULT_DATE",
+    "AdversePlan",
+    "adverse_plans",
+    "assert_safe",
+    "assessments",
+    "blocking_conditions",
+    "clients",
+    "run_session",
+]
+
+#: the session date used when a test gives none
+DEFAULT_DATE = dt.date(2025, 6, 2)
+
+_UNSET: Any = object()
+
+
+def _st() -> Any:
+    try:
+        from hypothesis import strategies
+    except ImportError:  # pragma: no cover - depends on the environment
+        raise ImportError(
+            "facialflow.testing strategies need hypothesis: pip install 'facialflow[test]'"
+        ) from None
+    return strategies
+
+
+def _pick(value: Any, default: Any) -> Any:
+    """A constraint as a strategy: the default when unset, a strategy as is, a value pinned."""
+    from hypothesis.strategies import SearchStrategy
+
+    if value is _UNSET:
+        return default
+    if isinstance(value, SearchStrategy):
+        return value
+    return _st().just(value)
+
+
+def blocking_conditions(policy: Policy | str | None = None) -> frozenset[Condition]:
+    """Conditions that decline a session: the safety floor plus what ``policy`` adds."""
+    pol = policy if isinstance(policy, Policy) else load_policy(policy)
+    return FLOOR_DECLINING | frozenset(pol.screening.declining_conditions)
+
+
+@cache
+def _known_ingredients() -> tuple[str, ...]:
+    """Ingredient names the built-in plugins use: allergies that actually bite."""
+    from facialflow.plugins import load_plugins
+
+    names: set[str] = set()
+    for plugin in load_plugins().plugins:
+        info = plugin.info
+        for product in info.products:
+            names.update(product.ingredients)
+    return tuple(sorted(names)) or ("glycerin",)
+
+
+def assessments(
+    *,
+    comedones: Any = _UNSET,
+    laser_requested: Any = _UNSET,
+    antiviral_prophylaxis: Any = _UNSET,
+    clinician_approved_laser: Any = _UNSET,
+    prescription_reference: Any = _UNSET,
+) -> SearchStrategy[Assessment]:
+    """Skin assessments; each keyword pins a field (a value) or replaces its strategy."""
+    st = _st()
+    result: SearchStrategy[Assessment] = st.builds(
+        Assessment,
+        comedones=_pick(comedones, st.sampled_from(list(Comedones))),
+        laser_requested=_pick(laser_requested, st.booleans()),
+        antiviral_prophylaxis=_pick(antiviral_prophylaxis, st.booleans()),
+        clinician_approved_laser=_pick(clinician_approved_laser, st.booleans()),
+        prescription_reference=_pick(
+            prescription_reference, st.one_of(st.none(), st.just("RX-0001"))
+        ),
+    )
+    return result
+
+
+def _mixed_case(st: Any, names: Sequence[str]) -> Any:
+    # allergies are matched case-insensitively; generate the case a client might type
+    return st.tuples(st.sampled_from(list(names)), st.booleans()).map(
+        lambda nb: nb[0].upper() if nb[1] else nb[0]
+    )
+
+
+def clients(
+    *,
+    id: Any = _UNSET,
+    skin_type: Any = _UNSET,
+    concerns: Any = _UNSET,
+    fitzpatrick: Any = _UNSET,
+    pregnant: Any = _UNSET,
+    breastfeeding: Any = _UNSET,
+    isotretinoin_last_dose: Any = _UNSET,
+    allergies: Any = _UNSET,
+    medications: Any = _UNSET,
+    conditions: Any = _UNSET,
+    assessment: Any = _UNSET,
+    birth_date: Any = _UNSET,
+    blocking: bool | None = None,
+    around: dt.date = DEFAULT_DATE,
+    policy: Policy | str | None = None,
+) -> SearchStrategy[Client]:
+    """Valid clients; each keyword pins a field (a value) or replaces its strategy.
+
+    ``blocking``: None for any conditions; False for none that decline the
+    session under ``policy`` (so the session runs); True for at least one.
+    ``around``: isotretinoin doses fall in the 18 months before this date, so
+    washout windows on both sides of a session on that date are exercised.
+    """
+    st = _st()
+    blockers = sorted(blocking_conditions(policy))
+    others = sorted(set(Condition) - set(blockers))
+    if blocking is None:
+        default_conditions = st.one_of(
+            st.just(frozenset()),
+            st.frozensets(st.sampled_from(others), max_size=4),
+            st.frozensets(st.sampled_from(sorted(Condition)), max_size=4),
+        )
+    elif blocking:
+        default_conditions = st.builds(
+            lambda b, rest: rest | {b},
+            st.sampled_from(blockers),
+            st.frozensets(st.sampled_from(sorted(Condition)), max_size=3),
+        )
+    else:
+        default_conditions = st.frozensets(st.sampled_from(others), max_size=4)
+    if blocking is not None and conditions is not _UNSET:
+        raise ValueError("give either conditions or blocking, not both")
+    start = around - dt.timedelta(days=548)
+    result: SearchStrategy[Client] = st.builds(
+        Client,
+        id=_pick(id, st.from_regex(r"c-[0-9]{3}", fullmatch=True)),
+        skin_type=_pick(skin_type, st.sampled_from(list(SkinType))),
+        concerns=_pick(concerns, st.lists(st.sampled_from(list(Concern)), min_size=1, max_size=3)),
+        fitzpatrick=_pick(fitzpatrick, st.integers(1, 6)),
+        pregnant=_pick(pregnant, st.booleans()),
+        breastfeeding=_pick(breastfeeding, st.booleans()),
+        isotretinoin_last_dose=_pick(
+            isotretinoin_last_dose, st.one_of(st.none(), st.dates(start, around))
+        ),
+        allergies=_pick(allergies, st.lists(_mixed_case(st, _known_ingredients()), max_size=3)),
+        medications=_pick(medications, st.just(())),
+        conditions=_pick(conditions, default_conditions),
+        assessment=_pick(assessment, assessments()),
+        birth_date=_pick(birth_date, st.none()),
+    )
+    return result
+
+
+def adverse_plans(
+    *, kinds: Iterable[AdverseKind | str] | None = None
+) -> SearchStrategy[AdversePlan]:
+    """Adverse reactions at a step given as an index into the client's route (any index fits)."""
+    st = _st()
+    pool = [AdverseKind(k) for k in kinds] if kinds is not None else list(AdverseKind)
+    result: SearchStrategy[AdversePlan] = st.builds(
+        AdversePlan, step=st.integers(0, 15), kind=st.sampled_from(pool)
+    )
+    return result
+
+
+def run_session(
+    client: Client,
+    *,
+    date: dt.date | None = None,
+    policy: Policy | str | None = None,
+    adverse: AdversePlan | tuple[str | int, AdverseKind | str] | None = None,
+    plugins: Any = None,
+) -> SessionResult:
+    """Run ``client``'s whole session and return its result.
+
+    ``adverse``: an :class:`AdversePlan`, or ``(step, kind)`` such as
+    ``("serums", "urticaria")``. A named step the client never reaches raises
+    :class:`~facialflow.shrink.StepNotReached`; an index picks among the
+    steps the client does reach.
+    """
+    plan = AdversePlan(*adverse) if isinstance(adverse, tuple) else adverse
+    return run_scenario(
+        client,
+        date=date or DEFAULT_DATE,
+        policy=policy,
+        adverse=plan,
+        plugins=plugins,
+        strict=True,
+    )
+
+
+def assert_safe(
+    result: SessionResult,
+    policy: Policy | str | None = None,
+    *,
+    invariants: Sequence[Invariant] = INVARIANTS,
+) -> None:
+    """Raise AssertionError naming every invariant ``result`` breaks under ``policy``."""
+    pol = policy if isinstance(policy, Policy) else load_policy(policy or result.policy)
+    found: list[Violation] = violations(result, pol, invariants=invariants)
+    if found:
+        lines = "\n".join(f"  {v.invariant}: {v.detail}" for v in found)
+        raise AssertionError(f"client {result.client.id} broke {len(found)} invariant(s):\n{lines}")
