@@ -154,7 +154,7 @@ def _steps_in_order(_: object, attribute: attrs.Attribute[Any], value: tuple[str
 class Visit:
     """One planned visit. Gap fields are None for the first visit of a plan."""
 
-    date: dt.date
+    date: dt.date = field(validator=attrs.validators.instance_of(dt.date))
     kind: VisitKind = field(converter=VisitKind)
     #: 1-based position within its kind (series 3, maintenance 2, ...)
     number: int = field(validator=attrs.validators.ge(1))
@@ -181,15 +181,11 @@ class Visit:
             raise ValueError("series_of is set exactly for series visits")
         if self.series_of is not None and self.number > self.series_of:
             raise ValueError(f"series visit {self.number} beyond a series of {self.series_of}")
-        gaps = (self.gap_days, self.min_gap_days, self.max_gap_days)
-        if None in gaps:
-            if gaps != (None, None, None) or self.spacing:
+        gap, low, high = self.gap_days, self.min_gap_days, self.max_gap_days
+        if gap is None or low is None or high is None:
+            if (gap, low, high) != (None, None, None) or self.spacing:
                 raise ValueError("a first visit has no gap; a later visit has all gap fields")
             return
-        gap, low, high = self.gap_days, self.min_gap_days, self.max_gap_days
-        assert gap is not None
-        assert low is not None
-        assert high is not None
         # the type itself refuses a visit that breaks a minimum
         if not 1 <= low <= high or gap < low:
             raise ValueError(f"gap of {gap} days outside the minimum {low} (max {high})")
@@ -207,8 +203,8 @@ class Visit:
     @property
     def active(self) -> tuple[str, ...]:
         """The treatments at this visit that require a recovery gap (R32, R35)."""
-        found = (("peel", self.peel), ("extraction", "extraction" in self.steps))
-        return tuple(name for name, present in (*found, ("laser", self.laser)) if present)
+        present = {"peel": self.peel, "extraction": "extraction" in self.steps, "laser": self.laser}
+        return tuple(name for name, here in present.items() if here)
 
 
 @frozen
@@ -266,7 +262,7 @@ def _series_for(client: Client, sp: SchedulePolicy, sessions: int | None) -> dic
         return {r.concern: r.planned for r in chosen}
     if not chosen:
         raise ScheduleError(
-            "series_sessions needs a series concern (acne or hyperpigmentation); "
+            "a series length needs a series concern (acne or hyperpigmentation); "
             f"client {client.id} has maintenance only"
         )
     fewest, most = max(r.fewest for r in chosen), min(r.planned for r in chosen)
@@ -424,7 +420,8 @@ class _Planner:
         closed = self.calendar.closure(start)
         if closed is not None:
             raise ScheduleError(
-                f"the start date {start.isoformat()} is {closed}; choose an open day"
+                f"the clinic is closed on the start date {start.isoformat()} ({closed});"
+                " choose an open day"
             )
         screening = screen(self.client, start, self.policy)
         if screening.declined:

@@ -99,7 +99,7 @@ def test_calendar_options_move_visits_off_closed_days(client_file: Path) -> None
 
 def test_strict_fails_when_no_open_day_keeps_the_maximum(client_file: Path) -> None:
     closed = [f"2026-12-{d:02d}" for d in range(7, 16)]
-    args = ["--client", client_file, "--start", "2026-11-23", "--visits", "3"]
+    args: list[str | Path] = ["--client", client_file, "--start", "2026-11-23", "--visits", "3"]
     for day in closed:
         args += ["--closed-date", day]
     warned = run(*args, "--format", "json")
@@ -157,7 +157,10 @@ def test_bad_options_are_usage_errors(client_file: Path, args: list[str], fragme
         (["--until", "2026-01-01"], "is before the start date"),
         (["--series-sessions", "9"], "the series must have 4 to 6 sessions, got 9"),
         (["--policy", "lenient"], "unknown policy 'lenient'"),
-        (["--skip-weekends", "--start", "2026-11-28"], "start date 2026-11-28 is closed on Sat"),
+        (
+            ["--skip-weekends", "--start", "2026-11-28"],
+            "closed on the start date 2026-11-28 (closed on Sat)",
+        ),
         (["--ics", "/nonexistent-dir/plan.ics"], "cannot write the calendar"),
     ],
 )

@@ -6,13 +6,13 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from conftest import build_client
 from icalendar import Calendar as ICalendar
 from icalendar import Event
 
 from facialflow.errors import ScheduleError
 from facialflow.ics import plan_to_ics, visit_uid, write_ics
 from facialflow.schedule import VisitPlan, plan_visits
-from tests.conftest import build_client
 
 START = dt.date(2026, 11, 23)
 
@@ -23,7 +23,7 @@ def acne_plan(start: dt.date = START, client_id: str = "t-1") -> VisitPlan:
 
 
 def events(data: bytes) -> list[Event]:
-    return list(ICalendar.from_ical(data).walk("VEVENT"))
+    return [e for e in ICalendar.from_ical(data).walk("VEVENT") if isinstance(e, Event)]
 
 
 def test_calendar_parses_back_with_one_event_per_visit() -> None:
