@@ -10,7 +10,12 @@ the next open day with a warning (or :class:`ScheduleError` when ``strict``):
 a minimum is never broken, a maximum only ever with a warning on the visit.
 
 Which steps a visit will have comes from intake screening on that visit's date,
-so laser spacing follows the same rules the session engine applies.
+so laser spacing follows the same rules the session engine applies. Laser comes
+as a course (``laser_series_sessions``, at least ``laser_min_gap_days`` apart;
+a series visit waits for it), then only as maintenance every
+``laser_maintenance_min_days`` (visits in between simply have no laser, with a
+note saying why). A client whose session intake would decline cannot be planned,
+and a start date on a closed day is an error: the first visit is on the start date.
 """
 
 from __future__ import annotations
