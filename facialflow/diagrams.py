@@ -315,11 +315,13 @@ def _legend(g: Any, protocol: FacialProtocol, route: Route | None) -> None:
             fontsize="12",
         )
         c.attr("node", fontsize="10", height="0.3")
-        names = []
+        kinds: list[str] = []
         for key, text, (fill, line), style in rows:
             name = f"legend_{key}"
             c.node(name, label=text, fillcolor=fill, color=line, style=style, id=name)
-            names.append(name)
+            kinds.append(name)
+        # two short rows keep the legend no wider than the diagram above it
+        lines = kinds[5:]
         samples = [
             ("condition", "condition, in plain language", INK, "solid"),
             ("adverse", "adverse reaction at that step", STYLE["safe_exit"][1], "dashed"),
@@ -328,19 +330,20 @@ def _legend(g: Any, protocol: FacialProtocol, route: Route | None) -> None:
             a, b = f"legend_{key}_a", f"legend_{key}_b"
             c.node(a, label="", shape="point", width="0.05", color=color, id=a)
             c.node(b, label="", shape="point", width="0.05", color=color, id=b)
-            c.edge(a, b, label=text, color=color, fontcolor=color, style=style, minlen="3")
-            names += [a, b]
-        with c.subgraph() as row:
-            # one row under the route, read left to right
-            row.attr(rank="same")
-            for name in names:
-                row.node(name)
-            for left, right in itertools.pairwise(names):
-                if not (left.endswith("_a") and right.endswith("_b")):
-                    row.edge(left, right, style="invis")
+            c.edge(a, b, label=text, color=color, fontcolor=color, style=style, minlen="2")
+            lines += [a, b]
+        for names in (kinds[:5], lines):
+            with c.subgraph() as row:
+                row.attr(rank="same")
+                for name in names:
+                    row.node(name)
+                for left, right in itertools.pairwise(names):
+                    if not (left.endswith("_a") and right.endswith("_b")):
+                        row.edge(left, right, style="invis")
+        c.edge(kinds[0], lines[0], style="invis")
     anchor = next((s.name for s in reversed(protocol.states) if s.lane == "main"), None)
     if anchor is not None:
-        g.edge(anchor, names[0], style="invis")
+        g.edge(anchor, kinds[0], style="invis")
 
 
 def build_graph(protocol: FacialProtocol = FACIAL, route: Route | None = None) -> Any:

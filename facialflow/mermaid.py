@@ -76,7 +76,8 @@ def to_mermaid(protocol: FacialProtocol = FACIAL, route: Route | None = None) ->
     title = f"{protocol.name} {protocol.version}"
     if route is not None:
         title = f"{title}: {route.title()}"
-    lines = ["---", f"title: {_text(title)}", "---", "stateDiagram-v2", f"{INDENT}direction TB"]
+    # front matter is YAML: a title holding ": " must be quoted
+    lines = ["---", f'title: "{_text(title)}"', "---", "stateDiagram-v2", f"{INDENT}direction TB"]
     body: list[str] = []
     inside = {s.name: s.parent for s in protocol.states}
     emitted: set[str] = set()
@@ -98,7 +99,9 @@ def to_mermaid(protocol: FacialProtocol = FACIAL, route: Route | None = None) ->
             if inside[t.source] == compound and inside[t.dest] == compound:
                 body.append(f"{INDENT}{t.source} --> {t.dest} : {_text(edge_text(protocol, t))}")
         body.append("}")
-        body.extend(f"note right of {compound} : {_text(n)}" for n in notes)
+        for note in notes:
+            # the one-line note form stops parsing at a second ':'; the block form does not
+            body.extend([f"note right of {compound}", INDENT + _text(note), "end note"])
 
     body.append(f"[*] --> {protocol.initial} : start")
     for t in protocol.transitions:

@@ -249,7 +249,8 @@ nav button.skipped, nav button.off { color: var(--muted); border-style: dashed; 
 nav button[aria-current="step"] { background: #fefcbf; border-color: var(--hl); border-width: 2px;
   font-weight: 600; }
 .hint { color: var(--muted); font-size: 12px; }
-figure { margin: 0; background: #fff; border: 1px solid #e2e8f0; border-radius: 10px; padding: 8px;
+figure { margin: 0; align-self: start; background: #fff; border: 1px solid #e2e8f0;
+  border-radius: 10px; padding: 8px;
   overflow: auto; max-height: calc(100vh - 120px); }
 figure svg { width: 100%; height: auto; display: block; }
 #diagram g.node, #diagram g.cluster { cursor: pointer; }
