@@ -451,3 +451,233 @@ def diagram(
         sys.stdout.buffer.flush()
     else:
         click.echo(data.decode(), nl=False)
+
+
+# -- paths --------------------------------------------------------------------------------------
+
+
+def _print_paths(paths: Any, header: str) -> None:
+    from collections import Counter
+
+    counts = Counter(p.outcome for p in paths)
+    summary = ", ".join(f"{n} {outcome}" for outcome, n in counts.items())
+    noun = "path" if len(paths) == 1 else "paths"
+    click.echo(f"{len(paths)} {noun} {header}: {summary}")
+    width = len(str(len(paths)))
+    for i, p in enumerate(paths, 1):
+        click.echo("")
+        click.echo(f"{i:>{width}}. {p.outcome}: " + " -> ".join(p.path))
+        pad = " " * (width + 2)
+        if p.conditions:
+            click.echo(f"{pad}when: " + "; ".join(p.conditions))
+        for alternative in p.also_when:
+            click.echo(f"{pad}or when: " + "; ".join(alternative))
+
+
+@main.command("paths")
+@click.option(
+    "--client",
+    "client_file",
+    type=click.Path(path_type=Path),
+    help="Only the paths of this client (.json or .toml).",
+)
+@click.option("--date", "date", type=DATE, default=None, help=DATE_HELP + " With --client.")
+@click.option(
+    "--policy", default="conservative", show_default=True, help=POLICY_HELP + " With --client."
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@click.option("--no-adverse", is_flag=True, help="Leave out the paths through an adverse reaction.")
+@click.option(
+    "--max-paths",
+    type=click.IntRange(min=1),
+    default=10_000,
+    show_default=True,
+    help="Fail past this many paths.",
+)
+@click.option(
+    "--max-depth",
+    type=click.IntRange(min=1),
+    default=200,
+    show_default=True,
+    help="Fail when a path grows past this many states.",
+)
+@click.option(
+    "--catalog",
+    "catalogs",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="A clinic catalog .toml file or folder (repeatable); with --client.",
+)
+@handle_errors
+def paths_command(
+    client_file: Path | None,
+    date: dt.date | None,
+    policy: str,
+    fmt: str,
+    no_adverse: bool,
+    max_paths: int,
+    max_depth: int,
+    catalogs: tuple[Path, ...],
+) -> None:
+    """Every possible path, with the conditions that lead to it.
+
+    Without --client: every path any client can take (every guard outcome, an
+    adverse reaction at any step). With --client: that client's screening fixes
+    the branches, and an adverse reaction can still happen at any step after
+    intake.
+    """
+    from facialflow.paths import all_paths, client_paths, paths_to_dicts
+
+    if client_file is None:
+        paths = all_paths(adverse=not no_adverse, max_paths=max_paths, max_depth=max_depth)
+        header = "for any client"
+    else:
+        from facialflow.clientfile import load_client
+        from facialflow.plugins import load_plugins
+
+        client = load_client(client_file)
+        day = date or dt.date.today()
+        paths = client_paths(
+            client,
+            date=day,
+            policy=policy,
+            plugins=load_plugins(catalogs=catalogs),
+            adverse=not no_adverse,
+            max_paths=max_paths,
+            max_depth=max_depth,
+        )
+        header = f"for client {client.id} on {day.isoformat()} ({policy} policy)"
+    if fmt == "json":
+        emit_json(paths_to_dicts(paths))
+    else:
+        _print_paths(paths, header)
+
+
+# -- check --------------------------------------------------------------------------------------
+
+
+def _print_check(report: Any, seconds: float) -> None:
+    click.echo(
+        f"check: {report.sessions} sessions (seed {report.seed}, {report.date.isoformat()}, "
+        f"{report.policy} policy, adverse rate {report.adverse_rate:g}) in {seconds:.1f} s"
+    )
+    outcomes = ", ".join(f"{name} {n}" for name, n in report.outcomes.items())
+    click.echo(f"outcomes: {outcomes}; {report.adverse_sessions} with an adverse reaction")
+    if report.ok:
+        click.echo(f"OK: all {len(report.invariants)} invariants held in every session")
+        for name in report.invariants:
+            click.echo(f"  - {name}")
+        return
+    for f in report.failures:
+        inv = f.invariant
+        rules = f" ({', '.join(inv.rules)})" if inv.rules else ""
+        click.echo("")
+        click.echo(f"VIOLATED {inv.name}{rules}: {f.count} of {report.sessions} sessions")
+        click.echo(f"  invariant: {inv.description}")
+        click.echo(f"  first seen: client {f.first.id}: {f.first_detail}")
+        click.echo(
+            f"  smallest client that shows it ({f.shrink_runs} shrink runs): {f.minimal_detail}"
+        )
+        if f.adverse is not None:
+            click.echo(f"  with an adverse reaction: {f.adverse.kind} at {f.adverse.step}")
+        click.echo("  client file:")
+        for line in json.dumps(f.to_dict()["minimal_client"], indent=2).splitlines():
+            click.echo("    " + line)
+    click.echo("")
+    click.echo(f"FAILED: {len(report.failures)} of {len(report.invariants)} invariants violated")
+
+
+@main.command("check")
+@click.option(
+    "--random", "n", type=click.IntRange(min=1), required=True, help="Check N generated sessions."
+)
+@click.option(
+    "--seed",
+    type=int,
+    default=0,
+    show_default=True,
+    help="Seed of the generated clients and reactions.",
+)
+@click.option("--date", "date", type=DATE, default=None, help=DATE_HELP)
+@click.option("--policy", default="conservative", show_default=True, help=POLICY_HELP)
+@click.option(
+    "--adverse-rate",
+    type=click.FloatRange(0, 1),
+    default=0.0,
+    show_default=True,
+    help="Share of sessions that meet an adverse reaction at a random step after intake.",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@click.option(
+    "--save",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Write the smallest failing client to this .json client file.",
+)
+@click.option(
+    "--no-shrink", is_flag=True, help="Report the first failing clients as found, unshrunk."
+)
+@click.option(
+    "--catalog",
+    "catalogs",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="A clinic catalog .toml file or folder (repeatable).",
+)
+@handle_errors
+def check_command(
+    n: int,
+    seed: int,
+    date: dt.date | None,
+    policy: str,
+    adverse_rate: float,
+    fmt: str,
+    save: Path | None,
+    no_shrink: bool,
+    catalogs: tuple[Path, ...],
+) -> None:
+    """Run N generated sessions through the named safety invariants.
+
+    Exits 0 when every invariant holds. On a violation, exits 1 and prints each
+    violated invariant with the smallest client that shows it, shrunk field by
+    field, as a ready-to-run client file.
+    """
+    import time
+
+    from facialflow.plugins import load_plugins
+    from facialflow.policy import load_policy
+    from facialflow.population import iter_clients
+    from facialflow.shrink import check_clients
+
+    if save is not None and save.suffix.lower() != ".json":
+        raise click.UsageError("--save writes a JSON client file: give a path ending in .json")
+    day = date or dt.date.today()
+    pol = load_policy(policy)
+    started = time.perf_counter()
+    report = check_clients(
+        iter_clients(seed, n, date=day),
+        date=day,
+        policy=pol,
+        seed=seed,
+        adverse_rate=adverse_rate,
+        plugins=load_plugins(catalogs=catalogs),
+        shrink=not no_shrink,
+    )
+    seconds = time.perf_counter() - started
+    if fmt == "json":
+        emit_json(report.to_dict())
+    else:
+        _print_check(report, seconds)
+    if report.failures and save is not None:
+        minimal = report.failures[0].to_dict()["minimal_client"]
+        try:
+            save.write_text(json.dumps(minimal, indent=2) + "\n", encoding="utf-8")
+        except OSError as exc:
+            raise click.FileError(str(save), exc.strerror or str(exc)) from None
+        click.echo(f"saved the smallest failing client to {save}", err=True)
+    if report.failures:
+        sys.exit(1)

@@ -31,9 +31,10 @@ from attrs import field, frozen
 
 from facialflow.errors import PathExplosion, ProtocolError
 from facialflow.guards import GUARDS, Facts
-from facialflow.model import AdverseKind, Client, Outcome
+from facialflow.model import AdverseKind, Client, Effect, Outcome
 from facialflow.policy import Policy
 from facialflow.protocol import FACIAL, FacialProtocol, TransitionSpec
+from facialflow.screening import Screening
 
 __all__ = [
     "ADVANCE",
@@ -186,7 +187,10 @@ def _resolve(candidates: Sequence[TransitionSpec], facts: Mapping[str, bool]) ->
 
 
 def _conditions_of(
-    protocol: FacialProtocol, candidates: Sequence[TransitionSpec], choice: _Choice
+    protocol: FacialProtocol,
+    candidates: Sequence[TransitionSpec],
+    choice: _Choice,
+    reasons: Mapping[tuple[str, bool], str],
 ) -> list[str]:
     """Plain-language conditions of one decision; nothing when there was no choice to make."""
     t = choice.transition
@@ -194,11 +198,13 @@ def _conditions_of(
         return []
     if not t.guards and t.label:
         # a labelled else-branch already says why every earlier candidate lost
-        return [t.label]
-    out = [f"not: {protocol.guard_map[g].label}" for g, value in choice.evaluated if not value]
-    label = protocol.edge_label(t)
-    if label:
-        out.append(label)
+        out = [t.label]
+    else:
+        out = [f"not: {protocol.guard_map[g].label}" for g, value in choice.evaluated if not value]
+        label = protocol.edge_label(t)
+        if label:
+            out.append(label)
+    out.extend(reasons[e] for e in choice.evaluated if e in reasons)
     return out
 
 
@@ -251,6 +257,7 @@ def enumerate_paths(
     facts: Facts | None = None,
     *,
     adverse: bool = True,
+    reasons: Mapping[tuple[str, bool], str] | None = None,
     max_paths: int = DEFAULT_MAX_PATHS,
     max_depth: int = DEFAULT_MAX_DEPTH,
 ) -> tuple[ProtocolPath, ...]:
@@ -258,7 +265,9 @@ def enumerate_paths(
 
     ``facts``: a client's screened facts; None for any client (every fact
     combination a guard can see). ``adverse``: also follow an adverse reaction
-    at every state that accepts one. Paths come ordered by outcome (complete,
+    at every state that accepts one. ``reasons``: extra text to add where a
+    guard comes out a given way, keyed ``(guard, result)`` (a client's
+    screening reasons). Paths come ordered by outcome (complete,
     declined, stopped), then in the order the walk meets them.
 
     Raises :class:`PathExplosion` when there are more than ``max_paths`` paths
@@ -269,6 +278,7 @@ def enumerate_paths(
         raise ValueError("max_paths and max_depth must be at least 1")
     start_facts: Mapping[str, bool] = {} if facts is None else _facts_dict(facts)
     groups = _effect_groups() if adverse else []
+    why: Mapping[tuple[str, bool], str] = reasons or {}
     found: dict[tuple[str, ...], ProtocolPath] = {}
     order: list[tuple[str, ...]] = []
     initial = protocol.initial
@@ -293,12 +303,12 @@ def enumerate_paths(
                 for choice in _resolve(candidates, {**frame.facts, **effect}):
                     label = protocol.edge_label(choice.transition) or "adverse reaction"
                     lead = (f"{label} at {frame.state}", f"reaction: {_kinds_text(kinds)}")
-                    children.append(_step(protocol, frame, candidates, choice, at, lead))
+                    children.append(_step(protocol, frame, candidates, choice, at, why, lead))
         for trigger, candidates in out.items():
             if trigger == ADVERSE:
                 continue
             for choice in _resolve(candidates, frame.facts):
-                children.append(_step(protocol, frame, candidates, choice, frame.adverse))
+                children.append(_step(protocol, frame, candidates, choice, frame.adverse, why))
         # reversed so the first candidate is explored, and listed, first
         stack.extend(reversed(children))
     paths = [found[p] for p in order]
@@ -312,6 +322,7 @@ def _step(
     candidates: Sequence[TransitionSpec],
     choice: _Choice,
     adverse: AdverseAt | None,
+    reasons: Mapping[tuple[str, bool], str],
     lead: tuple[str, ...] = (),
 ) -> _Frame:
     dest = choice.transition.dest
@@ -320,7 +331,11 @@ def _step(
         path=(*frame.path, dest),
         facts=choice.facts,
         guards=(*frame.guards, *choice.evaluated),
-        conditions=(*frame.conditions, *lead, *_conditions_of(protocol, candidates, choice)),
+        conditions=(
+            *frame.conditions,
+            *lead,
+            *_conditions_of(protocol, candidates, choice, reasons),
+        ),
         adverse=adverse,
     )
 
@@ -377,14 +392,37 @@ def client_paths(
     """Every path this client can take on ``date`` under ``policy``.
 
     The facts come from starting a real session, so a decline the product
-    selection adds (no tolerated sunscreen, R27) counts as well as screening.
+    selection adds (no tolerated sunscreen, R27) counts as well as screening;
+    the conditions name the client's own reasons (which contraindication).
     """
     from facialflow.session import Session
 
     session = Session.start(client, date=date, policy=policy, plugins=plugins, protocol=protocol)
     return enumerate_paths(
-        protocol, session.facts, adverse=adverse, max_paths=max_paths, max_depth=max_depth
+        protocol,
+        session.facts,
+        adverse=adverse,
+        reasons=_screening_reasons(session.screening),
+        max_paths=max_paths,
+        max_depth=max_depth,
     )
+
+
+def _screening_reasons(screening: Screening) -> dict[tuple[str, bool], str]:
+    out: dict[tuple[str, bool], str] = {}
+    if screening.declined:
+        out["session_blocked", True] = "declined: " + "; ".join(screening.decline_reasons)
+    for guard, step in (("extraction_indicated", "extraction"), ("laser_indicated", "laser")):
+        if step in screening.skipped:
+            out[guard, False] = f"{step} skipped: {screening.skipped[step]}"
+    spots = [
+        f.reason
+        for f in screening.findings
+        if f.step == "laser" and f.effect is Effect.REQUIRE and "test spot" in f.reason
+    ]
+    if spots:
+        out["test_spot_required", True] = "; ".join(spots)
+    return out
 
 
 def route(facts: Facts, protocol: FacialProtocol = FACIAL) -> tuple[str, ...]:

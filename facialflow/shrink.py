@@ -337,16 +337,17 @@ def check_clients(
         from facialflow.plugins import load_plugins
 
         plugins = load_plugins()
-    rng = random.Random(f"facialflow.check:{seed}")
     kinds = list(AdverseKind)
     capable = frozenset(adverse_states())
     outcomes: Counter[str] = Counter()
     first: dict[str, _FirstFailure] = {}
     sessions = adverse_sessions = 0
-    for client in clients:
+    for index, client in enumerate(clients):
         sessions += 1
-        # three draws per client whatever happens, so one client's route never shifts the next's
-        hit, where, kind = rng.random(), rng.random(), kinds[rng.randrange(len(kinds))]
+        # one stream per client index: the draws never depend on other clients or on n
+        rng = random.Random(f"facialflow.check:{seed}:{index}")
+        hit, where = rng.random(), rng.random()
+        kind = kinds[int(rng.random() * len(kinds))]
         session = Session.start(client, date=date, policy=policy, plugins=plugins)
         plan: AdversePlan | None = None
         target: str | None = None
