@@ -234,3 +234,16 @@ def test_committed_walkthrough_pages_work_in_a_browser(browser: Any, tmp_path: P
         assert highlighted(page) != first, path.name
         assert highlighted(page) == [f"state-{steps[1]['id']}"], path.name
         page.close()
+
+
+@pytest.mark.browser
+def test_page_drawn_by_the_system_graphviz_highlights_too(browser: Any, tmp_path: Path) -> None:
+    from facialflow.render import has_system_dot
+
+    if not has_system_dot():
+        pytest.skip("needs system Graphviz: apt-get install graphviz")
+    page, _ = open_page(browser, to_html(renderer="system"), tmp_path / "s.html")
+    assert highlighted(page) == ["state-intake"]
+    page.keyboard.press("ArrowDown")
+    assert highlighted(page) == ["state-cleansing"]
+    page.close()
