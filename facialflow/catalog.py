@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -70,17 +71,21 @@ class Offer:
     def steps(self) -> tuple[str, ...]:
         return steps_for_kind(self.product.kind)
 
-    def candidates(self, step: str, client: Client, context: SelectionContext) -> list[Candidate]:
-        if step not in self.steps:
-            return []
+    def candidates(self, client: Client, context: SelectionContext) -> list[Candidate]:
         if self.skin_types and client.skin_type not in self.skin_types:
             return []
         rank = self.rank + self.skin_rank.get(client.skin_type, 0)
         if self.after_procedure and (context.extraction_today or context.laser_today):
             rank -= AFTER_PROCEDURE_BONUS
         if not self.concerns:
-            return [Candidate(self.product, None, rank)]
-        return [Candidate(self.product, c, rank) for c in client.concerns if c in self.concerns]
+            return [_candidate(self.product, None, rank)]
+        return [_candidate(self.product, c, rank) for c in client.concerns if c in self.concerns]
+
+
+@lru_cache(maxsize=16384)
+def _candidate(product: Product, concern: Concern | None, rank: int) -> Candidate:
+    # candidates are frozen values: share them instead of building new ones every session
+    return Candidate(product, concern, rank)
 
 
 class OfferPlugin:
@@ -90,6 +95,8 @@ class OfferPlugin:
         self.name = name
         self.description = description
         self.offers = tuple(offers)
+        # an offer reads only skin type, concerns and whether a procedure happens today
+        self._memo: dict[tuple[SkinType, tuple[Concern, ...], bool], tuple[Candidate, ...]] = {}
 
     def __repr__(self) -> str:
         return f"OfferPlugin({self.name!r}, {len(self.offers)} offers)"
@@ -107,13 +114,15 @@ class OfferPlugin:
         )
 
     @hookimpl
-    def facialflow_candidates(
-        self, step: str, client: Client, context: SelectionContext
-    ) -> list[Candidate]:
-        out: list[Candidate] = []
-        for offer in self.offers:
-            out.extend(offer.candidates(step, client, context))
-        return out
+    def facialflow_candidates(self, client: Client, context: SelectionContext) -> list[Candidate]:
+        key = (client.skin_type, client.concerns, context.extraction_today or context.laser_today)
+        found = self._memo.get(key)
+        if found is None:
+            out: list[Candidate] = []
+            for offer in self.offers:
+                out.extend(offer.candidates(client, context))
+            found = self._memo[key] = tuple(out)
+        return list(found)
 
 
 _ENTRY_KEYS = {

@@ -53,7 +53,7 @@ class SelectionContext:
 
 @frozen
 class Candidate:
-    """A product a plugin proposes for a step. Lower ``rank`` is preferred."""
+    """A product a plugin proposes. Lower ``rank`` is preferred."""
 
     product: Product
     #: the concern this product serves; None for general products (cleansers, sunscreens)
@@ -82,9 +82,12 @@ class FacialflowSpec:
 
     @hookspec
     def facialflow_candidates(  # type: ignore[empty-body]
-        self, step: str, client: Client, context: SelectionContext
+        self, client: Client, context: SelectionContext
     ) -> Sequence[Candidate]:
-        """Propose products for ``step`` (one of :data:`STEPS`) for this client.
+        """Propose products for this client's session, any step.
 
-        Return an empty sequence when the plugin has nothing for the step or client.
+        The product's kind decides the step it is considered for (a serum for
+        ``serums``, a sunscreen for ``hydration`` and the safe exit, ...).
+        Return an empty sequence when the plugin has nothing for this client.
+        Called once per session, so a plugin's cost is paid once per plan.
         """

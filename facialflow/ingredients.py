@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
+from functools import lru_cache
 
 from facialflow.model import Product
 
@@ -69,6 +70,7 @@ def classes_of(ingredient: str) -> frozenset[IngredientClass]:
     return _TABLE.get(ingredient.lower(), frozenset())
 
 
+@lru_cache(maxsize=8192)
 def product_classes(product: Product) -> frozenset[IngredientClass]:
     out: set[IngredientClass] = set()
     for name in product.ingredients:

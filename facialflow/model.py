@@ -186,7 +186,7 @@ class Client:
         return condition in self.conditions
 
 
-@frozen
+@frozen(cache_hash=True)
 class Product:
     """A product a step can apply. Ingredient names are lower-case common names."""
 

@@ -86,6 +86,8 @@ class PluginSet:
         self._pm.add_hookspecs(FacialflowSpec)
         self._order: list[str] = []
         self._loaded: list[LoadedPlugin] = []
+        # (plugin name, function, argument names) in load order; rebuilt on register
+        self._candidate_impls: list[tuple[str, Any, tuple[str, ...]]] = []
 
     @property
     def plugins(self) -> tuple[LoadedPlugin, ...]:
@@ -111,6 +113,10 @@ class PluginSet:
             )
         self._order.append(name)
         self._loaded.append(LoadedPlugin(name, source, info))
+        by_name = {i.plugin_name: i for i in self._pm.hook.facialflow_candidates.get_hookimpls()}
+        self._candidate_impls = [
+            (n, by_name[n].function, tuple(by_name[n].argnames)) for n in self._order if n in by_name
+        ]
 
     def _unregister_quietly(self, name: str) -> None:
         if self._pm.get_plugin(name) is not None:
@@ -134,18 +140,12 @@ class PluginSet:
         except Exception as exc:
             raise PluginError(f"plugin {name} raised {type(exc).__name__}: {exc}") from exc
 
-    def candidates(
-        self, step: str, client: Client, context: SelectionContext
-    ) -> list[tuple[Candidate, str]]:
-        """Every plugin's proposals for ``step``, in load order, each tagged with its plugin."""
-        by_name = {i.plugin_name: i for i in self._pm.hook.facialflow_candidates.get_hookimpls()}
-        args = {"step": step, "client": client, "context": context}
+    def candidates(self, client: Client, context: SelectionContext) -> list[tuple[Candidate, str]]:
+        """Every plugin's proposals for this session, in load order, each tagged with its plugin."""
+        args = {"client": client, "context": context}
         out: list[tuple[Candidate, str]] = []
-        for name in self._order:
-            impl = by_name.get(name)
-            if impl is None:
-                continue
-            result = self._call(impl.function, name, {a: args[a] for a in impl.argnames})
+        for name, function, argnames in self._candidate_impls:
+            result = self._call(function, name, {a: args[a] for a in argnames})
             if not isinstance(result, list | tuple) or not all(isinstance(c, Candidate) for c in result):
                 raise PluginError(
                     f"plugin {name}: facialflow_candidates must return a list of Candidate, "

@@ -10,9 +10,11 @@ that name the file and the key.
 from __future__ import annotations
 
 import enum
+import hashlib
+import json
 import tomllib
 from collections.abc import Mapping
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -208,6 +210,16 @@ class Policy:
     screening: ScreeningPolicy = field(factory=ScreeningPolicy)
     products: ProductPolicy = field(factory=ProductPolicy)
     schedule: SchedulePolicy = field(factory=SchedulePolicy)
+
+    @cached_property
+    def digest(self) -> str:
+        """A short hash of every value: snapshots use it to restore exactly this policy."""
+        text = json.dumps(policy_to_dict(self), sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    @property
+    def is_preset(self) -> bool:
+        return self.name in PRESETS and load_policy(self.name).digest == self.digest
 
 
 def _enum_hook(value: Any, cls: type[enum.Enum]) -> Any:

@@ -8,6 +8,8 @@ why two products must not share a session (R23). Both are pure.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from facialflow.hookspecs import SelectionContext
 from facialflow.ingredients import IngredientClass as C
 from facialflow.ingredients import classes_of, product_classes
@@ -19,10 +21,14 @@ __all__ = ["conflicts", "is_strong_acid", "product_problems"]
 
 def is_strong_acid(product: Product, policy: Policy) -> bool:
     """An AHA or BHA above the policy's strength; an acid of unknown strength counts as strong."""
-    pp = policy.products
+    return _strong(product, policy.products.aha_strong_pct, policy.products.bha_strong_pct)
+
+
+@lru_cache(maxsize=8192)
+def _strong(product: Product, aha_pct: float, bha_pct: float) -> bool:
     for name in product.ingredients:
         cls = classes_of(name)
-        limit = pp.aha_strong_pct if C.AHA in cls else pp.bha_strong_pct if C.BHA in cls else None
+        limit = aha_pct if C.AHA in cls else bha_pct if C.BHA in cls else None
         if limit is None:
             continue
         pct = product.strengths.get(name)
@@ -37,10 +43,10 @@ def product_problems(
     """Every reason this product must not be applied in this session (empty: safe)."""
     problems: list[str] = []
     classes = product_classes(product)
-    allergens = set(client.allergies)
-    hit = sorted((product.ingredient_set | product.tags) & allergens)
-    if hit:
-        problems.append(f"allergy to {', '.join(hit)} (R6)")
+    if client.allergies:
+        hit = sorted((product.ingredient_set | product.tags) & set(client.allergies))
+        if hit:
+            problems.append(f"allergy to {', '.join(hit)} (R6)")
     carer = client.pregnant or client.breastfeeding
     who = "pregnancy" if client.pregnant else "breastfeeding"
     if carer and C.RETINOID in classes:
@@ -90,6 +96,7 @@ _CONFLICTS = (
 )
 
 
+@lru_cache(maxsize=16384)
 def conflicts(a: Product, b: Product) -> str | None:
     """Why ``a`` and ``b`` must not be used in the same session (R23), or None."""
     ca, cb = product_classes(a), product_classes(b)

@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from facialflow.catalog import steps_for_kind
 from facialflow.hookspecs import Candidate, SelectionContext
 from facialflow.ingredients import IngredientClass, classes_of, product_classes
 from facialflow.model import Client, Product, ProductKind, Selection, SkinType
@@ -62,9 +63,10 @@ class _Chooser:
         self.warnings: list[str] = []
         self.missing: dict[str, str] = {}
         self.sources: dict[str, str] = {}
+        self._ranked = self._rank_all()
 
-    def ranked(self, step: str) -> list[tuple[Candidate, str]]:
-        cands = self.plugins.candidates(step, self.client, self.context)
+    def _rank_all(self) -> dict[str, list[tuple[Candidate, str]]]:
+        cands = self.plugins.candidates(self.client, self.context)
         far = len(self.order)
         cands.sort(
             key=lambda cp: (
@@ -74,7 +76,14 @@ class _Chooser:
                 cp[0].product.name,
             )
         )
-        return cands
+        by_step: dict[str, list[tuple[Candidate, str]]] = {}
+        for cp in cands:
+            for step in steps_for_kind(cp[0].product.kind):
+                by_step.setdefault(step, []).append(cp)
+        return by_step
+
+    def ranked(self, step: str) -> list[tuple[Candidate, str]]:
+        return self._ranked.get(step, [])
 
     def problems(self, product: Product) -> list[str]:
         problems = product_problems(product, self.client, self.context, self.policy)

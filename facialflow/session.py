@@ -11,6 +11,7 @@ JSON-compatible dict. Listeners see every step.
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -44,6 +45,7 @@ __all__ = [
     "product_from_dict",
     "product_to_full_dict",
     "session_to_dict",
+    "settle_intake",
 ]
 
 SNAPSHOT_FORMAT = "facialflow.session/1"
@@ -120,15 +122,58 @@ def product_to_full_dict(p: Product) -> dict[str, Any]:
 
 
 def product_from_dict(d: Mapping[str, Any]) -> Product:
-    return Product(
-        name=d["name"],
-        kind=d["kind"],
-        ingredients=d["ingredients"],
-        strengths=d.get("strengths", {}),
-        spf=d.get("spf"),
-        rx_only=d.get("rx_only", False),
-        tags=d.get("tags", ()),
+    return _product(
+        d["name"],
+        d["kind"],
+        tuple(d["ingredients"]),
+        tuple(sorted(d.get("strengths", {}).items())),
+        d.get("spf"),
+        d.get("rx_only", False),
+        tuple(d.get("tags", ())),
     )
+
+
+@lru_cache(maxsize=4096)
+def _product(
+    name: str,
+    kind: str,
+    ingredients: tuple[str, ...],
+    strengths: tuple[tuple[str, float], ...],
+    spf: int | None,
+    rx_only: bool,
+    tags: tuple[str, ...],
+) -> Product:
+    # restoring many sessions rebuilds the same few catalog products: build each once
+    return Product(
+        name=name,
+        kind=kind,
+        ingredients=ingredients,
+        strengths=dict(strengths),
+        spf=spf,
+        rx_only=rx_only,
+        tags=tags,
+    )
+
+
+def _policy_ref(policy: Policy) -> dict[str, Any]:
+    """A preset by name and digest; any other policy with all its values."""
+    ref: dict[str, Any] = {"name": policy.name, "digest": policy.digest}
+    if not policy.is_preset:
+        ref["values"] = policy_to_dict(policy)
+    return ref
+
+
+def _policy_from_ref(ref: Mapping[str, Any]) -> Policy:
+    if "values" in ref:
+        policy = policy_from_dict(ref["values"], source="snapshot policy")
+    else:
+        policy = load_policy(ref["name"])
+    if policy.digest != ref["digest"]:
+        raise SnapshotError(
+            f"policy {ref['name']!r} has changed since the snapshot was taken "
+            f"({ref['digest']} then, {policy.digest} now)"
+        )
+    return policy
 
 
 class Session:
@@ -194,14 +239,10 @@ class Session:
         pol = policy if isinstance(policy, Policy) else load_policy(policy)
         screening = screen(client, day, pol)
         if selection is None:
-            from facialflow.selection import SUNSCREEN_MISSING, choose_products
+            from facialflow.selection import choose_products
 
             selection = choose_products(client, screening, pol, plugins=plugins)
-            if SUNSCREEN_MISSING in selection.missing:
-                # R27: a session that cannot end under SPF 30+ must not start
-                why = selection.missing[SUNSCREEN_MISSING]
-                screening = decline(screening, "R27", f"no tolerated SPF 30+ sunscreen: {why}")
-                selection = Selection(steps={})
+            screening, selection = settle_intake(screening, selection)
         return cls(client, day, pol, screening, selection, engine=engine_for(protocol), listeners=listeners)
 
     # -- reading ----------------------------------------------------------------------------
@@ -342,7 +383,7 @@ class Session:
             "protocol": {"name": protocol.name, "version": protocol.version, "digest": protocol.digest},
             "client": client_to_dict(self.client),
             "date": self.date.isoformat(),
-            "policy": policy_to_dict(self.policy),
+            "policy": _policy_ref(self.policy),
             "state": self.current,
             "path": list(self.path),
             "selection": {
@@ -375,7 +416,7 @@ class Session:
         try:
             client = client_from_dict(data["client"], source="snapshot client")
             day = dt.date.fromisoformat(data["date"])
-            policy = policy_from_dict(data["policy"], source="snapshot policy")
+            policy = _policy_from_ref(data["policy"])
             sel = data["selection"]
             selection = Selection(
                 steps={k: tuple(product_from_dict(p) for p in v) for k, v in sel["steps"].items()},
@@ -401,6 +442,21 @@ class Session:
             session.adverse = record
             session.facts = attrs.evolve(session.facts, tolerates_product=_ESCALATION[record.kind][1])
         return session
+
+
+def settle_intake(screening: Screening, selection: Selection) -> tuple[Screening, Selection]:
+    """The intake decision :meth:`Session.start` takes once products are chosen.
+
+    R27: a session that cannot end under SPF 30+ must not start. Services that
+    compute screening and selection themselves (the simulator reuses them for
+    equivalent clients) call this so their sessions start exactly as ``start`` would.
+    """
+    from facialflow.selection import SUNSCREEN_MISSING
+
+    if SUNSCREEN_MISSING in selection.missing:
+        why = selection.missing[SUNSCREEN_MISSING]
+        return decline(screening, "R27", f"no tolerated SPF 30+ sunscreen: {why}"), Selection(steps={})
+    return screening, selection
 
 
 def session_to_dict(result: SessionResult) -> dict[str, Any]:

@@ -59,10 +59,8 @@ def facialflow_plugin_info():
     return PluginInfo(name="lumen", description="Lumen house serum", products=(SERUM,))
 
 @hookimpl
-def facialflow_candidates(step, client, context):
-    if step == "serums":
-        return [Candidate(SERUM, concern=c, rank=1) for c in client.concerns]
-    return []
+def facialflow_candidates(client, context):
+    return [Candidate(SERUM, concern=c, rank=1) for c in client.concerns]
 '''
 
 
@@ -82,19 +80,19 @@ def test_entry_point_that_fails_to_import_names_the_plugin(tmp_path: Path, monke
 
 class UnknownHook:
     @hookimpl
-    def facialflow_candidatez(self, step: str) -> list[Any]:
+    def facialflow_candidatez(self, client: Any) -> list[Any]:
         return []
 
 
 class WrongSignature:
     @hookimpl
-    def facialflow_candidates(self, step: str, client: Any, context: Any, colour: str) -> list[Any]:
+    def facialflow_candidates(self, client: Any, context: Any, colour: str) -> list[Any]:
         return []
 
 
 class NoInfo:
     @hookimpl
-    def facialflow_candidates(self, step: str) -> list[Any]:
+    def facialflow_candidates(self, client: Any) -> list[Any]:
         return []
 
 
@@ -122,13 +120,13 @@ class Info:
 
 class Raises(Info):
     @hookimpl
-    def facialflow_candidates(self, step: str, client: Any, context: Any) -> list[Any]:
+    def facialflow_candidates(self, client: Any, context: Any) -> list[Any]:
         raise ValueError("catalog offline")
 
 
 class ReturnsJunk(Info):
     @hookimpl
-    def facialflow_candidates(self, step: str) -> Any:
+    def facialflow_candidates(self, client: Any) -> Any:
         return "Vitamin C"
 
 
@@ -157,9 +155,7 @@ class Unsafe(Info):
     """Proposes a retinoid with the best rank to everyone."""
 
     @hookimpl
-    def facialflow_candidates(self, step: str, client: Any) -> list[Candidate]:
-        if step != "serums":
-            return []
+    def facialflow_candidates(self, client: Any) -> list[Candidate]:
         p = Product(name="Tretinoin Booster", kind=ProductKind.SERUM, ingredients=["tretinoin"])
         return [Candidate(p, concern=c, rank=-100) for c in client.concerns]
 

@@ -185,3 +185,30 @@ def test_client_with_no_tolerated_sunscreen_is_declined(make_client: MakeClient)
     r = start(c).run()
     assert r.outcome is Outcome.DECLINED
     assert any(f.rule == "R27" for f in r.findings)
+
+
+def test_snapshot_names_a_preset_policy_by_digest_only(make_client: MakeClient) -> None:
+    snap = start(make_client(), policy="asds2017").snapshot()
+    assert snap["policy"]["name"] == "asds2017" and "values" not in snap["policy"]
+    assert Session.restore(snap).policy.name == "asds2017"
+
+
+def test_snapshot_of_a_clinic_policy_carries_its_values(make_client: MakeClient, tmp_path: object) -> None:
+    from pathlib import Path
+
+    from facialflow.policy import load_policy
+
+    f = Path(str(tmp_path)) / "lumen.toml"
+    f.write_text('extends = "conservative"\n[screening]\nsun_washout_days = 21\n')
+    s = start(make_client(), policy=load_policy(f))
+    snap = json.loads(json.dumps(s.snapshot()))
+    f.unlink()  # the file may be gone or changed by the time a session resumes
+    restored = Session.restore(snap)
+    assert restored.policy == s.policy and restored.policy.screening.sun_washout_days == 21
+
+
+def test_restore_refuses_a_policy_that_changed_since_the_snapshot(make_client: MakeClient) -> None:
+    snap = start(make_client()).snapshot()
+    snap["policy"]["digest"] = "0123456789abcdef"
+    with pytest.raises(SnapshotError, match="policy 'conservative' has changed"):
+        Session.restore(snap)
