@@ -25,13 +25,13 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from transitions.extensions.nesting import HierarchicalMachine, NestedState  # noqa: E402
+from transitions.extensions.nesting import HierarchicalMachine, NestedState
 
-from facialflow import FACIAL, Session, load_client, load_policy  # noqa: E402
-from facialflow.engine import engine_for  # noqa: E402
-from facialflow.plugins import load_plugins  # noqa: E402
-from facialflow.screening import screen  # noqa: E402
-from facialflow.selection import choose_products  # noqa: E402
+from facialflow import FACIAL, Session, load_client, load_policy
+from facialflow.engine import engine_for
+from facialflow.plugins import load_plugins
+from facialflow.screening import screen
+from facialflow.selection import choose_products
 
 DATE = dt.date(2026, 11, 25)
 CLIENT_FILE = Path(__file__).resolve().parent.parent / "examples" / "clients" / "laser-aging.json"
@@ -107,7 +107,9 @@ def held_bytes(make: Callable[[], object], n: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, default=3000, help="sessions per timing batch")
-    parser.add_argument("--held", type=int, default=100_000, help="sessions held at once for memory")
+    parser.add_argument(
+        "--held", type=int, default=100_000, help="sessions held at once for memory"
+    )
     args = parser.parse_args()
 
     client = load_client(CLIENT_FILE)
@@ -163,11 +165,19 @@ def main() -> None:
     mem_ff = held_bytes(ff_held, args.held)
 
     print(f"command: python benchmarks/bench_engine.py --sessions {n} --held {args.held}")
-    print(f"python {sys.version.split()[0]}, one client ({CLIENT_FILE.name}), {steps} steps per session")
+    print(
+        f"python {sys.version.split()[0]}, one client ({CLIENT_FILE.name}), {steps} steps per session"
+    )
     print(f"bare transitions session (add_model, {steps} steps, remove_model): {bare:8.1f} us")
-    print(f"facialflow session (screen, choose plan, {steps} steps):           {ff:8.1f} us  ratio {ff / bare:.2f}x")
-    print(f"facialflow session with snapshot + restore mid-way:               {ff_sr:8.1f} us  ratio {ff_sr / bare:.2f}x")
-    print(f"  of which plan choice (screening + product selection):          {plan:8.1f} us  ({plan / ff:.0%} of a session)")
+    print(
+        f"facialflow session (screen, choose plan, {steps} steps):           {ff:8.1f} us  ratio {ff / bare:.2f}x"
+    )
+    print(
+        f"facialflow session with snapshot + restore mid-way:               {ff_sr:8.1f} us  ratio {ff_sr / bare:.2f}x"
+    )
+    print(
+        f"  of which plan choice (screening + product selection):          {plan:8.1f} us  ({plan / ff:.0%} of a session)"
+    )
     print(f"memory per held session, {args.held:,} held at once:")
     print(f"  bare transitions model: {mem_bare:8.0f} B")
     print(f"  facialflow session:     {mem_ff:8.0f} B  ratio {mem_ff / mem_bare:.2f}x")

@@ -126,8 +126,17 @@ class OfferPlugin:
 
 
 _ENTRY_KEYS = {
-    "name", "kind", "ingredients", "strengths", "concerns", "skin_types", "rank", "spf",
-    "rx_only", "tags", "after_procedure",
+    "name",
+    "kind",
+    "ingredients",
+    "strengths",
+    "concerns",
+    "skin_types",
+    "rank",
+    "spf",
+    "rx_only",
+    "tags",
+    "after_procedure",
 }
 
 
@@ -149,7 +158,9 @@ def _offer_from_entry(entry: Any) -> Offer:
         raise ValueError("each [[products]] entry must be a table")
     unknown = sorted(set(entry) - _ENTRY_KEYS)
     if unknown:
-        raise ValueError(f"unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(_ENTRY_KEYS))}")
+        raise ValueError(
+            f"unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(_ENTRY_KEYS))}"
+        )
     for key in ("name", "kind", "ingredients"):
         if key not in entry:
             raise ValueError(f"{key} is required")
@@ -205,7 +216,9 @@ def _load_file(path: Path) -> OfferPlugin:
         raise CatalogError(f"{path}: cannot read: {exc}") from None
     unknown = sorted(set(data) - {"name", "description", "products"})
     if unknown:
-        raise CatalogError(f"{path}: unknown key(s) {', '.join(unknown)}; allowed: name, description, products")
+        raise CatalogError(
+            f"{path}: unknown key(s) {', '.join(unknown)}; allowed: name, description, products"
+        )
     entries = data.get("products")
     if not isinstance(entries, list) or not entries:
         raise CatalogError(f"{path}: a catalog needs at least one [[products]] entry")

@@ -27,10 +27,12 @@ POLICY_HELP = "Clinical policy: a preset (conservative, asds2017) or a policy .t
 DATE_HELP = "Session date for every time-based rule, YYYY-MM-DD (default: today)."
 
 
-class _Date(click.ParamType):
+class _Date(click.ParamType):  # type: ignore[type-arg]
     name = "YYYY-MM-DD"
 
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> dt.date:
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> dt.date:
         if isinstance(value, dt.date):
             return value
         try:
@@ -114,7 +116,12 @@ def _print_session(result: Any) -> None:
 
 
 @main.command()
-@click.option("--client", "client_file", type=click.Path(path_type=Path), help="A client file (.json or .toml).")
+@click.option(
+    "--client",
+    "client_file",
+    type=click.Path(path_type=Path),
+    help="A client file (.json or .toml).",
+)
 @click.option("--date", "date", type=DATE, default=None, help=DATE_HELP)
 @click.option("--policy", default="conservative", show_default=True, help=POLICY_HELP)
 @click.option(
@@ -124,7 +131,13 @@ def _print_session(result: Any) -> None:
     default=None,
     help="Output format (client: text|json; random: summary|jsonl|json).",
 )
-@click.option("--catalog", "catalogs", multiple=True, type=click.Path(path_type=Path), help="A clinic catalog .toml file or folder (repeatable).")
+@click.option(
+    "--catalog",
+    "catalogs",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="A clinic catalog .toml file or folder (repeatable).",
+)
 @handle_errors
 def simulate(
     client_file: Path | None,
@@ -145,7 +158,9 @@ def simulate(
         raise click.UsageError("with --client, --format is text or json")
     client = load_client(client_file)
     plugins = load_plugins(catalogs=catalogs)
-    result = Session.start(client, date=date or dt.date.today(), policy=policy, plugins=plugins).run()
+    result = Session.start(
+        client, date=date or dt.date.today(), policy=policy, plugins=plugins
+    ).run()
     if fmt == "json":
         emit_json(session_to_dict(result))
     else:
@@ -156,8 +171,16 @@ def simulate(
 
 
 @main.command("plugins")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@click.option("--catalog", "catalogs", multiple=True, type=click.Path(path_type=Path), help="A clinic catalog .toml file or folder (repeatable).")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@click.option(
+    "--catalog",
+    "catalogs",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="A clinic catalog .toml file or folder (repeatable).",
+)
 @handle_errors
 def plugins_command(fmt: str, catalogs: tuple[Path, ...]) -> None:
     """List the loaded plugins, where they come from, what they cover and their products."""
@@ -175,7 +198,9 @@ def plugins_command(fmt: str, catalogs: tuple[Path, ...]) -> None:
             click.echo(f"  skin types: {', '.join(p['skin_types'])}")
         for prod in p["products"]:
             spf = f" (SPF {prod['spf']})" if prod["spf"] and "SPF" not in prod["name"] else ""
-            click.echo(f"  - {prod['kind']:<11} {prod['name']}{spf}: {', '.join(prod['ingredients'])}")
+            click.echo(
+                f"  - {prod['kind']:<11} {prod['name']}{spf}: {', '.join(prod['ingredients'])}"
+            )
 
 
 # -- plan ---------------------------------------------------------------------------------------

@@ -1,49 +1,28 @@
 """Reading and writing client files (JSON or TOML, chosen by the extension).
 
-cattrs does the structuring and tracks where in the document a value failed;
-this module makes its primitive hooks strict (``"yes"`` is not a bool, ``"3"``
-is not an int, a string is not a list) and turns its error groups into one
-message that names the field and, for vocabularies, the allowed values.
+Structuring is cattrs with the strict hooks of :mod:`facialflow.convert`, plus
+ISO dates and lists that refuse a bare string; every defect becomes one
+:class:`ClientFileError` naming the file and the field.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import json
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import attrs
 import cattrs
-from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError, IterableValidationError
+from cattrs.errors import ClassValidationError, IterableValidationError
 
+from facialflow.convert import strict_converter, structure_error_message
 from facialflow.errors import ClientFileError
 from facialflow.model import Assessment, Client, Comedones, Concern, Condition, SkinType
 
-__all__ = ["client_from_dict", "client_to_dict", "load_client", "structure_error_message"]
-
-T = TypeVar("T")
-
-
-def _strict(kind: type, label: str) -> Any:
-    def hook(value: Any, _: Any) -> Any:
-        # bool is an int subclass; a JSON true must not pass as fitzpatrick 1
-        if type(value) is not kind:
-            raise TypeError(f"expected {label}, got {type(value).__name__} {value!r}")
-        return value
-
-    return hook
-
-
-def _enum_hook(value: Any, cls: type[enum.Enum]) -> Any:
-    try:
-        return cls(value)
-    except ValueError:
-        allowed = ", ".join(str(m.value) for m in cls)  # type: ignore[var-annotated]
-        raise ValueError(f"{value!r} is not one of: {allowed}") from None
+__all__ = ["client_from_dict", "client_to_dict", "load_client"]
 
 
 def _date_hook(value: Any, _: Any) -> dt.date:
@@ -67,13 +46,8 @@ def _list_hook(value: Any, tp: Any) -> Any:
 
 
 def make_converter() -> cattrs.Converter:
-    converter = cattrs.Converter(forbid_extra_keys=True)
-    converter.register_structure_hook(bool, _strict(bool, "true or false"))
-    converter.register_structure_hook(int, _strict(int, "an integer"))
-    converter.register_structure_hook(str, _strict(str, "a string"))
+    converter = strict_converter(SkinType, Concern, Condition, Comedones)
     converter.register_structure_hook(dt.date, _date_hook)
-    for cls in (SkinType, Concern, Condition, Comedones):
-        converter.register_structure_hook(cls, _enum_hook)
     converter.register_structure_hook_func(
         lambda t: getattr(t, "__origin__", None) in (tuple, frozenset, list), _list_hook
     )
@@ -81,27 +55,6 @@ def make_converter() -> cattrs.Converter:
 
 
 _CONVERTER = make_converter()
-
-
-def _message_for(exc: BaseException, _type: Any) -> str:
-    if isinstance(exc, KeyError):
-        return "required field is missing"
-    if isinstance(exc, ForbiddenExtraKeysError):
-        fields = ", ".join(sorted(exc.extra_fields))
-        allowed = ", ".join(a.name for a in attrs.fields(exc.cl))
-        return f"unknown field(s) {fields}; allowed: {allowed}"
-    return str(exc) or type(exc).__name__
-
-
-def structure_error_message(exc: BaseException) -> tuple[str, str | None]:
-    """The first defect in a cattrs error as ``(message, field path)``."""
-    for line in cattrs.transform_error(exc, path="$", format_exception=_message_for):
-        message, _, where = line.rpartition(" @ ")
-        path = where.removeprefix("$").lstrip(".") or None
-        if path and "[" in path:
-            path = path.replace(".[", "[")
-        return message, path
-    return str(exc), None
 
 
 def client_from_dict(data: Mapping[str, Any], *, source: str = "client") -> Client:

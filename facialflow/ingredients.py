@@ -37,32 +37,65 @@ class IngredientClass(enum.StrEnum):
 C = IngredientClass
 
 _TABLE: Mapping[str, frozenset[IngredientClass]] = {
-    **{n: frozenset({C.RETINOID}) for n in (
-        "retinol", "retinal", "retinaldehyde", "retinyl palmitate", "retinyl retinoate",
-        "hydroxypinacolone retinoate", "adapalene", "tazarotene", "trifarotene",
-    )},
+    **{
+        n: frozenset({C.RETINOID})
+        for n in (
+            "retinol",
+            "retinal",
+            "retinaldehyde",
+            "retinyl palmitate",
+            "retinyl retinoate",
+            "hydroxypinacolone retinoate",
+            "adapalene",
+            "tazarotene",
+            "trifarotene",
+        )
+    },
     "tretinoin": frozenset({C.RETINOID, C.TRETINOIN}),
     "hydroquinone": frozenset({C.HYDROQUINONE}),
     "salicylic acid": frozenset({C.BHA}),
     "betaine salicylate": frozenset({C.BHA}),
-    **{n: frozenset({C.AHA}) for n in ("glycolic acid", "lactic acid", "mandelic acid", "malic acid")},
+    **{
+        n: frozenset({C.AHA})
+        for n in ("glycolic acid", "lactic acid", "mandelic acid", "malic acid")
+    },
     **{n: frozenset({C.ENZYME}) for n in ("papain", "bromelain", "pumpkin enzyme", "subtilisin")},
     "benzoyl peroxide": frozenset({C.BENZOYL_PEROXIDE}),
     "azelaic acid": frozenset({C.AZELAIC_ACID}),
     "l-ascorbic acid": frozenset({C.L_ASCORBIC_ACID}),
     "ascorbic acid": frozenset({C.L_ASCORBIC_ACID}),
-    **{n: frozenset({C.ESSENTIAL_OIL}) for n in (
-        "lavender oil", "tea tree oil", "peppermint oil", "lemon oil", "orange oil",
-        "bergamot oil", "eucalyptus oil", "rosemary oil",
-    )},
+    **{
+        n: frozenset({C.ESSENTIAL_OIL})
+        for n in (
+            "lavender oil",
+            "tea tree oil",
+            "peppermint oil",
+            "lemon oil",
+            "orange oil",
+            "bergamot oil",
+            "eucalyptus oil",
+            "rosemary oil",
+        )
+    },
     **{n: frozenset({C.FRAGRANCE}) for n in ("fragrance", "parfum", "limonene", "linalool")},
-    **{n: frozenset({C.CLAY}) for n in ("kaolin", "bentonite", "french green clay", "rhassoul clay")},
+    **{
+        n: frozenset({C.CLAY})
+        for n in ("kaolin", "bentonite", "french green clay", "rhassoul clay")
+    },
     "sulfur": frozenset({C.SULFUR}),
     **{n: frozenset({C.MINERAL_FILTER}) for n in ("zinc oxide", "titanium dioxide")},
-    **{n: frozenset({C.SOOTHING}) for n in (
-        "panthenol", "centella asiatica", "colloidal oatmeal", "allantoin", "madecassoside",
-        "bisabolol", "aloe vera",
-    )},
+    **{
+        n: frozenset({C.SOOTHING})
+        for n in (
+            "panthenol",
+            "centella asiatica",
+            "colloidal oatmeal",
+            "allantoin",
+            "madecassoside",
+            "bisabolol",
+            "aloe vera",
+        )
+    },
 }
 
 

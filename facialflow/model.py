@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from functools import cached_property
 from typing import Any
 
@@ -135,6 +135,22 @@ def _lower_tuple(value: Any) -> tuple[str, ...]:
     return tuple(dict.fromkeys(str(v).strip().lower() for v in value))
 
 
+def _str_tuple(value: Iterable[str]) -> tuple[str, ...]:
+    return tuple(value)
+
+
+def _conditions(value: Iterable[Condition]) -> frozenset[Condition]:
+    return frozenset(value)
+
+
+def _tags(value: Iterable[str]) -> frozenset[str]:
+    return frozenset(value)
+
+
+def _sorted_dict(value: Mapping[str, float]) -> dict[str, float]:
+    return dict(sorted(value.items()))
+
+
 @frozen
 class Assessment:
     """The skin assessment made at intake (the client file's ``assessment`` table)."""
@@ -163,8 +179,8 @@ class Client:
     breastfeeding: bool = False
     isotretinoin_last_dose: dt.date | None = None
     allergies: tuple[str, ...] = field(default=(), converter=_lower_tuple)
-    medications: tuple[str, ...] = field(default=(), converter=tuple)
-    conditions: frozenset[Condition] = field(default=frozenset(), converter=frozenset)
+    medications: tuple[str, ...] = field(default=(), converter=_str_tuple)
+    conditions: frozenset[Condition] = field(default=frozenset(), converter=_conditions)
     assessment: Assessment = field(factory=Assessment)
     #: optional; lets the visit planner lengthen intervals with age
     birth_date: dt.date | None = None
@@ -194,13 +210,11 @@ class Product:
     kind: ProductKind = field(converter=ProductKind)
     ingredients: tuple[str, ...] = field(converter=_lower_tuple)
     #: percentage strength by ingredient, where it matters (acids, retinoids, actives)
-    strengths: Mapping[str, float] = field(
-        factory=dict, converter=lambda m: dict(sorted(m.items())), hash=False
-    )
+    strengths: Mapping[str, float] = field(factory=dict, converter=_sorted_dict, hash=False)
     spf: int | None = field(default=None)
     rx_only: bool = False
     #: free-form tags a catalog may add (for example ``fragrance``); matched like ingredients
-    tags: frozenset[str] = field(default=frozenset(), converter=frozenset)
+    tags: frozenset[str] = field(default=frozenset(), converter=_tags)
 
     @ingredients.validator
     def _check_ingredients(self, attribute: attrs.Attribute[Any], value: tuple[str, ...]) -> None:

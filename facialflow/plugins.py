@@ -97,14 +97,18 @@ class PluginSet:
         """Register and validate one plugin; raise :class:`PluginError` naming it if it is broken."""
         plugin = _plugin_object(obj)
         if name in self._order:
-            raise PluginError(f"plugin {name} ({source}): a plugin with this name is already loaded")
+            raise PluginError(
+                f"plugin {name} ({source}): a plugin with this name is already loaded"
+            )
         try:
             self._pm.register(plugin, name=name)
             self._pm.check_pending()
         except pluggy.PluginValidationError as exc:
             self._unregister_quietly(name)
             raise PluginError(f"plugin {name} ({source}) is invalid: {exc}") from None
-        impls = [i for i in self._pm.hook.facialflow_plugin_info.get_hookimpls() if i.plugin_name == name]
+        impls = [
+            i for i in self._pm.hook.facialflow_plugin_info.get_hookimpls() if i.plugin_name == name
+        ]
         info = self._call(impls[0].function, name, {}) if impls else None
         if not isinstance(info, PluginInfo):
             self._unregister_quietly(name)
@@ -115,7 +119,9 @@ class PluginSet:
         self._loaded.append(LoadedPlugin(name, source, info))
         by_name = {i.plugin_name: i for i in self._pm.hook.facialflow_candidates.get_hookimpls()}
         self._candidate_impls = [
-            (n, by_name[n].function, tuple(by_name[n].argnames)) for n in self._order if n in by_name
+            (n, by_name[n].function, tuple(by_name[n].argnames))
+            for n in self._order
+            if n in by_name
         ]
 
     def _unregister_quietly(self, name: str) -> None:
@@ -146,7 +152,9 @@ class PluginSet:
         out: list[tuple[Candidate, str]] = []
         for name, function, argnames in self._candidate_impls:
             result = self._call(function, name, {a: args[a] for a in argnames})
-            if not isinstance(result, list | tuple) or not all(isinstance(c, Candidate) for c in result):
+            if not isinstance(result, list | tuple) or not all(
+                isinstance(c, Candidate) for c in result
+            ):
                 raise PluginError(
                     f"plugin {name}: facialflow_candidates must return a list of Candidate, "
                     f"got {type(result).__name__}"
@@ -186,10 +194,10 @@ def load_plugins(
     Without arguments the result is cached and shared; ``fresh=True`` looks
     for entry points again (after installing a plugin in a running process).
     """
-    catalogs = tuple(str(c) for c in catalogs)
-    if not catalogs and builtins and entry_point_plugins and not extra and not fresh:
+    names = tuple(str(c) for c in catalogs)
+    if not names and builtins and entry_point_plugins and not extra and not fresh:
         return _default_plugins()
-    return _build(catalogs, builtins, entry_point_plugins, extra)
+    return _build(names, builtins, entry_point_plugins, extra)
 
 
 def _build(

@@ -18,10 +18,10 @@ from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
-import cattrs
 from attrs import asdict, field, frozen
 from cattrs.errors import ClassValidationError
 
+from facialflow.convert import strict_converter, structure_error_message
 from facialflow.errors import PolicyError
 from facialflow.model import Condition
 
@@ -222,30 +222,7 @@ class Policy:
         return self.name in PRESETS and load_policy(self.name).digest == self.digest
 
 
-def _enum_hook(value: Any, cls: type[enum.Enum]) -> Any:
-    try:
-        return cls(value)
-    except ValueError:
-        allowed = ", ".join(str(m.value) for m in cls)  # type: ignore[var-annotated]
-        raise ValueError(f"{value!r} is not one of: {allowed}") from None
-
-
-def _strict(kind: type) -> Any:
-    def hook(value: Any, _: Any) -> Any:
-        if kind is float and type(value) is int:
-            return float(value)
-        if type(value) is not kind:
-            raise TypeError(f"expected {kind.__name__}, got {type(value).__name__} {value!r}")
-        return value
-
-    return hook
-
-
-_CONVERTER = cattrs.Converter(forbid_extra_keys=True)
-for _kind in (bool, int, float, str):
-    _CONVERTER.register_structure_hook(_kind, _strict(_kind))
-for _cls in (Condition, LaserDevice):
-    _CONVERTER.register_structure_hook(_cls, _enum_hook)
+_CONVERTER = strict_converter(Condition, LaserDevice)
 
 
 def _merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
@@ -282,8 +259,6 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
 
 def policy_from_dict(data: Mapping[str, Any], *, source: str) -> Policy:
-    from facialflow.clientfile import structure_error_message
-
     try:
         return _CONVERTER.structure(dict(data), Policy)
     except ClassValidationError as exc:
@@ -302,7 +277,7 @@ def _resolve(data: dict[str, Any], source: str, seen: tuple[str, ...]) -> dict[s
         raise PolicyError(f"{source}: extends must be a preset name or a file path")
     if parent in seen:
         raise PolicyError(f"{source}: extends forms a cycle through {parent!r}")
-    base = _preset_data(parent) if parent in PRESETS else _file_data(Path(parent), seen + (parent,))
+    base = _preset_data(parent) if parent in PRESETS else _file_data(Path(parent), (*seen, parent))
     base.pop("name", None)
     merged = _merge(base, data)
     # the clinic's list replaces the preset's, so a condition can be made non-blocking

@@ -283,7 +283,9 @@ _ACTIVE_STEPS = (
 )
 
 
-def _t(source: str, dest: str, *guards: str, label: str = "", trigger: str = "advance") -> TransitionSpec:
+def _t(
+    source: str, dest: str, *guards: str, label: str = "", trigger: str = "advance"
+) -> TransitionSpec:
     return TransitionSpec(trigger=trigger, source=source, dest=dest, guards=guards, label=label)
 
 

@@ -79,9 +79,14 @@ def product_problems(
             problems.append(f"{', '.join(sorted(irritants))} on sensitive skin (R24)")
         if strong:
             problems.append("strong acid on sensitive skin (R24)")
-    if C.CLAY in classes and product.kind is ProductKind.MASK and client.skin_type in (
-        SkinType.DRY,
-        SkinType.SENSITIVE,
+    if (
+        C.CLAY in classes
+        and product.kind is ProductKind.MASK
+        and client.skin_type
+        in (
+            SkinType.DRY,
+            SkinType.SENSITIVE,
+        )
     ):
         problems.append(f"clay mask on {client.skin_type} skin (R25)")
     if product.kind is ProductKind.SUNSCREEN and (product.spf or 0) < policy.products.min_spf:

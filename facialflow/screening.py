@@ -98,7 +98,9 @@ def _screen_extraction(c: _Collector, client: Client, date: dt.date, policy: Pol
     if client.has(Condition.INFLAMED_ACNE) and not sp.extract_with_inflamed_acne:
         c.add("R19", "extraction", Effect.SKIP, "inflamed acne: inflamed lesions are not extracted")
     if client.has(Condition.RECENT_PEEL_OR_LASER) and sp.recent_procedure_blocks:
-        c.add("R16", "extraction", Effect.SKIP, "peel, laser or microdermabrasion in the last 14 days")
+        c.add(
+            "R16", "extraction", Effect.SKIP, "peel, laser or microdermabrasion in the last 14 days"
+        )
     months = sp.isotretinoin_washout_months.get("extraction", 0)
     if _isotretinoin_within(client, date, months):
         c.add("R7", "extraction", Effect.SKIP, f"isotretinoin within {months} months")
@@ -106,7 +108,12 @@ def _screen_extraction(c: _Collector, client: Client, date: dt.date, policy: Pol
         if sp.anticoagulant_extraction == "skip":
             c.add("R18", "extraction", Effect.SKIP, "anticoagulants: bruising and bleeding risk")
         else:
-            c.add("R18", "extraction", Effect.WARN, "anticoagulants: bruising and bleeding risk on extraction")
+            c.add(
+                "R18",
+                "extraction",
+                Effect.WARN,
+                "anticoagulants: bruising and bleeding risk on extraction",
+            )
 
 
 def _screen_laser(c: _Collector, client: Client, date: dt.date, policy: Policy) -> bool:
@@ -125,7 +132,12 @@ def _screen_laser(c: _Collector, client: Client, date: dt.date, policy: Policy) 
     elif client.isotretinoin_last_dose is not None and months == 0:
         c.add("R7", "laser", Effect.WARN, "isotretinoin history: no delay for non-ablative laser")
     if client.has(Condition.RECENT_TAN) and sp.tan_blocks_laser:
-        c.add("R9", "laser", Effect.SKIP, f"recent tan or sun exposure (within {sp.sun_washout_days} days)")
+        c.add(
+            "R9",
+            "laser",
+            Effect.SKIP,
+            f"recent tan or sun exposure (within {sp.sun_washout_days} days)",
+        )
     short = sp.laser_device is not LaserDevice.ND_YAG_1064
     if short and client.fitzpatrick > sp.short_wavelength_max_fitzpatrick:
         c.add(
@@ -135,15 +147,17 @@ def _screen_laser(c: _Collector, client: Client, date: dt.date, policy: Policy) 
             f"Fitzpatrick {client.fitzpatrick}: no {sp.laser_device.value} above type "
             f"{sp.short_wavelength_max_fitzpatrick}",
         )
-    if client.has(Condition.HSV_HISTORY) and sp.hsv_requires_prophylaxis:
-        if not client.assessment.antiviral_prophylaxis:
-            c.add("R11", "laser", Effect.SKIP, "HSV history without confirmed antiviral prophylaxis")
+    hsv = client.has(Condition.HSV_HISTORY) and sp.hsv_requires_prophylaxis
+    if hsv and not client.assessment.antiviral_prophylaxis:
+        c.add("R11", "laser", Effect.SKIP, "HSV history without confirmed antiviral prophylaxis")
     approved = client.assessment.clinician_approved_laser
     if client.has(Condition.PHOTOSENSITIZING_MEDICATION) and sp.photosensitizer_requires_review:
         if sp.laser_device is LaserDevice.IPL:
             c.add("R13", "laser", Effect.SKIP, "photosensitising medication: no IPL")
         elif not approved:
-            c.add("R13", "laser", Effect.SKIP, "photosensitising medication: needs clinician review")
+            c.add(
+                "R13", "laser", Effect.SKIP, "photosensitising medication: needs clinician review"
+            )
     if client.has(Condition.MELASMA) and sp.melasma_requires_review:
         if sp.laser_device is LaserDevice.IPL:
             c.add("R14", "laser", Effect.SKIP, "melasma: IPL can worsen it")
@@ -176,11 +190,23 @@ def _screen_exfoliation(c: _Collector, client: Client, date: dt.date, policy: Po
         c.add("R15", "exfoliation", Effect.RESTRICT, "gentle only: topical retinoid in use")
     months = sp.isotretinoin_washout_months.get("strong_exfoliation", 0)
     if _isotretinoin_within(client, date, months):
-        c.add("R7", "exfoliation", Effect.RESTRICT, f"gentle only: isotretinoin within {months} months")
+        c.add(
+            "R7",
+            "exfoliation",
+            Effect.RESTRICT,
+            f"gentle only: isotretinoin within {months} months",
+        )
     if client.pregnant or client.breastfeeding:
-        c.add("R8", "exfoliation", Effect.RESTRICT, "gentle only: no peel in pregnancy or breastfeeding")
+        c.add(
+            "R8",
+            "exfoliation",
+            Effect.RESTRICT,
+            "gentle only: no peel in pregnancy or breastfeeding",
+        )
     if client.fitzpatrick > sp.strong_exfoliation_max_fitzpatrick:
-        c.add("R22", "exfoliation", Effect.RESTRICT, f"gentle only: Fitzpatrick {client.fitzpatrick}")
+        c.add(
+            "R22", "exfoliation", Effect.RESTRICT, f"gentle only: Fitzpatrick {client.fitzpatrick}"
+        )
     if client.has(Condition.RECENT_PEEL_OR_LASER) and sp.recent_procedure_blocks:
         c.add("R16", "exfoliation", Effect.RESTRICT, "gentle only: recent peel or laser")
     return "gentle" if len(c.findings) > before else "strong"
@@ -202,7 +228,12 @@ def screen(client: Client, date: dt.date, policy: Policy) -> Screening:
     test_spot = _screen_laser(c, client, date, policy)
     exfoliation = _screen_exfoliation(c, client, date, policy)
     if client.has(Condition.RECENT_INJECTABLES):
-        c.add("R17", "session", Effect.WARN, "recent injectables: no massage or pressure over injected areas")
+        c.add(
+            "R17",
+            "session",
+            Effect.WARN,
+            "recent injectables: no massage or pressure over injected areas",
+        )
     for step in ("extraction", "laser"):
         reasons = c.reasons(step, Effect.SKIP)
         if reasons:

@@ -51,7 +51,9 @@ def selection_context(screening: Screening) -> SelectionContext:
 class _Chooser:
     """State of one selection run (not shared): chosen products, warnings, gaps."""
 
-    def __init__(self, client: Client, context: SelectionContext, policy: Policy, plugins: Any) -> None:
+    def __init__(
+        self, client: Client, context: SelectionContext, policy: Policy, plugins: Any
+    ) -> None:
         self.client = client
         self.context = context
         self.policy = policy

@@ -11,8 +11,8 @@ JSON-compatible dict. Listeners see every step.
 from __future__ import annotations
 
 import datetime as dt
-from functools import lru_cache
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 import attrs
@@ -83,7 +83,12 @@ class AdverseRecord:
     note: str = ""
 
     def to_dict(self) -> dict[str, str]:
-        return {"kind": str(self.kind), "step": self.step, "escalation": self.escalation, "note": self.note}
+        return {
+            "kind": str(self.kind),
+            "step": self.step,
+            "escalation": self.escalation,
+            "note": self.note,
+        }
 
 
 @frozen
@@ -180,17 +185,17 @@ class Session:
     """One client's facial in progress. Create with :meth:`start` or :meth:`restore`."""
 
     __slots__ = (
-        "state",
-        "facts",
+        "_engine",
+        "adverse",
         "client",
         "date",
+        "facts",
+        "listeners",
+        "path",
         "policy",
         "screening",
         "selection",
-        "path",
-        "adverse",
-        "listeners",
-        "_engine",
+        "state",
     )
 
     def __init__(
@@ -243,7 +248,9 @@ class Session:
 
             selection = choose_products(client, screening, pol, plugins=plugins)
             screening, selection = settle_intake(screening, selection)
-        return cls(client, day, pol, screening, selection, engine=engine_for(protocol), listeners=listeners)
+        return cls(
+            client, day, pol, screening, selection, engine=engine_for(protocol), listeners=listeners
+        )
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -320,7 +327,9 @@ class Session:
     def _entered(self, state: str, trigger: str, source: str) -> None:
         self.path.append(state)
         if self.listeners:
-            event = StepEvent(self.client.id, trigger, source, state, self.selection.for_step(state))
+            event = StepEvent(
+                self.client.id, trigger, source, state, self.selection.for_step(state)
+            )
             for listener in self.listeners:
                 listener(event)
 
@@ -354,9 +363,13 @@ class Session:
             out.extend(self.selection.warnings)
             out.extend(f"{step}: {why}" for step, why in self.selection.missing.items())
         if self.adverse is not None:
-            out.append(f"adverse reaction ({self.adverse.kind}) at {self.adverse.step}: {self.adverse.escalation}")
+            out.append(
+                f"adverse reaction ({self.adverse.kind}) at {self.adverse.step}: {self.adverse.escalation}"
+            )
             if not self.facts.tolerates_product:
-                out.append("skin could not tolerate product: sun-avoidance advice given instead of SPF")
+                out.append(
+                    "skin could not tolerate product: sun-avoidance advice given instead of SPF"
+                )
         return tuple(out)
 
     def result(self) -> SessionResult:
@@ -380,14 +393,20 @@ class Session:
         protocol = self._engine.protocol
         return {
             "format": SNAPSHOT_FORMAT,
-            "protocol": {"name": protocol.name, "version": protocol.version, "digest": protocol.digest},
+            "protocol": {
+                "name": protocol.name,
+                "version": protocol.version,
+                "digest": protocol.digest,
+            },
             "client": client_to_dict(self.client),
             "date": self.date.isoformat(),
             "policy": _policy_ref(self.policy),
             "state": self.current,
             "path": list(self.path),
             "selection": {
-                "steps": {k: [product_to_full_dict(p) for p in v] for k, v in self.selection.steps.items()},
+                "steps": {
+                    k: [product_to_full_dict(p) for p in v] for k, v in self.selection.steps.items()
+                },
                 "warnings": list(self.selection.warnings),
                 "missing": dict(self.selection.missing),
                 "sources": dict(self.selection.sources),
@@ -405,7 +424,9 @@ class Session:
     ) -> Session:
         """Rebuild a session from :meth:`snapshot` without firing any callback or listener."""
         if not isinstance(data, Mapping) or data.get("format") != SNAPSHOT_FORMAT:
-            raise SnapshotError(f"not a facialflow session snapshot (expected format {SNAPSHOT_FORMAT})")
+            raise SnapshotError(
+                f"not a facialflow session snapshot (expected format {SNAPSHOT_FORMAT})"
+            )
         engine = engine_for(protocol)
         meta = data.get("protocol", {})
         if meta.get("digest") != protocol.digest:
@@ -434,13 +455,28 @@ class Session:
             raise SnapshotError(f"snapshot names unknown state(s): {', '.join(unknown)}")
         if not path or path[-1] != state:
             raise SnapshotError("snapshot path does not end in its state")
-        session = cls(client, day, policy, screen(client, day, policy), selection, engine=engine, listeners=listeners)
+        session = cls(
+            client,
+            day,
+            policy,
+            screen(client, day, policy),
+            selection,
+            engine=engine,
+            listeners=listeners,
+        )
         session.state = engine.to_internal[state]
         session.path = path
         if adverse is not None:
-            record = AdverseRecord(AdverseKind(adverse["kind"]), adverse["step"], adverse["escalation"], adverse.get("note", ""))
+            record = AdverseRecord(
+                AdverseKind(adverse["kind"]),
+                adverse["step"],
+                adverse["escalation"],
+                adverse.get("note", ""),
+            )
             session.adverse = record
-            session.facts = attrs.evolve(session.facts, tolerates_product=_ESCALATION[record.kind][1])
+            session.facts = attrs.evolve(
+                session.facts, tolerates_product=_ESCALATION[record.kind][1]
+            )
         return session
 
 
@@ -455,7 +491,9 @@ def settle_intake(screening: Screening, selection: Selection) -> tuple[Screening
 
     if SUNSCREEN_MISSING in selection.missing:
         why = selection.missing[SUNSCREEN_MISSING]
-        return decline(screening, "R27", f"no tolerated SPF 30+ sunscreen: {why}"), Selection(steps={})
+        return decline(screening, "R27", f"no tolerated SPF 30+ sunscreen: {why}"), Selection(
+            steps={}
+        )
     return screening, selection
 
 

@@ -39,7 +39,11 @@ plugin = OfferPlugin(
             Product(
                 name="Peptide Firming Serum",
                 kind=ProductKind.SERUM,
-                ingredients=["palmitoyl tripeptide-1", "palmitoyl tetrapeptide-7", "hyaluronic acid"],
+                ingredients=[
+                    "palmitoyl tripeptide-1",
+                    "palmitoyl tetrapeptide-7",
+                    "hyaluronic acid",
+                ],
             ),
             concerns=AGING,
             rank=18,

@@ -23,7 +23,18 @@ def runner() -> CliRunner:
 
 
 def test_simulate_client_json_is_the_contract_session(runner: CliRunner) -> None:
-    r = runner.invoke(main, ["simulate", "--client", str(EXAMPLES / "oily-acne.json"), "--date", "2026-11-25", "--format", "json"])
+    r = runner.invoke(
+        main,
+        [
+            "simulate",
+            "--client",
+            str(EXAMPLES / "oily-acne.json"),
+            "--date",
+            "2026-11-25",
+            "--format",
+            "json",
+        ],
+    )
     assert r.exit_code == 0, r.output
     d = json.loads(r.stdout)
     assert d["client"]["id"] == "c-042"
@@ -34,14 +45,25 @@ def test_simulate_client_json_is_the_contract_session(runner: CliRunner) -> None
 
 
 def test_simulate_text_shows_path_products_skipped_and_warnings(runner: CliRunner) -> None:
-    r = runner.invoke(main, ["simulate", "--client", str(EXAMPLES / "isotretinoin-laser.toml"), "--date", "2026-11-25"])
+    r = runner.invoke(
+        main,
+        ["simulate", "--client", str(EXAMPLES / "isotretinoin-laser.toml"), "--date", "2026-11-25"],
+    )
     assert r.exit_code == 0, r.output
     assert "Path: intake -> cleansing" in r.stdout
     assert "laser: isotretinoin within 6 months (conservative policy)" in r.stdout
 
 
 def test_policy_preset_changes_the_laser_decision(runner: CliRunner) -> None:
-    args = ["simulate", "--client", str(EXAMPLES / "isotretinoin-laser.toml"), "--date", "2026-11-25", "--format", "json"]
+    args = [
+        "simulate",
+        "--client",
+        str(EXAMPLES / "isotretinoin-laser.toml"),
+        "--date",
+        "2026-11-25",
+        "--format",
+        "json",
+    ]
     cons = json.loads(runner.invoke(main, args).stdout)
     asds = json.loads(runner.invoke(main, [*args, "--policy", "asds2017"]).stdout)
     assert not any(s.startswith("laser") for s in cons["path"])
@@ -57,13 +79,24 @@ def test_declined_client_text_says_why(runner: CliRunner) -> None:
 @pytest.mark.parametrize(
     ("content", "words"),
     [
-        ('{"id": "x", "skin_type": "greasy", "concerns": ["acne"], "fitzpatrick": 2}', "skin_type: 'greasy' is not one of: normal, dry"),
-        ('{"id": "x", "skin_type": "dry", "concerns": ["acne"], "fitzpatrick": 9}', "fitzpatrick: must be an integer from 1 to 6"),
-        ('{"id": "x", "skin_type": "dry", "concerns": ["acne"]}', "fitzpatrick: required field is missing"),
+        (
+            '{"id": "x", "skin_type": "greasy", "concerns": ["acne"], "fitzpatrick": 2}',
+            "skin_type: 'greasy' is not one of: normal, dry",
+        ),
+        (
+            '{"id": "x", "skin_type": "dry", "concerns": ["acne"], "fitzpatrick": 9}',
+            "fitzpatrick: must be an integer from 1 to 6",
+        ),
+        (
+            '{"id": "x", "skin_type": "dry", "concerns": ["acne"]}',
+            "fitzpatrick: required field is missing",
+        ),
         ("{oops", "malformed JSON"),
     ],
 )
-def test_bad_client_file_is_one_error_line_and_exit_2(runner: CliRunner, tmp_path: Path, content: str, words: str) -> None:
+def test_bad_client_file_is_one_error_line_and_exit_2(
+    runner: CliRunner, tmp_path: Path, content: str, words: str
+) -> None:
     f = tmp_path / "c.json"
     f.write_text(content)
     r = runner.invoke(main, ["simulate", "--client", str(f)])
@@ -79,12 +112,16 @@ def test_missing_client_file_is_an_error(runner: CliRunner, tmp_path: Path) -> N
 
 
 def test_unknown_policy_is_an_error(runner: CliRunner) -> None:
-    r = runner.invoke(main, ["simulate", "--client", str(EXAMPLES / "oily-acne.json"), "--policy", "lenient"])
+    r = runner.invoke(
+        main, ["simulate", "--client", str(EXAMPLES / "oily-acne.json"), "--policy", "lenient"]
+    )
     assert r.exit_code == 2 and "Error: unknown policy 'lenient'" in r.stderr
 
 
 def test_bad_date_is_a_usage_error(runner: CliRunner) -> None:
-    r = runner.invoke(main, ["simulate", "--client", str(EXAMPLES / "oily-acne.json"), "--date", "25/11/2026"])
+    r = runner.invoke(
+        main, ["simulate", "--client", str(EXAMPLES / "oily-acne.json"), "--date", "25/11/2026"]
+    )
     assert r.exit_code == 2 and "ISO date" in r.stderr
 
 
@@ -100,7 +137,9 @@ def test_plugins_lists_builtins_as_json(runner: CliRunner) -> None:
 
 def test_plugins_lists_a_catalog_with_its_source(runner: CliRunner, tmp_path: Path) -> None:
     f = tmp_path / "lumen.toml"
-    f.write_text('name = "Lumen"\n[[products]]\nname = "L"\nkind = "serum"\ningredients = ["x"]\nconcerns = ["acne"]\n')
+    f.write_text(
+        'name = "Lumen"\n[[products]]\nname = "L"\nkind = "serum"\ningredients = ["x"]\nconcerns = ["acne"]\n'
+    )
     r = runner.invoke(main, ["plugins", "--catalog", str(f)])
     assert r.exit_code == 0
     assert "catalog:Lumen (catalog)" in r.stdout
@@ -123,18 +162,30 @@ def test_version_comes_from_package_metadata(runner: CliRunner) -> None:
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     env.pop("FACIALFLOW_DEBUG", None)
-    return subprocess.run([sys.executable, "-m", "facialflow", *args], capture_output=True, text=True, env=env, cwd=ROOT, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "facialflow", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=60,
+    )
 
 
 @pytest.mark.parametrize(
     ("name", "content"),
     [
-        ("bad.json", '{"id": "x", "skin_type": "oily", "concerns": ["acne"], "fitzpatrick": 3, "conditions": ["gout"]}'),
+        (
+            "bad.json",
+            '{"id": "x", "skin_type": "oily", "concerns": ["acne"], "fitzpatrick": 3, "conditions": ["gout"]}',
+        ),
         ("bad.toml", 'id = "x"\nskin_type = "oily"\nconcerns = "acne"\nfitzpatrick = 3\n'),
         ("bad.json", "not json at all"),
     ],
 )
-def test_real_subprocess_reports_bad_client_without_traceback(tmp_path: Path, name: str, content: str) -> None:
+def test_real_subprocess_reports_bad_client_without_traceback(
+    tmp_path: Path, name: str, content: str
+) -> None:
     f = tmp_path / name
     f.write_text(content)
     proc = _run("simulate", "--client", str(f))
@@ -145,6 +196,14 @@ def test_real_subprocess_reports_bad_client_without_traceback(tmp_path: Path, na
 
 
 def test_python_dash_m_runs_a_session_in_a_subprocess() -> None:
-    proc = _run("simulate", "--client", str(EXAMPLES / "laser-aging.json"), "--date", "2026-11-25", "--format", "json")
+    proc = _run(
+        "simulate",
+        "--client",
+        str(EXAMPLES / "laser-aging.json"),
+        "--date",
+        "2026-11-25",
+        "--format",
+        "json",
+    )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["outcome"] == "complete"

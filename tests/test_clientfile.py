@@ -29,7 +29,9 @@ GOOD: dict[str, Any] = {
 
 def test_json_client_loads_with_defaults(tmp_path: Path) -> None:
     f = tmp_path / "c.json"
-    f.write_text(json.dumps({"id": "x", "skin_type": "dry", "concerns": ["dullness"], "fitzpatrick": 1}))
+    f.write_text(
+        json.dumps({"id": "x", "skin_type": "dry", "concerns": ["dullness"], "fitzpatrick": 1})
+    )
     c = load_client(f)
     assert c.skin_type is SkinType.DRY
     assert c.concerns == (Concern.DULLNESS,)
@@ -69,7 +71,11 @@ def test_shipped_example_clients_load(path: Path) -> None:
 @pytest.mark.parametrize(
     ("change", "field", "words"),
     [
-        ({"skin_type": "greasy"}, "skin_type", ["'greasy'", "normal, dry, oily, combination, sensitive"]),
+        (
+            {"skin_type": "greasy"},
+            "skin_type",
+            ["'greasy'", "normal, dry, oily, combination, sensitive"],
+        ),
         ({"concerns": ["acne", "wrinkles"]}, "concerns", ["'wrinkles'", "hyperpigmentation"]),
         ({"concerns": []}, "concerns", ["at least one"]),
         ({"conditions": ["gout"]}, "conditions", ["'gout'", "active_cold_sore"]),
@@ -130,8 +136,20 @@ def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
 
 def test_conditions_vocabulary_includes_the_contract_names() -> None:
     contract = {
-        "active_cold_sore", "active_infection", "open_wound", "sunburn", "fever", "rosacea",
-        "melasma", "hsv_history", "keloid_history", "recent_tan", "anticoagulants",
-        "photosensitizing_medication", "topical_retinoid", "fragile_skin", "inflamed_acne",
+        "active_cold_sore",
+        "active_infection",
+        "open_wound",
+        "sunburn",
+        "fever",
+        "rosacea",
+        "melasma",
+        "hsv_history",
+        "keloid_history",
+        "recent_tan",
+        "anticoagulants",
+        "photosensitizing_medication",
+        "topical_retinoid",
+        "fragile_skin",
+        "inflamed_acne",
     }
     assert contract <= {c.value for c in Condition}

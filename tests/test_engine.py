@@ -13,7 +13,7 @@ from facialflow.protocol import FACIAL
 
 
 class Record:
-    __slots__ = ("facts", "entered", "state")
+    __slots__ = ("entered", "facts", "state")
 
     def __init__(self, facts: Facts) -> None:
         self.facts = facts
@@ -48,7 +48,13 @@ def test_first_matching_candidate_wins_in_definition_order() -> None:
     e = engine_for()
     while e.to_public[record.state] not in FACIAL.final_states:
         e.fire(record, "advance")
-    assert record.entered[:5] == ["cleansing", "exfoliation", "extraction", "laser_test_spot", "laser_treatment"]
+    assert record.entered[:5] == [
+        "cleansing",
+        "exfoliation",
+        "extraction",
+        "laser_test_spot",
+        "laser_treatment",
+    ]
 
 
 def test_compound_states_use_public_underscore_names() -> None:

@@ -15,7 +15,16 @@ from facialflow.errors import PluginError
 from facialflow.plugins import builtin_plugin_dir, load_plugins
 from facialflow.session import Session
 
-BUILTINS = {"acne", "aging", "core", "dehydration", "dullness", "hyperpigmentation", "preventative", "sensitive"}
+BUILTINS = {
+    "acne",
+    "aging",
+    "core",
+    "dehydration",
+    "dullness",
+    "hyperpigmentation",
+    "preventative",
+    "sensitive",
+}
 
 
 def test_builtin_plugins_load_in_name_order() -> None:
@@ -26,7 +35,9 @@ def test_builtin_plugins_load_in_name_order() -> None:
 
 def test_every_concern_has_a_builtin_plugin() -> None:
     covered = {c for p in load_plugins().plugins for c in p.info.concerns}
-    assert {"acne", "aging", "hyperpigmentation", "dullness", "dehydration", "preventative"} <= {str(c) for c in covered}
+    assert {"acne", "aging", "hyperpigmentation", "dullness", "dehydration", "preventative"} <= {
+        str(c) for c in covered
+    }
 
 
 def test_builtin_plugins_are_not_a_top_level_package() -> None:
@@ -39,7 +50,9 @@ def test_default_plugin_set_is_cached() -> None:
     assert load_plugins() is load_plugins()
 
 
-def _install_fake_distribution(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, module: str, source: str) -> None:
+def _install_fake_distribution(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, module: str, source: str
+) -> None:
     """A real distribution on sys.path: importlib.metadata finds it like an installed package."""
     (tmp_path / f"{module}.py").write_text(textwrap.dedent(source))
     info = tmp_path / f"{module}-1.0.dist-info"
@@ -49,7 +62,7 @@ def _install_fake_distribution(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, 
     monkeypatch.syspath_prepend(str(tmp_path))
 
 
-THIRD_PARTY = '''
+THIRD_PARTY = """
 from facialflow import Candidate, PluginInfo, Product, ProductKind, hookimpl
 
 SERUM = Product(name="Lumen Peptide Elixir", kind=ProductKind.SERUM, ingredients=["copper tripeptide-1"])
@@ -61,10 +74,12 @@ def facialflow_plugin_info():
 @hookimpl
 def facialflow_candidates(client, context):
     return [Candidate(SERUM, concern=c, rank=1) for c in client.concerns]
-'''
+"""
 
 
-def test_third_party_plugin_from_an_entry_point_is_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_third_party_plugin_from_an_entry_point_is_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _install_fake_distribution(tmp_path, monkeypatch, "ff_lumen", THIRD_PARTY)
     ps = load_plugins(fresh=True)
     assert ("ff_lumen", "entry point") in [(p.name, p.source) for p in ps.plugins]
@@ -72,7 +87,9 @@ def test_third_party_plugin_from_an_entry_point_is_used(tmp_path: Path, monkeypa
     assert "Lumen Peptide Elixir" in [a.product.name for a in result.products]
 
 
-def test_entry_point_that_fails_to_import_names_the_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_entry_point_that_fails_to_import_names_the_plugin(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _install_fake_distribution(tmp_path, monkeypatch, "ff_broken", "raise RuntimeError('boom')\n")
     with pytest.raises(PluginError, match=r"plugin ff_broken \(ff_broken\) failed to load: boom"):
         load_plugins(fresh=True)
@@ -162,10 +179,14 @@ class Unsafe(Info):
 
 def test_no_plugin_can_bypass_the_safety_filter() -> None:
     ps = load_plugins(extra=[("pushy", Unsafe())], entry_point_plugins=False)
-    result = Session.start(build_client(concerns=["aging"], pregnant=True), date=DATE, plugins=ps).run()
+    result = Session.start(
+        build_client(concerns=["aging"], pregnant=True), date=DATE, plugins=ps
+    ).run()
     names = [a.product.name for a in result.products]
     assert "Tretinoin Booster" not in names
-    assert any("replaced 'Tretinoin Booster' (retinoid in pregnancy (R8))" in w for w in result.warnings)
+    assert any(
+        "replaced 'Tretinoin Booster' (retinoid in pregnancy (R8))" in w for w in result.warnings
+    )
     # and for a client it is safe for, the plugin's rank wins
     ok = Session.start(build_client(concerns=["aging"]), date=DATE, plugins=ps).run()
     assert "Tretinoin Booster" in [a.product.name for a in ok.products]

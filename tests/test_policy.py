@@ -58,7 +58,7 @@ def test_policy_round_trips_through_a_dict() -> None:
     [
         ("[screening]\nsun_washout_day = 3\n", "unknown field(s) sun_washout_day"),
         ('[screening]\nlaser_device = "co2"\n', "'co2' is not one of: nd_yag_1064"),
-        ('[screening.isotretinoin_washout_months]\nlaser = "6"\n', "expected int"),
+        ('[screening.isotretinoin_washout_months]\nlaser = "6"\n', "expected an integer"),
         ("[screening.isotretinoin_washout_months]\nablative = 6\n", "unknown modality 'ablative'"),
         ("[screening]\nsun_washout_days = -1\n", "must not be negative"),
         ('[screening]\nanticoagulant_extraction = "maybe"\n', "'warn' or 'skip'"),

@@ -13,10 +13,14 @@ from facialflow.policy import load_policy
 from facialflow.safety import conflicts, is_strong_acid, product_problems
 
 POLICY = load_policy()
-PLAIN = SelectionContext(exfoliation="strong", extraction_today=False, laser_today=False, policy="conservative")
+PLAIN = SelectionContext(
+    exfoliation="strong", extraction_today=False, laser_today=False, policy="conservative"
+)
 
 
-def product(kind: str = "serum", ingredients: tuple[str, ...] = ("glycerin",), **kw: Any) -> Product:
+def product(
+    kind: str = "serum", ingredients: tuple[str, ...] = ("glycerin",), **kw: Any
+) -> Product:
     return Product(name=kw.pop("name", "P"), kind=kind, ingredients=ingredients, **kw)
 
 
@@ -26,7 +30,9 @@ def problems(p: Product, client: Any, context: SelectionContext = PLAIN) -> list
 
 def test_allergen_is_matched_case_insensitively(make_client: MakeClient) -> None:
     c = make_client(allergies=["NIACINAMIDE"])
-    assert problems(product(ingredients=("Niacinamide", "glycerin")), c) == ["allergy to niacinamide (R6)"]
+    assert problems(product(ingredients=("Niacinamide", "glycerin")), c) == [
+        "allergy to niacinamide (R6)"
+    ]
 
 
 def test_allergy_to_a_tag_such_as_fragrance_is_matched(make_client: MakeClient) -> None:
@@ -39,12 +45,18 @@ def test_allergy_to_a_tag_such_as_fragrance_is_matched(make_client: MakeClient) 
 def test_no_retinoid_of_any_kind_in_pregnancy_or_breastfeeding(
     make_client: MakeClient, ingredient: str, state: str
 ) -> None:
-    assert any("retinoid" in p for p in problems(product(ingredients=(ingredient,)), make_client(**{state: True})))
+    assert any(
+        "retinoid" in p
+        for p in problems(product(ingredients=(ingredient,)), make_client(**{state: True}))
+    )
 
 
 def test_salicylic_acid_in_pregnancy_only_at_low_strength(make_client: MakeClient) -> None:
     c = make_client(pregnant=True)
-    assert problems(product(ingredients=("salicylic acid",), strengths={"salicylic acid": 2.0}), c) == []
+    assert (
+        problems(product(ingredients=("salicylic acid",), strengths={"salicylic acid": 2.0}), c)
+        == []
+    )
     assert problems(product(ingredients=("salicylic acid",), strengths={"salicylic acid": 20.0}), c)
     # unknown strength is treated as high
     assert problems(product(ingredients=("salicylic acid",)), c)
@@ -54,7 +66,10 @@ def test_hydroquinone_needs_a_prescription_and_never_in_pregnancy(make_client: M
     hq = product(ingredients=("hydroquinone",), strengths={"hydroquinone": 4.0})
     assert any("prescription" in p for p in problems(hq, make_client()))
     assert problems(hq, make_client(a_prescription_reference="RX-1")) == []
-    assert any("hydroquinone in pregnancy" in p for p in problems(hq, make_client(pregnant=True, a_prescription_reference="RX-1")))
+    assert any(
+        "hydroquinone in pregnancy" in p
+        for p in problems(hq, make_client(pregnant=True, a_prescription_reference="RX-1"))
+    )
 
 
 def test_rx_only_product_needs_a_prescription(make_client: MakeClient) -> None:
@@ -62,22 +77,35 @@ def test_rx_only_product_needs_a_prescription(make_client: MakeClient) -> None:
 
 
 def test_no_strong_acid_enzyme_or_retinoid_on_a_laser_day(make_client: MakeClient) -> None:
-    laser = SelectionContext(exfoliation="strong", extraction_today=False, laser_today=True, policy="x")
+    laser = SelectionContext(
+        exfoliation="strong", extraction_today=False, laser_today=True, policy="x"
+    )
     c = make_client()
     assert problems(product(ingredients=("papain",)), c, laser)
-    assert problems(product(ingredients=("glycolic acid",), strengths={"glycolic acid": 20.0}), c, laser)
+    assert problems(
+        product(ingredients=("glycolic acid",), strengths={"glycolic acid": 20.0}), c, laser
+    )
     assert problems(product(ingredients=("retinol",)), c, laser)
-    assert problems(product(ingredients=("glycolic acid",), strengths={"glycolic acid": 5.0}), c, laser) == []
+    assert (
+        problems(
+            product(ingredients=("glycolic acid",), strengths={"glycolic acid": 5.0}), c, laser
+        )
+        == []
+    )
 
 
 def test_gentle_exfoliation_refuses_a_peel_strength_exfoliant(make_client: MakeClient) -> None:
-    gentle = SelectionContext(exfoliation="gentle", extraction_today=False, laser_today=False, policy="x")
+    gentle = SelectionContext(
+        exfoliation="gentle", extraction_today=False, laser_today=False, policy="x"
+    )
     peel = product("exfoliant", ("glycolic acid",), strengths={"glycolic acid": 20.0})
     assert problems(peel, make_client(), gentle)
     assert problems(peel, make_client()) == []
 
 
-def test_sensitive_skin_gets_no_fragrance_essential_oil_enzyme_or_strong_acid(make_client: MakeClient) -> None:
+def test_sensitive_skin_gets_no_fragrance_essential_oil_enzyme_or_strong_acid(
+    make_client: MakeClient,
+) -> None:
     c = make_client(skin_type="sensitive")
     for p in (
         product(tags=["fragrance"]),
@@ -89,7 +117,9 @@ def test_sensitive_skin_gets_no_fragrance_essential_oil_enzyme_or_strong_acid(ma
 
 
 @pytest.mark.parametrize("skin", ["dry", "sensitive"])
-def test_clay_mask_is_never_used_on_dry_or_sensitive_skin(make_client: MakeClient, skin: str) -> None:
+def test_clay_mask_is_never_used_on_dry_or_sensitive_skin(
+    make_client: MakeClient, skin: str
+) -> None:
     clay = product("mask", ("kaolin",))
     assert any("clay" in p for p in problems(clay, make_client(skin_type=skin)))
     assert problems(clay, make_client(skin_type="oily")) == []
@@ -109,6 +139,12 @@ def test_benzoyl_peroxide_conflicts_with_tretinoin_vitamin_c_and_hq(partner: str
 
 
 def test_strength_thresholds_come_from_the_policy() -> None:
-    assert not is_strong_acid(product(ingredients=("glycolic acid",), strengths={"glycolic acid": 10.0}), POLICY)
-    assert is_strong_acid(product(ingredients=("glycolic acid",), strengths={"glycolic acid": 10.5}), POLICY)
-    assert is_strong_acid(product(ingredients=("salicylic acid",), strengths={"salicylic acid": 2.5}), POLICY)
+    assert not is_strong_acid(
+        product(ingredients=("glycolic acid",), strengths={"glycolic acid": 10.0}), POLICY
+    )
+    assert is_strong_acid(
+        product(ingredients=("glycolic acid",), strengths={"glycolic acid": 10.5}), POLICY
+    )
+    assert is_strong_acid(
+        product(ingredients=("salicylic acid",), strengths={"salicylic acid": 2.5}), POLICY
+    )

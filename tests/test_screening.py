@@ -31,7 +31,9 @@ def laser_client(make_client: MakeClient, **kw: object) -> object:
         ("undiagnosed_lesion", "R5"),
     ],
 )
-def test_blocking_condition_declines_the_session(make_client: MakeClient, condition: str, rule: str) -> None:
+def test_blocking_condition_declines_the_session(
+    make_client: MakeClient, condition: str, rule: str
+) -> None:
     s = screen(make_client(conditions=[condition]), DATE, CONS)
     assert s.declined and s.facts.session_blocked
     assert [f.rule for f in s.findings] == [rule]
@@ -56,24 +58,32 @@ def test_requested_laser_for_a_clear_client_is_indicated(make_client: MakeClient
     assert not s.facts.test_spot_required
 
 
-def test_isotretinoin_within_six_months_blocks_laser_under_conservative(make_client: MakeClient) -> None:
+def test_isotretinoin_within_six_months_blocks_laser_under_conservative(
+    make_client: MakeClient,
+) -> None:
     c = make_client(a_laser_requested=True, isotretinoin_last_dose="2026-06-01")
     s = screen(c, DATE, CONS)
     assert s.skipped["laser"] == "isotretinoin within 6 months (conservative policy)"
     assert any(f.rule == "R7" and f.policy == "conservative" for f in s.findings)
 
 
-def test_isotretinoin_washout_boundary_is_exactly_six_calendar_months(make_client: MakeClient) -> None:
+def test_isotretinoin_washout_boundary_is_exactly_six_calendar_months(
+    make_client: MakeClient,
+) -> None:
     c = make_client(a_laser_requested=True, isotretinoin_last_dose="2026-05-25")
     assert screen(c, dt.date(2026, 11, 24), CONS).skipped.get("laser")
     assert "laser" not in screen(c, dt.date(2026, 11, 25), CONS).skipped
 
 
-def test_asds2017_allows_laser_after_isotretinoin_and_records_the_policy(make_client: MakeClient) -> None:
+def test_asds2017_allows_laser_after_isotretinoin_and_records_the_policy(
+    make_client: MakeClient,
+) -> None:
     c = make_client(a_laser_requested=True, isotretinoin_last_dose="2026-10-01")
     s = screen(c, DATE, ASDS)
     assert s.facts.laser_indicated
-    assert any(f.rule == "R7" and f.effect is Effect.WARN and "asds2017" in f.reason for f in s.findings)
+    assert any(
+        f.rule == "R7" and f.effect is Effect.WARN and "asds2017" in f.reason for f in s.findings
+    )
 
 
 def test_isotretinoin_limits_exfoliation_to_gentle(make_client: MakeClient) -> None:
@@ -83,7 +93,9 @@ def test_isotretinoin_limits_exfoliation_to_gentle(make_client: MakeClient) -> N
 
 
 @pytest.mark.parametrize("field", ["pregnant", "breastfeeding"])
-def test_pregnancy_and_breastfeeding_defer_laser_and_peels(make_client: MakeClient, field: str) -> None:
+def test_pregnancy_and_breastfeeding_defer_laser_and_peels(
+    make_client: MakeClient, field: str
+) -> None:
     s = screen(make_client(a_laser_requested=True, **{field: True}), DATE, CONS)
     assert field.replace("pregnant", "pregnancy") in s.skipped["laser"]
     assert s.exfoliation == "gentle"
@@ -95,7 +107,9 @@ def test_recent_tan_blocks_laser(make_client: MakeClient) -> None:
     assert "recent tan" in s.skipped["laser"]
 
 
-def test_high_phototype_gets_a_test_spot_with_the_default_1064_device(make_client: MakeClient) -> None:
+def test_high_phototype_gets_a_test_spot_with_the_default_1064_device(
+    make_client: MakeClient,
+) -> None:
     s = screen(make_client(a_laser_requested=True, fitzpatrick=5), DATE, CONS)
     assert s.facts.laser_indicated and s.facts.test_spot_required
     assert any("test spot" in w for w in s.warnings)
@@ -107,29 +121,44 @@ def test_short_wavelength_device_is_blocked_above_phototype_three(
     f = tmp_path / "ipl.toml"
     f.write_text('[screening]\nlaser_device = "ipl"\n')
     ipl = load_policy(f)
-    assert "no ipl above type 3" in screen(make_client(a_laser_requested=True, fitzpatrick=4), DATE, ipl).skipped["laser"]
-    assert screen(make_client(a_laser_requested=True, fitzpatrick=3), DATE, ipl).facts.laser_indicated
+    assert (
+        "no ipl above type 3"
+        in screen(make_client(a_laser_requested=True, fitzpatrick=4), DATE, ipl).skipped["laser"]
+    )
+    assert screen(
+        make_client(a_laser_requested=True, fitzpatrick=3), DATE, ipl
+    ).facts.laser_indicated
 
 
 def test_hsv_history_needs_confirmed_prophylaxis(make_client: MakeClient) -> None:
     without = screen(make_client(a_laser_requested=True, conditions=["hsv_history"]), DATE, CONS)
     assert "antiviral prophylaxis" in without.skipped["laser"]
-    with_ = make_client(a_laser_requested=True, a_antiviral_prophylaxis=True, conditions=["hsv_history"])
+    with_ = make_client(
+        a_laser_requested=True, a_antiviral_prophylaxis=True, conditions=["hsv_history"]
+    )
     assert screen(with_, DATE, CONS).facts.laser_indicated
 
 
-def test_keloid_history_requires_test_spot_and_conservative_settings(make_client: MakeClient) -> None:
+def test_keloid_history_requires_test_spot_and_conservative_settings(
+    make_client: MakeClient,
+) -> None:
     s = screen(make_client(a_laser_requested=True, conditions=["keloid_history"]), DATE, CONS)
     assert s.facts.test_spot_required
     assert any("conservative settings" in w for w in s.warnings)
 
 
-@pytest.mark.parametrize(("condition", "rule"), [("photosensitizing_medication", "R13"), ("melasma", "R14")])
-def test_review_conditions_need_clinician_approval(make_client: MakeClient, condition: str, rule: str) -> None:
+@pytest.mark.parametrize(
+    ("condition", "rule"), [("photosensitizing_medication", "R13"), ("melasma", "R14")]
+)
+def test_review_conditions_need_clinician_approval(
+    make_client: MakeClient, condition: str, rule: str
+) -> None:
     s = screen(make_client(a_laser_requested=True, conditions=[condition]), DATE, CONS)
     assert "clinician review" in s.skipped["laser"]
     assert any(f.rule == rule for f in s.findings)
-    approved = make_client(a_laser_requested=True, a_clinician_approved_laser=True, conditions=[condition])
+    approved = make_client(
+        a_laser_requested=True, a_clinician_approved_laser=True, conditions=[condition]
+    )
     assert screen(approved, DATE, CONS).facts.laser_indicated
 
 
@@ -139,7 +168,9 @@ def test_topical_retinoid_blocks_laser_and_strong_exfoliation(make_client: MakeC
     assert s.exfoliation == "gentle"
 
 
-def test_recent_procedure_blocks_extraction_laser_and_strong_exfoliation(make_client: MakeClient) -> None:
+def test_recent_procedure_blocks_extraction_laser_and_strong_exfoliation(
+    make_client: MakeClient,
+) -> None:
     c = make_client(a_laser_requested=True, a_comedones="mild", conditions=["recent_peel_or_laser"])
     s = screen(c, DATE, CONS)
     assert "extraction" in s.skipped and "laser" in s.skipped and s.exfoliation == "gentle"
@@ -173,7 +204,9 @@ def test_anticoagulants_warn_on_extraction_by_default(make_client: MakeClient) -
     assert any("bruising" in w for w in s.warnings)
 
 
-def test_anticoagulants_skip_extraction_when_the_policy_says_so(make_client: MakeClient, tmp_path: Path) -> None:
+def test_anticoagulants_skip_extraction_when_the_policy_says_so(
+    make_client: MakeClient, tmp_path: Path
+) -> None:
     f = tmp_path / "strict.toml"
     f.write_text('[screening]\nanticoagulant_extraction = "skip"\n')
     s = screen(make_client(a_comedones="mild", conditions=["anticoagulants"]), DATE, load_policy(f))
@@ -210,5 +243,7 @@ def test_screening_is_pure(make_client: MakeClient) -> None:
         (dt.date(2026, 5, 31), 1, dt.date(2026, 6, 30)),
     ],
 )
-def test_add_months_clamps_to_the_end_of_the_month(start: dt.date, months: int, expected: dt.date) -> None:
+def test_add_months_clamps_to_the_end_of_the_month(
+    start: dt.date, months: int, expected: dt.date
+) -> None:
     assert add_months(start, months) == expected

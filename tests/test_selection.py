@@ -49,10 +49,18 @@ def test_oily_acne_gets_a_clay_mask_and_dry_skin_never_does() -> None:
 def test_sensitive_skin_gets_a_calming_mask_and_no_stacked_irritants() -> None:
     sel = choose(build_client(concerns=["acne", "aging", "dullness"], skin_type="sensitive"))
     assert sel.for_step("mask")[0].name == "Calming Centella Gel Mask"
-    irritants = [p for p in sel.for_step("serums") if product_classes(p) & {
-        IngredientClass.RETINOID, IngredientClass.AHA, IngredientClass.BHA,
-        IngredientClass.BENZOYL_PEROXIDE, IngredientClass.L_ASCORBIC_ACID,
-    }]
+    irritants = [
+        p
+        for p in sel.for_step("serums")
+        if product_classes(p)
+        & {
+            IngredientClass.RETINOID,
+            IngredientClass.AHA,
+            IngredientClass.BHA,
+            IngredientClass.BENZOYL_PEROXIDE,
+            IngredientClass.L_ASCORBIC_ACID,
+        }
+    ]
     assert len(irritants) <= 1
 
 
@@ -64,9 +72,15 @@ def test_calming_mask_is_preferred_after_extraction_or_laser() -> None:
 
 
 def test_several_concerns_get_one_serum_each_in_client_order_and_one_mask() -> None:
-    sel = choose(build_client(concerns=["acne", "hyperpigmentation", "aging"], skin_type="combination"))
+    sel = choose(
+        build_client(concerns=["acne", "hyperpigmentation", "aging"], skin_type="combination")
+    )
     names = [p.name for p in sel.for_step("serums")]
-    assert names == ["Salicylic Clarifying Serum 2%", "Tranexamic Brightening Serum", "Vitamin C 15% Serum"]
+    assert names == [
+        "Salicylic Clarifying Serum 2%",
+        "Tranexamic Brightening Serum",
+        "Vitamin C 15% Serum",
+    ]
     assert len(sel.for_step("mask")) == 1
 
 
@@ -77,7 +91,9 @@ def test_serum_count_is_bounded_by_the_policy() -> None:
 
 
 def test_choice_is_deterministic() -> None:
-    c = build_client(concerns=["dullness", "aging", "acne"], skin_type="oily", allergies=["retinol"])
+    c = build_client(
+        concerns=["dullness", "aging", "acne"], skin_type="oily", allergies=["retinol"]
+    )
     assert choose(c) == choose(c)
 
 
@@ -88,11 +104,17 @@ def test_filtered_product_is_replaced_with_a_warning_naming_both(make_client: Ma
     c = make_client(concerns=["aging"], allergies=["l-ascorbic acid"])
     sel = choose(c)
     assert sel.for_step("serums")[0].name == "Retinol 0.3% Serum"
-    assert any("replaced 'Vitamin C 15% Serum' (allergy to l-ascorbic acid (R6))" in w for w in sel.warnings)
+    assert any(
+        "replaced 'Vitamin C 15% Serum' (allergy to l-ascorbic acid (R6))" in w
+        for w in sel.warnings
+    )
 
 
 def test_nothing_safe_left_for_a_step_is_reported_not_applied(make_client: MakeClient) -> None:
-    c = make_client(concerns=["dehydration"], allergies=["glycerin", "ceramide np", "squalane", "urea", "sodium hyaluronate"])
+    c = make_client(
+        concerns=["dehydration"],
+        allergies=["glycerin", "ceramide np", "squalane", "urea", "sodium hyaluronate"],
+    )
     sel = choose(c)
     assert "serums" in sel.missing
     assert sel.for_step("serums") == ()
@@ -100,8 +122,11 @@ def test_nothing_safe_left_for_a_step_is_reported_not_applied(make_client: MakeC
 
 def test_bpo_never_shares_a_session_with_vitamin_c(make_client: MakeClient) -> None:
     # allergies force the acne serum down to benzoyl peroxide; aging would pick vitamin C
-    c = make_client(concerns=["acne", "aging"], skin_type="oily",
-                    allergies=["salicylic acid", "azelaic acid", "niacinamide"])
+    c = make_client(
+        concerns=["acne", "aging"],
+        skin_type="oily",
+        allergies=["salicylic acid", "azelaic acid", "niacinamide"],
+    )
     serums = choose(c).for_step("serums")
     assert serums[0].name == "Benzoyl Peroxide Gel 2.5%"
     assert all(conflicts(a, b) is None for a, b in itertools.combinations(serums, 2))
@@ -113,8 +138,19 @@ def test_declined_session_gets_no_products(make_client: MakeClient) -> None:
 
 
 ALLERGENS = [
-    "niacinamide", "salicylic acid", "glycerin", "zinc oxide", "retinol", "l-ascorbic acid",
-    "kaolin", "aloe vera", "panthenol", "azelaic acid", "lactic acid", "fragrance", "squalane",
+    "niacinamide",
+    "salicylic acid",
+    "glycerin",
+    "zinc oxide",
+    "retinol",
+    "l-ascorbic acid",
+    "kaolin",
+    "aloe vera",
+    "panthenol",
+    "azelaic acid",
+    "lactic acid",
+    "fragrance",
+    "squalane",
 ]
 
 
@@ -122,12 +158,21 @@ ALLERGENS = [
 def clients(draw: st.DrawFn) -> Client:
     return build_client(
         skin_type=draw(st.sampled_from([s.value for s in SkinType])),
-        concerns=draw(st.lists(st.sampled_from([c.value for c in Concern]), min_size=1, max_size=4, unique=True)),
+        concerns=draw(
+            st.lists(
+                st.sampled_from([c.value for c in Concern]), min_size=1, max_size=4, unique=True
+            )
+        ),
         fitzpatrick=draw(st.integers(1, 6)),
         pregnant=draw(st.booleans()),
         breastfeeding=draw(st.booleans()),
         allergies=draw(st.lists(st.sampled_from(ALLERGENS), max_size=4, unique=True)),
-        conditions=draw(st.lists(st.sampled_from(["rosacea", "topical_retinoid", "melasma", "inflamed_acne"]), unique=True)),
+        conditions=draw(
+            st.lists(
+                st.sampled_from(["rosacea", "topical_retinoid", "melasma", "inflamed_acne"]),
+                unique=True,
+            )
+        ),
         a_comedones=draw(st.sampled_from(["none", "mild", "severe"])),
         a_laser_requested=draw(st.booleans()),
     )

@@ -19,7 +19,15 @@ def start(client: object, **kw: object) -> Session:
 def test_simple_client_completes_the_main_route(make_client: MakeClient) -> None:
     r = start(make_client()).run()
     assert r.outcome is Outcome.COMPLETE
-    assert r.path == ("intake", "cleansing", "exfoliation", "serums", "mask", "hydration", "complete")
+    assert r.path == (
+        "intake",
+        "cleansing",
+        "exfoliation",
+        "serums",
+        "mask",
+        "hydration",
+        "complete",
+    )
     assert r.skipped == {"extraction": "no comedones", "laser": "not requested"}
 
 
@@ -57,8 +65,13 @@ def test_adverse_reaction_takes_the_safe_exit_and_stops(make_client: MakeClient)
     r = s.run()
     assert r.outcome is Outcome.STOPPED
     assert r.path[r.path.index("serums") + 1 :] == (
-        "safe_exit_stop", "safe_exit_remove", "safe_exit_cool", "safe_exit_soothe",
-        "safe_exit_protect", "safe_exit_document", "stopped",
+        "safe_exit_stop",
+        "safe_exit_remove",
+        "safe_exit_cool",
+        "safe_exit_soothe",
+        "safe_exit_protect",
+        "safe_exit_document",
+        "stopped",
     )
     assert r.adverse is not None and r.adverse["step"] == "serums"
     assert not any(a.step in ("mask", "hydration") for a in r.products)
@@ -77,7 +90,9 @@ def test_steps_not_reached_after_an_adverse_reaction_name_it(make_client: MakeCl
     }
 
 
-def test_reaction_that_cannot_tolerate_product_skips_soothe_and_protect(make_client: MakeClient) -> None:
+def test_reaction_that_cannot_tolerate_product_skips_soothe_and_protect(
+    make_client: MakeClient,
+) -> None:
     s = start(make_client())
     s.advance()
     s.report_adverse("urticaria")
@@ -133,7 +148,9 @@ def test_session_json_has_the_contract_shape(make_client: MakeClient) -> None:
 
 
 @pytest.mark.parametrize("steps", range(0, 11))
-def test_restore_at_any_step_finishes_like_the_original(make_client: MakeClient, steps: int) -> None:
+def test_restore_at_any_step_finishes_like_the_original(
+    make_client: MakeClient, steps: int
+) -> None:
     client = make_client(a_comedones="mild", a_laser_requested=True, fitzpatrick=5)
     s = start(client)
     for _ in range(steps):
@@ -193,7 +210,9 @@ def test_snapshot_names_a_preset_policy_by_digest_only(make_client: MakeClient) 
     assert Session.restore(snap).policy.name == "asds2017"
 
 
-def test_snapshot_of_a_clinic_policy_carries_its_values(make_client: MakeClient, tmp_path: object) -> None:
+def test_snapshot_of_a_clinic_policy_carries_its_values(
+    make_client: MakeClient, tmp_path: object
+) -> None:
     from pathlib import Path
 
     from facialflow.policy import load_policy
