@@ -42,7 +42,8 @@ def test_no_laser_in_pregnancy(client: Client) -> None:
 @given(clients(blocking=False), adverse_plans())
 def test_an_adverse_reaction_always_stops_safely(client: Client, plan: AdversePlan) -> None:
     result = run_session(client, adverse=plan)
-    assert result.path[-1] == "stopped"
+    # (or is declined at intake: nobody starts a facial that cannot end under SPF 30+)
+    assert result.path[-1] in ("stopped", "declined")
     assert_safe(result)
 
 

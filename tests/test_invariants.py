@@ -25,7 +25,7 @@ from facialflow.model import (
     SessionResult,
     SkinType,
 )
-from facialflow.policy import Policy, load_policy
+from facialflow.policy import LaserDevice, Policy, load_policy
 from facialflow.screening import add_months
 from facialflow.session import Session
 
@@ -145,7 +145,9 @@ def test_a_short_wavelength_device_on_phototype_four_is_caught_even_if_the_polic
     permissive = attrs.evolve(
         CONSERVATIVE,
         screening=attrs.evolve(
-            CONSERVATIVE.screening, laser_device="ipl", short_wavelength_max_fitzpatrick=6
+            CONSERVATIVE.screening,
+            laser_device=LaserDevice.IPL,
+            short_wavelength_max_fitzpatrick=6,
         ),
     )
     c = client(fitzpatrick=4, assessment=Assessment(laser_requested=True))

@@ -32,7 +32,8 @@ def test_random_clients_with_an_adverse_reaction_never_break_an_invariant(
 ) -> None:
     pol = load_policy(policy)
     result = run_session(client, policy=pol, adverse=plan)
-    assert result.adverse is not None
+    # a client allergic to every sunscreen is declined at intake (R27), before any step
+    assert result.adverse is not None or result.path == ("intake", "declined")
     assert violations(result, pol) == []
 
 
