@@ -1,0 +1,48 @@
+"""The README cannot go stale: its Python runs, its commands exist, its Quick start has two lines."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from facialflow.cli import main
+
+ROOT = Path(__file__).parent.parent
+README = (ROOT / "README.md").read_text()
+
+
+def blocks(language: str) -> list[str]:
+    return re.findall(rf"```{language}\n(.*?)```", README, flags=re.DOTALL)
+
+
+def test_quick_start_has_exactly_two_commands_in_one_block() -> None:
+    section = README.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    (block,) = re.findall(r"```\w*\n(.*?)```", section, flags=re.DOTALL)
+    lines = [line for line in block.splitlines() if line.strip()]
+    assert len(lines) == 2
+    assert "pytest" in lines[1] and "simulate" in lines[0] and "diagram" in lines[0]
+
+
+@pytest.mark.parametrize("code", blocks("python"), ids=lambda c: c.splitlines()[0][:40])
+def test_python_examples_run(code: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    with contextlib.redirect_stdout(io.StringIO()):
+        exec(compile(code, "README.md", "exec"), {"__name__": "readme"})
+
+
+def test_every_command_in_the_table_exists() -> None:
+    named = set(re.findall(r"\| `facialflow (\w+)", README))
+    assert named <= set(main.commands), named - set(main.commands)  # type: ignore[attr-defined]
+    for name in named:
+        assert CliRunner().invoke(main, [name, "--help"]).exit_code == 0
+
+
+def test_readme_shows_the_committed_protocol_diagram() -> None:
+    images = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", README)
+    assert images and all(os.path.exists(ROOT / i) for i in images)
