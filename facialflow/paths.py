@@ -283,7 +283,15 @@ def enumerate_paths(
     order: list[tuple[str, ...]] = []
     initial = protocol.initial
     stack = [_Frame(initial, (initial,), start_facts, (), (), None)]
+    # many routes to the same few paths could still take exponential work: cap the walk too
+    budget = max_paths * max_depth
     while stack:
+        budget -= 1
+        if budget < 0:
+            raise PathExplosion(
+                f"the walk took more than {max_paths * max_depth} steps; "
+                "raise max_paths or max_depth if the protocol is finite"
+            )
         frame = stack.pop()
         if frame.state in protocol.final_states:
             _record(found, order, frame, max_paths)
@@ -346,10 +354,11 @@ def _record(
     frame: _Frame,
     max_paths: int,
 ) -> None:
+    conditions = tuple(dict.fromkeys(frame.conditions))
     known = found.get(frame.path)
     if known is not None:
-        if frame.conditions != known.conditions and frame.conditions not in known.also_when:
-            found[frame.path] = attrs.evolve(known, also_when=(*known.also_when, frame.conditions))
+        if conditions != known.conditions and conditions not in known.also_when:
+            found[frame.path] = attrs.evolve(known, also_when=(*known.also_when, conditions))
         return
     if len(found) >= max_paths:
         raise PathExplosion(
@@ -358,7 +367,7 @@ def _record(
     found[frame.path] = ProtocolPath(
         path=frame.path,
         outcome=frame.state,
-        conditions=tuple(dict.fromkeys(frame.conditions)),
+        conditions=conditions,
         guards=dict(frame.guards),
         adverse=frame.adverse,
     )

@@ -269,3 +269,26 @@ def test_a_clients_conditions_name_its_own_contraindications() -> None:
         "blocking contraindication",
         "declined: sunburn (conservative policy)",
     )
+
+
+def test_many_routes_to_one_path_are_merged_and_the_walk_is_capped() -> None:
+    facts = ("session_blocked", "extraction_indicated", "laser_indicated")
+    names = ["a", "b", "c", "d"]
+    states = (
+        *(StateSpec(n, n, "") for n in names),
+        StateSpec("complete", "Complete", "", final=True),
+    )
+    transitions: list[TransitionSpec] = []
+    for (src, dst), fact in zip(itertools.pairwise([*names, "complete"]), facts, strict=False):
+        transitions += [
+            TransitionSpec("advance", src, dst, guards=(fact,)),
+            TransitionSpec("advance", src, dst, label=f"no {fact}"),
+        ]
+    transitions.append(TransitionSpec("advance", "d", "complete"))
+    guards = tuple(GuardSpec(f, f) for f in facts)
+    diamonds = FacialProtocol("diamonds", "1", "a", states, tuple(transitions), guards)
+    (only,) = enumerate_paths(diamonds)
+    assert only.path == ("a", "b", "c", "d", "complete")
+    assert len(only.also_when) == 2**3 - 1
+    with pytest.raises(PathExplosion, match="the walk took more than"):
+        enumerate_paths(diamonds, max_paths=1, max_depth=6)
