@@ -28,7 +28,7 @@ __all__ = [
 hookspec = pluggy.HookspecMarker("facialflow")
 hookimpl = pluggy.HookimplMarker("facialflow")
 
-#: the steps plugins propose products for
+#: the steps products are applied at, in treatment order
 STEPS = (
     "cleansing",
     "exfoliation",

@@ -22,6 +22,7 @@ from facialflow.clientfile import client_from_dict, client_to_dict
 from facialflow.engine import Engine, engine_for
 from facialflow.errors import InvalidStep, SnapshotError
 from facialflow.guards import GUARDS, Facts
+from facialflow.hookspecs import STEPS
 from facialflow.model import (
     AdverseKind,
     AppliedProduct,
@@ -51,15 +52,7 @@ __all__ = [
 SNAPSHOT_FORMAT = "facialflow.session/1"
 
 #: steps at which products are applied, in the order they are applied
-PRODUCT_STEPS = (
-    "cleansing",
-    "exfoliation",
-    "serums",
-    "mask",
-    "hydration",
-    "safe_exit_soothe",
-    "safe_exit_protect",
-)
+PRODUCT_STEPS = STEPS
 CONDITIONAL_STEPS = ("extraction", "laser")
 
 # R30/R31: what each reaction escalates to, and whether the skin may take product afterwards
