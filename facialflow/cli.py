@@ -616,7 +616,12 @@ def _print_check(report: Any, seconds: float) -> None:
 
 @main.command("check")
 @click.option(
-    "--random", "n", type=click.IntRange(min=1), required=True, help="Check N generated sessions."
+    "--random",
+    "n",
+    type=click.IntRange(min=1),
+    required=True,
+    metavar="N",
+    help="Check N generated sessions.",
 )
 @click.option(
     "--seed",

@@ -121,3 +121,15 @@ def test_check_with_an_unknown_policy_is_one_clear_error(runner: CliRunner) -> N
     r = runner.invoke(main, [*BASE, "--random", "5", "--policy", "lenient"])
     assert r.exit_code == 2
     assert r.stderr.startswith("Error: unknown policy 'lenient'")
+
+
+def test_check_no_shrink_reports_the_first_failing_client_as_found(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    policy = broken_policy(tmp_path, "pregnancy_defers_laser = false")
+    args = [*BASE, "--random", "3000", "--policy", policy, "--format", "json"]
+    shrunk = json.loads(runner.invoke(main, args).stdout)["violations"][0]
+    raw = json.loads(runner.invoke(main, [*args, "--no-shrink"]).stdout)["violations"][0]
+    assert raw["shrink_runs"] == 0
+    assert raw["minimal_client"]["id"] == raw["first_client"] == shrunk["first_client"]
+    assert len(json.dumps(raw["minimal_client"])) > len(json.dumps(shrunk["minimal_client"]))
