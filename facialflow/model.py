@@ -127,10 +127,6 @@ def _non_empty(_: object, attribute: attrs.Attribute[Any], value: str) -> None:
         raise ValueError(f"{attribute.name} must not be empty")
 
 
-def _unique_tuple(value: Any) -> tuple[Any, ...]:
-    return tuple(dict.fromkeys(value))
-
-
 def _lower_tuple(value: Any) -> tuple[str, ...]:
     return tuple(dict.fromkeys(str(v).strip().lower() for v in value))
 
@@ -139,8 +135,12 @@ def _str_tuple(value: Iterable[str]) -> tuple[str, ...]:
     return tuple(value)
 
 
-def _conditions(value: Iterable[Condition]) -> frozenset[Condition]:
-    return frozenset(value)
+def _conditions(value: Iterable[Condition | str]) -> frozenset[Condition]:
+    return frozenset(Condition(v) for v in value)
+
+
+def _concerns(value: Iterable[Concern | str]) -> tuple[Concern, ...]:
+    return tuple(dict.fromkeys(Concern(v) for v in value))
 
 
 def _tags(value: Iterable[str]) -> frozenset[str]:
@@ -173,7 +173,7 @@ class Client:
 
     id: str = field(validator=_non_empty)
     skin_type: SkinType = field(converter=SkinType)
-    concerns: tuple[Concern, ...] = field(converter=_unique_tuple)
+    concerns: tuple[Concern, ...] = field(converter=_concerns)
     fitzpatrick: int = field()
     pregnant: bool = False
     breastfeeding: bool = False
@@ -189,9 +189,6 @@ class Client:
     def _check_concerns(self, attribute: attrs.Attribute[Any], value: tuple[Concern, ...]) -> None:
         if not value:
             raise ValueError("concerns must list at least one concern")
-        for concern in value:
-            if not isinstance(concern, Concern):
-                raise TypeError(f"concerns: {concern!r} is not a Concern")
 
     @fitzpatrick.validator
     def _check_fitzpatrick(self, attribute: attrs.Attribute[Any], value: int) -> None:

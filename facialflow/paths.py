@@ -213,10 +213,10 @@ def _conditions_of(
 
 def adverse_effects() -> dict[AdverseKind, dict[str, bool]]:
     """The facts each adverse reaction kind sets (the session's R30 escalation table)."""
-    # Session.report_adverse is the authority; reading its table keeps the two from drifting
-    from facialflow.session import _ESCALATION
+    # Session.report_adverse is the authority; asking it keeps the two from drifting
+    from facialflow.session import reaction_response
 
-    return {kind: {"tolerates_product": tolerates} for kind, (_, tolerates) in _ESCALATION.items()}
+    return {kind: {"tolerates_product": reaction_response(kind)[1]} for kind in AdverseKind}
 
 
 def _effect_groups() -> list[tuple[tuple[AdverseKind, ...], dict[str, bool]]]:

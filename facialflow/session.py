@@ -44,6 +44,7 @@ __all__ = [
     "Session",
     "StepEvent",
     "product_from_dict",
+    "reaction_response",
     "product_to_full_dict",
     "session_to_dict",
     "settle_intake",
@@ -66,6 +67,11 @@ _ESCALATION: Mapping[AdverseKind, tuple[str, bool]] = {
     AdverseKind.BLISTERING: ("physician or dermatologist the same day", False),
     AdverseKind.ANAPHYLAXIS: ("emergency protocol", False),
 }
+
+
+def reaction_response(kind: AdverseKind | str) -> tuple[str, bool]:
+    """What a reaction escalates to, and whether the skin may still take product (R30, R31)."""
+    return _ESCALATION[AdverseKind(kind)]
 
 
 @frozen
