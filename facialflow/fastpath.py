@@ -1,0 +1,374 @@
+"""Many sessions at the cost of a lookup each, with exactly the engine's results.
+
+Three facts make a simulation of millions of sessions cheap without a second
+implementation of the protocol:
+
+1. Screening is a pure function of a few client features (and of the date
+   and the policy): equivalent clients share one :class:`Screening`, keyed by
+   :func:`screening_key`.
+2. Product selection is a pure function of a few other features when every
+   loaded plugin is a plain :class:`~facialflow.catalog.OfferPlugin` (their
+   offers read only the skin type and the concerns): equivalent clients share
+   one :class:`Selection`, keyed by :func:`selection_part` and
+   :func:`context_key`. With any other
+   plugin (code from an entry point can read anything) selection runs for
+   every client.
+3. A session's route is a pure function of its guard facts and of the
+   adverse reaction (kind and step): it is computed once per such variant by
+   stepping a real :class:`~facialflow.session.Session` through the shared
+   transitions engine, and reused.
+
+The session result is then assembled by ``Session.result`` itself, once per
+(plan, variant), and can be serialised once too. Keys are deliberately
+conservative: a feature is left out of a key only when the code that the key
+stands for provably never reads it (see each key's docstring; the tests check
+that changing any left-out feature never changes the result).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Hashable
+from typing import Any
+
+from facialflow.coverage import Trace, trace_path
+from facialflow.engine import engine_for
+from facialflow.guards import Facts
+from facialflow.model import AdverseKind, Client, Concern, Selection, SessionResult
+from facialflow.policy import Policy
+from facialflow.protocol import FACIAL
+from facialflow.screening import Screening, screen
+from facialflow.selection import selection_context
+from facialflow.session import AdverseRecord, Session, settle_intake
+
+__all__ = [
+    "ADVERSE_KINDS",
+    "Intake",
+    "Memo",
+    "Plan",
+    "Planner",
+    "Route",
+    "offer_universe",
+    "context_key",
+    "screening_key",
+    "selection_part",
+]
+
+#: the reactions the simulator injects, in a fixed order (a seed picks by index)
+ADVERSE_KINDS: tuple[AdverseKind, ...] = tuple(AdverseKind)
+
+#: an adverse reaction: its kind and the step (state) during which it happens
+Variant = tuple[AdverseKind, str]
+
+
+def screening_key(client: Client) -> Hashable:
+    """What :func:`~facialflow.screening.screen` reads of a client (for a given date and policy).
+
+    Left out, because screening never reads them: ``id``, ``concerns``,
+    ``allergies``, ``medications`` and ``birth_date``. The whole assessment is
+    kept, including the prescription reference that screening does not read.
+    """
+    return (
+        client.skin_type,
+        client.fitzpatrick,
+        client.pregnant,
+        client.breastfeeding,
+        client.isotretinoin_last_dose,
+        client.conditions,
+        client.assessment,
+    )
+
+
+def selection_part(client: Client, universe: frozenset[str]) -> Hashable:
+    """What product selection reads of a client itself, when every plugin is a plain OfferPlugin.
+
+    Offers read the skin type and the concerns (in order: the first concern's
+    serum is picked first); the safety filter reads allergies only as their
+    intersection with the ingredients and tags of the offered products
+    (``universe``), pregnancy, breastfeeding, whether a prescription is on
+    file and the skin type. Left out: ``id``, ``fitzpatrick``,
+    ``isotretinoin_last_dose``, ``conditions``, ``medications``,
+    ``birth_date`` and the rest of the assessment, which reach selection only
+    through the screening (see :func:`context_key`).
+    """
+    return (
+        client.skin_type,
+        client.concerns,
+        client.pregnant,
+        client.breastfeeding,
+        frozenset(client.allergies) & universe,
+        client.assessment.prescription_reference is not None,
+    )
+
+
+def context_key(screening: Screening) -> Hashable:
+    """What product selection reads of a screening: whether it declined, and its selection context."""
+    return (screening.declined, selection_context(screening))
+
+
+def offer_universe(plugins: Any) -> frozenset[str] | None:
+    """Every ingredient and tag of every offered product, when every plugin is a plain OfferPlugin.
+
+    None when any plugin is something else (or when the plugin set cannot be
+    inspected): selection must then run per client.
+    """
+    from facialflow.catalog import Offer, OfferPlugin
+
+    manager = getattr(plugins, "_pm", None)
+    loaded = getattr(plugins, "plugins", None)
+    if manager is None or loaded is None:
+        return None
+    names: set[str] = set()
+    for info in loaded:
+        obj = manager.get_plugin(info.name)
+        # exact types: a subclass could override what its candidates depend on
+        if type(obj) is not OfferPlugin or any(type(o) is not Offer for o in obj.offers):
+            return None
+        for offer in obj.offers:
+            names.update(offer.product.ingredients)
+            names.update(offer.product.tags)
+    return frozenset(names)
+
+
+class Route:
+    """One way through the protocol, as the engine stepped it."""
+
+    __slots__ = ("adverse", "facts_after", "path", "trace")
+
+    def __init__(
+        self, path: tuple[str, ...], adverse: AdverseRecord | None, facts_after: Facts, trace: Trace
+    ) -> None:
+        self.path = path
+        self.adverse = adverse
+        self.facts_after = facts_after
+        self.trace = trace
+
+
+class Intake:
+    """A settled screening and what follows from it alone: the rules fired and the routes."""
+
+    __slots__ = ("active", "context", "date", "natural", "policy", "rules", "screening")
+
+    def __init__(self, date: dt.date, policy: Policy, screening: Screening) -> None:
+        self.date = date
+        self.policy = policy
+        self.screening = screening
+        self.context = context_key(screening)
+        self.rules = frozenset(f.rule for f in screening.findings)
+        self.natural = route_for(screening.facts, None)
+        outgoing = FACIAL.outgoing
+        #: the steps during which an adverse reaction can happen, in session order
+        self.active = tuple(s for s in self.natural.path if "adverse" in outgoing[s])
+
+    def route(self, variant: Variant | None) -> Route:
+        return self.natural if variant is None else route_for(self.screening.facts, variant)
+
+
+class Plan:
+    """What ``Session.start`` decides for a client: the settled intake and the products."""
+
+    __slots__ = ("active", "fragments", "intake", "natural", "rules", "selection")
+
+    def __init__(self, intake: Intake, selection: Selection) -> None:
+        self.intake = intake
+        self.selection = selection
+        # copied from the intake: read for every simulated session
+        self.natural = intake.natural
+        self.active = intake.active
+        self.rules = intake.rules
+        #: serialised results by variant; filled by whoever serialises
+        self.fragments: dict[Variant | None, str] = {}
+
+    @property
+    def screening(self) -> Screening:
+        return self.intake.screening
+
+    def route(self, variant: Variant | None) -> Route:
+        return self.intake.route(variant)
+
+    def session_at_end(self, client: Client, variant: Variant | None) -> Session:
+        """A session for ``client`` (one this plan was made for), where the engine ends it."""
+        intake = self.intake
+        route = intake.route(variant)
+        engine = engine_for(FACIAL)
+        session = Session(
+            client, intake.date, intake.policy, intake.screening, self.selection, engine=engine
+        )
+        # what Session.restore does: put the session where the engine took it
+        session.state = engine.to_internal[route.path[-1]]
+        session.path = list(route.path)
+        session.adverse = route.adverse
+        session.facts = route.facts_after
+        return session
+
+    def result(self, client: Client, variant: Variant | None) -> SessionResult:
+        """What ``Session.result`` gives for ``client``, a client this plan was made for."""
+        return self.session_at_end(client, variant).result()
+
+
+_ROUTES: dict[tuple[Facts, Variant | None], Route] = {}
+_NO_PRODUCTS = Selection(steps={})
+
+
+def route_for(facts: Facts, variant: Variant | None) -> Route:
+    """The route of a session with these facts and ``variant``: stepped by the real engine once.
+
+    The engine's choices depend only on the guard facts and on the reaction
+    (its kind decides whether the skin still tolerates product), so one route
+    serves every session with the same facts and variant.
+    """
+    key = (facts, variant)
+    route = _ROUTES.get(key)
+    if route is None:
+        route = _step(facts, variant)
+        _ROUTES[key] = route
+    return route
+
+
+def _step(facts: Facts, variant: Variant | None) -> Route:
+    # the engine reads nothing but the facts: any client, screening and products with them will do
+    client = Client(id="route", skin_type="normal", concerns=tuple(Concern)[:1], fitzpatrick=1)
+    screening = Screening("route", facts, (), {}, "gentle", ())
+    day = dt.date(2000, 1, 1)
+    session = Session(client, day, Policy(), screening, _NO_PRODUCTS, engine=engine_for(FACIAL))
+    if variant is not None:
+        kind, step = variant
+        while session.current != step:
+            if session.finished:
+                raise ValueError(f"step {step!r} is not on the route of {facts}")
+            session.advance()
+        session.report_adverse(kind)
+    while not session.finished:
+        session.advance()
+    trace = trace_path(session.path, facts, facts_after_adverse=session.facts)
+    return Route(tuple(session.path), session.adverse, session.facts, trace)
+
+
+class Memo:
+    """A bounded cache that keeps what is used: two generations of at most ``limit`` entries each.
+
+    Entries go into the young generation; when it is full it becomes the old
+    one and the previous old one is dropped. A hit in the old generation moves
+    the entry back to the young one, so frequently used entries survive and
+    memory stays bounded whatever the run length.
+    """
+
+    __slots__ = ("limit", "old", "young")
+
+    def __init__(self, limit: int) -> None:
+        if limit < 1:
+            raise ValueError("limit must be at least 1")
+        self.limit = limit
+        self.young: dict[Any, Any] = {}
+        self.old: dict[Any, Any] = {}
+
+    def __len__(self) -> int:
+        return len(self.young) + len(self.old)
+
+    def get(self, key: Any) -> Any:
+        value = self.young.get(key)
+        if value is None:
+            value = self.old.pop(key, None)
+            if value is not None:
+                self.put(key, value)
+        return value
+
+    def put(self, key: Any, value: Any) -> None:
+        if len(self.young) >= self.limit:
+            self.old = self.young
+            self.young = {}
+        self.young[key] = value
+
+
+class Planner:
+    """Plans for clients on one date under one policy and plugin set, reused across equivalent clients.
+
+    :meth:`plan` is the whole story for one client. The steps are public so a
+    caller that knows its clients better (the simulator's generated draws) can
+    key them more cheaply, on one condition: equal keys must mean equal
+    :func:`screening_key` (for ``skey``) and :func:`selection_part` (for
+    ``spart``). One planner must be used with one kind of key.
+    """
+
+    def __init__(
+        self, date: dt.date, policy: Policy, plugins: Any, *, cache_size: int = 1 << 14
+    ) -> None:
+        self.date = date
+        self.policy = policy
+        self.plugins = plugins
+        self.universe = offer_universe(plugins)
+        # each holds at most 2 * cache_size entries (see Memo)
+        self._intakes = Memo(cache_size)
+        self._selections = Memo(cache_size)
+        self._declined = Memo(1024)
+        self._contexts: dict[Hashable, int] = {}
+        #: how often each expensive step ran (cache misses)
+        self.stats: dict[str, int] = {"screenings": 0, "selections": 0}
+
+    @property
+    def shares_selections(self) -> bool:
+        """Whether equivalent clients share a selection (every plugin a plain OfferPlugin)."""
+        return self.universe is not None
+
+    def plan(self, client: Client) -> Plan:
+        """The plan ``Session.start(client, date=..., policy=..., plugins=...)`` would make."""
+        if self.universe is None:
+            intake = self._intake(client)
+            selection = self._choose(client, intake.screening)
+            settled, chosen = settle_intake(intake.screening, selection)
+            if settled is not intake.screening:
+                intake = Intake(self.date, self.policy, settled)
+            return Plan(intake, chosen)
+        skey = screening_key(client)
+        spart = selection_part(client, self.universe)
+        intake = self.intake(skey, lambda: client)
+        intake, chosen = self.settle(
+            skey, spart, intake, self.selection(spart, intake, lambda: client)
+        )
+        return Plan(intake, chosen)
+
+    def intake(self, skey: Hashable, client: Callable[[], Client]) -> Intake:
+        """The screening of clients with key ``skey``; ``client()`` is called on a miss only."""
+        intake: Intake | None = self._intakes.get(skey)
+        if intake is None:
+            intake = self._intake(client())
+            self._intakes.put(skey, intake)
+        return intake
+
+    def selection(self, spart: Hashable, intake: Intake, client: Callable[[], Client]) -> Selection:
+        """The products of clients with ``spart`` and this intake, before :meth:`settle`.
+
+        Only for planners that :attr:`shares_selections`.
+        """
+        # contexts are few: a small int keys the selection cheaper than the context itself
+        context = self._contexts.setdefault(intake.context, len(self._contexts))
+        selkey = (spart, context)
+        selection: Selection | None = self._selections.get(selkey)
+        if selection is None:
+            selection = self._choose(client(), intake.screening)
+            self._selections.put(selkey, selection)
+        return selection
+
+    def settle(
+        self, skey: Hashable, spart: Hashable, intake: Intake, selection: Selection
+    ) -> tuple[Intake, Selection]:
+        """The intake decision ``Session.start`` takes once products are chosen (R27)."""
+        settled, chosen = settle_intake(intake.screening, selection)
+        if settled is intake.screening:
+            return intake, chosen
+        key = (skey, spart)
+        declined: Intake | None = self._declined.get(key)
+        if declined is None:
+            declined = Intake(self.date, self.policy, settled)
+            self._declined.put(key, declined)
+        return declined, chosen
+
+    def _intake(self, client: Client) -> Intake:
+        self.stats["screenings"] += 1
+        return Intake(self.date, self.policy, screen(client, self.date, self.policy))
+
+    def _choose(self, client: Client, screening: Screening) -> Selection:
+        from facialflow.selection import choose_products
+
+        self.stats["selections"] += 1
+        return choose_products(client, screening, self.policy, plugins=self.plugins)

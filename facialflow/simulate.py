@@ -1,0 +1,635 @@
+"""Seeded simulation of many generated sessions: outcomes, paths and coverage.
+
+:func:`simulate` runs ``n`` clients of a :class:`~facialflow.population.Population`
+through the protocol and yields :class:`Batch` es in client order; a
+:class:`Tally` adds them up and :func:`summarize` turns the tally into a
+:class:`Summary` (outcome, path, step and branch frequencies, adverse
+reactions and :mod:`~facialflow.coverage`).
+
+Determinism: the work is cut into the population's chunks of
+:data:`~facialflow.population.CHUNK` clients; a chunk's clients and adverse
+reactions come from random streams seeded by ``(seed, chunk)`` alone, so the
+output is byte-identical for any number of worker processes.
+
+Adverse reactions: with probability ``adverse_rate`` a session that passed
+intake meets a reaction, its kind uniform over
+:data:`~facialflow.fastpath.ADVERSE_KINDS` and its step uniform over the
+active steps of that session's route; it then takes the safe exit.
+
+Two engines give identical output: ``fast`` (the default; see
+:mod:`facialflow.fastpath`) and ``transitions``, which starts and steps a
+:class:`~facialflow.session.Session` for every client, exactly as an
+application would.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from functools import partial
+from typing import Any, Literal
+
+import attrs
+from attrs import field, frozen
+
+from facialflow.clientfile import client_to_dict
+from facialflow.coverage import Coverage, CoverageReport, Trace, trace_path
+from facialflow.fastpath import ADVERSE_KINDS, Memo, Plan, Planner, Route, Variant
+from facialflow.model import AdverseKind, Client, Concern, SessionResult
+from facialflow.policy import Policy
+from facialflow.population import (
+    CHUNK,
+    DEFAULT_POPULATION,
+    Population,
+    RawClient,
+    chunk_rng,
+    client_id,
+    iter_clients,
+    iter_raw,
+    raw_to_client,
+    raw_to_dict,
+)
+from facialflow.protocol import FACIAL
+from facialflow.session import Session, session_to_dict
+
+__all__ = [
+    "SCREENING_RULES",
+    "Batch",
+    "SimulationSpec",
+    "Summary",
+    "Tally",
+    "rule_universe",
+    "session_line",
+    "simulate",
+    "summarize",
+]
+
+Engine = Literal["fast", "transitions"]
+
+# one encoder: json.dumps with options builds a new one per call
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+#: rule ids intake can record besides the policy's declining conditions (R27: no tolerated SPF)
+SCREENING_RULES: tuple[str, ...] = (
+    "R7", "R8", "R9", "R10", "R11", "R12", "R13", "R14", "R15", "R16", "R17", "R18", "R19",
+    "R20", "R22", "R24", "R27",
+)  # fmt: skip
+
+
+def rule_universe(policy: Policy) -> tuple[str, ...]:
+    """Every rule id a session's findings can carry under ``policy``, in rule order."""
+    rules = set(SCREENING_RULES) | set(policy.screening.declining_conditions.values())
+    return tuple(sorted(rules, key=lambda r: (len(r), r)))
+
+
+def _positive(_: Any, attribute: Any, value: int) -> None:
+    if value < 1:
+        raise ValueError(f"{attribute.name} must be at least 1, got {value}")
+
+
+def _not_negative(_: Any, attribute: Any, value: int) -> None:
+    if value < 0:
+        raise ValueError(f"{attribute.name} must not be negative, got {value}")
+
+
+def _probability(_: Any, attribute: Any, value: float) -> None:
+    # "not (a <= x <= b)" also rejects NaN
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(f"{attribute.name} must be from 0 to 1, got {value}")
+
+
+def _strings(values: Iterable[Any]) -> tuple[str, ...]:
+    return tuple(str(v) for v in values)
+
+
+@frozen(kw_only=True)
+class SimulationSpec:
+    """What to simulate. Everything that decides the output is here (and picklable)."""
+
+    n: int = field(validator=_not_negative)
+    seed: int = 0
+    date: dt.date
+    policy: Policy
+    adverse_rate: float = field(default=0.0, converter=float, validator=_probability)
+    population: Population = DEFAULT_POPULATION
+    catalogs: tuple[str, ...] = field(default=(), converter=_strings)
+    workers: int = field(default=1, validator=_positive)
+    engine: Engine = field(default="fast")
+    #: produce each session's JSON line (jsonl/json output); summaries need only the tally
+    sessions: bool = False
+
+    @engine.validator
+    def _check_engine(self, attribute: Any, value: str) -> None:
+        if value not in ("fast", "transitions"):
+            raise ValueError(f"engine must be 'fast' or 'transitions', got {value!r}")
+
+    @property
+    def chunks(self) -> range:
+        return range((self.n + CHUNK - 1) // CHUNK)
+
+    def chunk_bounds(self, chunk: int) -> tuple[int, int]:
+        start = chunk * CHUNK
+        return start, min(self.n, start + CHUNK)
+
+
+#: what a batch counts: (trace, rules fired, adverse kind or None) -> sessions
+TallyKey = tuple[Trace, frozenset[str], AdverseKind | None]
+
+
+@frozen
+class Batch:
+    """One chunk of consecutive sessions: their JSON lines (if asked for) and what they exercised."""
+
+    chunk: int
+    count: int
+    #: the sessions' JSON, one compact document per session, in client order
+    lines: tuple[str, ...] | None
+    tally: tuple[tuple[TallyKey, int], ...]
+
+
+def session_line(result: SessionResult) -> str:
+    """A session's JSON on one line: the contract's session JSON, compact."""
+    return _dumps(session_to_dict(result))
+
+
+# -- the fast engine ----------------------------------------------------------------------------
+
+
+_NO_ALLERGIES: frozenset[str] = frozenset()
+#: stands in for the client where a result's client is left out
+_PLACEHOLDER = Client(
+    id="placeholder", skin_type="normal", concerns=(Concern.PREVENTATIVE,), fitzpatrick=1
+)
+
+
+class _Fragments:
+    """The session JSON after the client, from pieces cached at the level they vary.
+
+    ``session_to_dict`` and one ``json.dumps`` per session cost more than the
+    rest of a simulated session; most of it (products, findings, path) repeats
+    across sessions. The pieces come from the session's own methods, and a
+    sample of fragments (the first ones of every process, then one in
+    :attr:`CHECK_EVERY`) is compared with ``json.dumps(session_to_dict(...))``:
+    a mismatch is a bug and raises.
+    """
+
+    CHECK_EVERY = 997
+
+    def __init__(self, spec: SimulationSpec) -> None:
+        self.tail = (
+            ',"date":' + _dumps(spec.date.isoformat()) + ',"policy":' + _dumps(spec.policy.name)
+        )
+        self.routes: dict[Route, tuple[str, str]] = {}
+        self.products = Memo(1 << 13)
+        self.findings = Memo(1 << 12)
+        self.skipped = Memo(1 << 12)
+        self.made = 0
+
+    def fragment(self, plan: Plan, variant: Variant | None) -> str:
+        route = plan.route(variant)
+        session = plan.session_at_end(_PLACEHOLDER, variant)
+        head = self.routes.get(route)
+        if head is None:
+            adverse = route.adverse.to_dict() if route.adverse is not None else None
+            head = (
+                ',"outcome":' + _dumps(route.path[-1]) + ',"path":' + _dumps(list(route.path)),
+                ',"adverse":' + _dumps(adverse) + "}",
+            )
+            self.routes[route] = head
+        products = self._cached(
+            self.products,
+            plan.selection,
+            route,
+            lambda: _dumps([a.product.to_dict(a.step) for a in session.applied()]),
+        )
+        screening = plan.screening
+        findings = self._cached(
+            self.findings,
+            screening,
+            None,
+            lambda: _dumps([f.to_dict() for f in screening.findings]),
+        )
+        text = (
+            head[0]
+            + ',"products":'
+            + products
+            + ',"skipped":'
+            + self._cached(self.skipped, screening, route, lambda: _dumps(session.skipped()))
+            + ',"warnings":'
+            + _dumps(list(session.warnings()))
+            + self.tail
+            + ',"findings":'
+            + findings
+            + head[1]
+        )
+        self.made += 1
+        if self.made <= 64 or self.made % self.CHECK_EVERY == 0:
+            expected = _fragment(session.result())
+            if text != expected:
+                raise AssertionError(f"fast session JSON differs from session_to_dict: {text!r}")
+        return text
+
+    @staticmethod
+    def _cached(memo: Memo, owner: Any, route: Route | None, make: Callable[[], str]) -> str:
+        # keyed by identity, and the owner kept in the entry so its id cannot be reused meanwhile
+        key = (id(owner), route)
+        hit = memo.get(key)
+        if hit is not None and hit[0] is owner:
+            return hit[1]  # type: ignore[no-any-return]
+        text = make()
+        memo.put(key, (owner, text))
+        return text
+
+
+class _FastRunner:
+    """Per-process state of a fast run: the planner and bounded caches of serialised JSON.
+
+    The planner is keyed on projections of the raw draws, which stand for the
+    clients' keys exactly: ``raw_to_client`` maps each drawn feature to one
+    client field and back (the run's date is fixed), so equal projections
+    mean equal :func:`~facialflow.fastpath.screening_key` and
+    :func:`~facialflow.fastpath.selection_part`.
+    """
+
+    def __init__(self, spec: SimulationSpec) -> None:
+        from facialflow.plugins import load_plugins
+
+        self.spec = spec
+        self.planner = Planner(spec.date, spec.policy, load_plugins(catalogs=spec.catalogs))
+        self.universe = self.planner.universe
+        #: raw draw -> the client's JSON after its id
+        self.tails = Memo(1 << 13)
+        #: (skey, spart, variant) -> the session JSON after the client
+        self.fragments = Memo(1 << 13)
+        self.writer = _Fragments(spec)
+        self.tails_made = 0
+
+    def client(self, raw: RawClient, index: int) -> Client:
+        return raw_to_client(raw, client_id(self.spec.seed, index), self.spec.date)
+
+    def client_tail(self, raw: RawClient, index: int) -> str:
+        """The client's JSON after ``{"id":"...",``: equal for equal draws."""
+        tail: str | None = self.tails.get(raw)
+        if tail is None:
+            ident = client_id(self.spec.seed, index)
+            data = raw_to_dict(raw, ident, self.spec.date)
+            self.tails_made += 1
+            if self.tails_made <= 64 or self.tails_made % _Fragments.CHECK_EVERY == 0:
+                expected = client_to_dict(self.client(raw, index))
+                if list(data.items()) != list(expected.items()):
+                    raise AssertionError(f"raw_to_dict differs from client_to_dict: {data!r}")
+            text = _dumps(data)
+            head = '{"id":' + _dumps(ident) + ","
+            tail = text[len(head) :]
+            self.tails.put(raw, tail)
+        return tail
+
+    def chunk(self, chunk: int) -> Batch:
+        spec = self.spec
+        seed = spec.seed
+        start, end = spec.chunk_bounds(chunk)
+        draw = chunk_rng(seed, chunk, "adverse").random
+        rate = spec.adverse_rate
+        kinds = ADVERSE_KINDS
+        n_kinds = len(kinds)
+        planner = self.planner
+        universe = self.universe
+        counts: dict[tuple[Route, frozenset[str], AdverseKind | None], int] = {}
+        lines: list[str] | None = [] if spec.sessions else None
+        index = start
+        for raw in iter_raw(seed, start, end - start, spec.population):
+            u, a, b = draw(), draw(), draw()
+            if universe is None:
+                plan = planner.plan(self.client(raw, index))
+                intake, selection = plan.intake, plan.selection
+                keys: Any = None
+            else:
+                # every feature but the concerns (1) and the allergies (6), which screening never reads
+                skey = raw[:1] + raw[2:6] + raw[7:]
+                allergies = raw[6]
+                spart = (
+                    raw[0],
+                    raw[1],
+                    raw[3],
+                    raw[4],
+                    frozenset(allergies) & universe if allergies else _NO_ALLERGIES,
+                    raw[12],
+                )
+                make = partial(self.client, raw, index)
+                intake = planner.intake(skey, make)
+                intake, selection = planner.settle(
+                    skey, spart, intake, planner.selection(spart, intake, make)
+                )
+                keys = (skey, spart)
+            variant: Variant | None = None
+            kind: AdverseKind | None = None
+            route = intake.natural
+            if u < rate and intake.active:
+                kind = kinds[int(a * n_kinds)]
+                variant = (kind, intake.active[int(b * len(intake.active))])
+                route = intake.route(variant)
+            key = (route, intake.rules, kind)
+            counts[key] = counts.get(key, 0) + 1
+            if lines is not None:
+                fkey = (keys, variant)
+                fragment: str | None = self.fragments.get(fkey) if keys is not None else None
+                if fragment is None:
+                    fragment = self.writer.fragment(Plan(intake, selection), variant)
+                    if keys is not None:
+                        self.fragments.put(fkey, fragment)
+                lines.append(
+                    '{"client":{"id":"'
+                    + client_id(seed, index)
+                    + '",'
+                    + self.client_tail(raw, index)
+                    + fragment
+                )
+            index += 1
+        tally = tuple(((route.trace, rules, kind), c) for (route, rules, kind), c in counts.items())
+        return Batch(chunk, end - start, tuple(lines) if lines is not None else None, tally)
+
+
+def _fragment(result: SessionResult) -> str:
+    """The session JSON after the client: ``,"outcome":...}``."""
+    d = session_to_dict(result)
+    del d["client"]
+    return "," + _dumps(d)[1:]
+
+
+# -- the reference engine -----------------------------------------------------------------------
+
+
+class _TransitionsRunner:
+    """Starts and steps a Session per client, as an application would: the reference."""
+
+    def __init__(self, spec: SimulationSpec) -> None:
+        from facialflow.plugins import load_plugins
+
+        self.spec = spec
+        self.plugins = load_plugins(catalogs=spec.catalogs)
+
+    def _start(self, client: Client) -> Session:
+        spec = self.spec
+        return Session.start(client, date=spec.date, policy=spec.policy, plugins=self.plugins)
+
+    def chunk(self, chunk: int) -> Batch:
+        spec = self.spec
+        start, end = spec.chunk_bounds(chunk)
+        draw = chunk_rng(spec.seed, chunk, "adverse").random
+        counts: Counter[TallyKey] = Counter()
+        lines: list[str] | None = [] if spec.sessions else None
+        clients = iter_clients(
+            spec.seed, end - start, date=spec.date, population=spec.population, start=start
+        )
+        for client in clients:
+            u, a, b = draw(), draw(), draw()
+            session = self._start(client)
+            natural = session.run().path
+            active = [s for s in natural if "adverse" in FACIAL.outgoing[s]]
+            kind: AdverseKind | None = None
+            if u < spec.adverse_rate and active:
+                kind = ADVERSE_KINDS[int(a * len(ADVERSE_KINDS))]
+                step = active[int(b * len(active))]
+                session = self._start(client)
+                while session.current != step:
+                    session.advance()
+                session.report_adverse(kind)
+                session.run()
+            result = session.result()
+            trace = trace_path(
+                result.path, session.screening.facts, facts_after_adverse=session.facts
+            )
+            counts[(trace, frozenset(f.rule for f in result.findings), kind)] += 1
+            if lines is not None:
+                lines.append(session_line(result))
+        tally = tuple(counts.items())
+        return Batch(chunk, end - start, tuple(lines) if lines is not None else None, tally)
+
+
+# -- running ------------------------------------------------------------------------------------
+
+_RUNNER: Any = None
+
+
+def _make_runner(spec: SimulationSpec) -> Any:
+    return _FastRunner(spec) if spec.engine == "fast" else _TransitionsRunner(spec)
+
+
+def _init_worker(spec: SimulationSpec) -> None:
+    global _RUNNER
+    _RUNNER = _make_runner(spec)
+
+
+def _run_chunk(chunk: int) -> Batch:
+    return _RUNNER.chunk(chunk)  # type: ignore[no-any-return]
+
+
+def simulate(spec: SimulationSpec) -> Iterator[Batch]:
+    """Run the simulation, yielding batches in client order (streamed: memory stays flat)."""
+    if spec.workers == 1 or len(spec.chunks) <= 1:
+        runner = _make_runner(spec)
+        for chunk in spec.chunks:
+            yield runner.chunk(chunk)
+        return
+    yield from _parallel(spec)
+
+
+def _parallel(spec: SimulationSpec) -> Iterator[Batch]:
+    import multiprocessing
+
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    workers = min(spec.workers, len(spec.chunks))
+    with context.Pool(workers, initializer=_init_worker, initargs=(spec,)) as pool:
+        # a bounded window of chunks in flight: ordered output, and no pile-up
+        # of finished chunks when the consumer (a pipe, a disk) is slower
+        pending: deque[Any] = deque()
+        chunks = iter(spec.chunks)
+        for chunk in chunks:
+            pending.append(pool.apply_async(_run_chunk, (chunk,)))
+            if len(pending) >= 2 * workers:
+                break
+        while pending:
+            batch: Batch = pending.popleft().get()
+            nxt = next(chunks, None)
+            if nxt is not None:
+                pending.append(pool.apply_async(_run_chunk, (nxt,)))
+            yield batch
+
+
+# -- summary ------------------------------------------------------------------------------------
+
+
+class Tally:
+    """Adds up batches. Holds one count per distinct (trace, reaction): bounded by the protocol."""
+
+    __slots__ = ("counts", "sessions")
+
+    def __init__(self) -> None:
+        self.counts: Counter[TallyKey] = Counter()
+        self.sessions = 0
+
+    def add(self, batch: Batch) -> None:
+        self.sessions += batch.count
+        for key, count in batch.tally:
+            self.counts[key] += count
+
+
+@frozen
+class PathCount:
+    path: tuple[str, ...]
+    count: int
+
+    @property
+    def outcome(self) -> str:
+        return self.path[-1]
+
+
+@frozen
+class Summary:
+    """What a simulation did: frequencies and coverage."""
+
+    spec: SimulationSpec
+    sessions: int
+    outcomes: Mapping[str, int]
+    #: every distinct path, most frequent first (ties in path order)
+    paths: tuple[PathCount, ...]
+    #: sessions that entered each state, in protocol order
+    steps: Mapping[str, int]
+    #: for each decision with more than one way out: ``"state/trigger"`` -> dest -> sessions
+    branches: Mapping[str, Mapping[str, int]]
+    #: reactions by kind and by the step they happened at
+    adverse_kinds: Mapping[str, int]
+    adverse_steps: Mapping[str, int]
+    coverage: CoverageReport
+
+    def to_dict(self) -> dict[str, Any]:
+        s = self.spec
+        return {
+            "sessions": self.sessions,
+            "seed": s.seed,
+            "date": s.date.isoformat(),
+            "policy": s.policy.name,
+            "adverse_rate": s.adverse_rate,
+            "outcomes": dict(self.outcomes),
+            "paths": [
+                {"path": list(p.path), "outcome": p.outcome, "count": p.count} for p in self.paths
+            ],
+            "steps": dict(self.steps),
+            "branches": {k: dict(v) for k, v in self.branches.items()},
+            "adverse": {"kinds": dict(self.adverse_kinds), "steps": dict(self.adverse_steps)},
+            "coverage": self.coverage.to_dict(),
+        }
+
+
+def summarize(tally: Tally, spec: SimulationSpec) -> Summary:
+    protocol = FACIAL
+    coverage = Coverage(protocol, rules=rule_universe(spec.policy))
+    paths: Counter[tuple[str, ...]] = Counter()
+    outcomes = dict.fromkeys(("complete", "declined", "stopped"), 0)
+    adverse_kinds = {str(k): 0 for k in ADVERSE_KINDS}
+    adverse_steps: Counter[str] = Counter()
+    for (trace, rules, kind), count in tally.counts.items():
+        coverage.add(attrs.evolve(trace, rules=rules), count)
+        paths[trace.path] += count
+        outcomes[trace.outcome] = outcomes.get(trace.outcome, 0) + count
+        if kind is not None:
+            adverse_kinds[str(kind)] += count
+            adverse_steps[trace.path[trace.path.index("safe_exit_stop") - 1]] += count
+    report = coverage.report()
+    steps = dict(report["states"].counts)
+    transitions = report["transitions"].counts
+    branches: dict[str, dict[str, int]] = {}
+    names = list(transitions)
+    for state, by_trigger in protocol.outgoing.items():
+        for trigger, candidates in by_trigger.items():
+            if len(candidates) < 2:
+                continue
+            branch = branches.setdefault(f"{state}/{trigger}", {})
+            for t in candidates:
+                branch[t.dest] = transitions[names[protocol.transitions.index(t)]]
+    ordered = sorted(paths.items(), key=lambda pc: (-pc[1], _path_order(pc[0])))
+    step_order = {s: i for i, s in enumerate(protocol.state_names)}
+    return Summary(
+        spec=spec,
+        sessions=tally.sessions,
+        outcomes=outcomes,
+        paths=tuple(PathCount(p, c) for p, c in ordered),
+        steps=steps,
+        branches=branches,
+        adverse_kinds=adverse_kinds,
+        adverse_steps=dict(sorted(adverse_steps.items(), key=lambda sc: step_order[sc[0]])),
+        coverage=report,
+    )
+
+
+_ORDER = {s: i for i, s in enumerate(FACIAL.state_names)}
+
+
+def _path_order(path: tuple[str, ...]) -> tuple[int, ...]:
+    return tuple(_ORDER[s] for s in path)
+
+
+def _pct(part: int, whole: int) -> str:
+    return f"{100.0 * part / whole:5.1f}%" if whole else "    -"
+
+
+def summary_lines(summary: Summary, *, top_paths: int = 15) -> Iterable[str]:
+    """The summary as text lines (the ``summary`` output format)."""
+    s, n = summary.spec, summary.sessions
+    yield (
+        f"{n} sessions: seed {s.seed}, date {s.date.isoformat()}, {s.policy.name} policy, "
+        f"adverse rate {s.adverse_rate:g}"
+    )
+    yield ""
+    yield "Outcomes"
+    for outcome, count in summary.outcomes.items():
+        yield f"  {outcome:<10} {count:>9}  {_pct(count, n)}"
+    yield ""
+    shown = summary.paths[:top_paths]
+    more = (
+        f" ({len(shown)} most frequent of {len(summary.paths)})"
+        if len(summary.paths) > len(shown)
+        else ""
+    )
+    yield f"Paths{more}"
+    for p in shown:
+        yield f"  {p.count:>9}  {_pct(p.count, n)}  {' > '.join(p.path)}"
+    yield ""
+    yield "Steps (sessions entering each state)"
+    for state, count in summary.steps.items():
+        yield f"  {state:<20} {count:>9}  {_pct(count, n)}"
+    yield ""
+    yield "Branches"
+    for decision, dests in summary.branches.items():
+        yield f"  {decision}: " + ", ".join(f"{d} {c}" for d, c in dests.items())
+    if any(summary.adverse_kinds.values()):
+        yield ""
+        yield "Adverse reactions"
+        yield "  by kind: " + ", ".join(f"{k} {c}" for k, c in summary.adverse_kinds.items())
+        yield "  by step: " + ", ".join(f"{k} {c}" for k, c in summary.adverse_steps.items())
+    cov = summary.coverage
+    yield ""
+    yield f"Coverage {cov.percent:.1f}% ({cov.covered}/{cov.total} items)"
+    for c in cov.criteria:
+        yield f"  {c.name:<15} {c.covered:>3}/{c.total:<3} {c.percent:5.1f}%"
+    missed = cov.never_exercised
+    yield ""
+    if missed:
+        yield "Never exercised"
+        for name, items in missed.items():
+            yield f"  {name}: {', '.join(items)}"
+    else:
+        yield "Never exercised: nothing"
+
+
+def run_summary(spec: SimulationSpec, on_batch: Callable[[Batch], None] | None = None) -> Summary:
+    """Run ``spec`` and return only its summary."""
+    tally = Tally()
+    for batch in simulate(spec):
+        tally.add(batch)
+        if on_batch is not None:
+            on_batch(batch)
+    return summarize(tally, spec)
