@@ -127,6 +127,10 @@ def _enum_keys(enum_type: type[Any], value: Mapping[Any, float]) -> dict[Any, fl
     return out
 
 
+def _copy(value: Mapping[Any, float]) -> dict[Any, float]:
+    return dict(value)
+
+
 def _skin_keys(value: Mapping[Any, float]) -> dict[Any, float]:
     return _enum_keys(SkinType, value)
 
@@ -166,7 +170,7 @@ class Population:
     #: weights of how many concerns a client lists (1 to 6)
     concern_counts: Mapping[int, float] = field(
         factory=lambda: {1: 0.5, 2: 0.35, 3: 0.15},
-        converter=dict,
+        converter=_copy,
         validator=_weights(_in_range(1, len(Concern)), f"a concern count from 1 to {len(Concern)}"),
     )
     #: concern weights; a client's concerns are drawn without replacement, in drawn order
@@ -185,7 +189,7 @@ class Population:
     #: Fitzpatrick phototype weights (1 to 6)
     fitzpatrick: Mapping[int, float] = field(
         factory=lambda: {1: 0.08, 2: 0.25, 3: 0.27, 4: 0.2, 5: 0.12, 6: 0.08},
-        converter=dict,
+        converter=_copy,
         validator=_weights(_in_range(1, 6), "a Fitzpatrick type from 1 to 6"),
     )
     #: chance of each condition, drawn independently (the blocking ones decline the session)
@@ -221,13 +225,11 @@ class Population:
     isotretinoin_months_ago: Mapping[int, float] = field(
         # around the 6-month washout, 6 itself included as the boundary case
         factory=lambda: {1: 1.0, 3: 1.0, 5: 1.0, 6: 1.0, 7: 1.0, 12: 1.0, 24: 1.0},
-        converter=dict,
+        converter=_copy,
         validator=_weights(_in_range(0, 1200), "a number of months from 0 to 1200"),
     )
     #: chance of having allergies at all
     allergy_rate: float = field(default=0.12, validator=_rate)
-    #: an allergic client has 1 to this many allergies, each count equally likely
-    max_allergies: int = field(default=2)
     #: allergen weights: ingredient names, lower case, as product ingredients are written
     allergens: Mapping[str, float] = field(
         factory=lambda: {
@@ -248,9 +250,11 @@ class Population:
             "zinc oxide": 0.2,
             "titanium dioxide": 0.2,
         },
-        converter=dict,
+        converter=_copy,
         validator=_weights(_allergen, "a lower-case ingredient name"),
     )
+    #: an allergic client has 1 to this many allergies, each count equally likely
+    max_allergies: int = field(default=2)
     comedones: Mapping[Comedones, float] = field(
         factory=lambda: {
             Comedones.NONE: 0.4,
