@@ -283,11 +283,13 @@ def _simulate_random(
             click.echo('{"sessions":[', nl=False)
         for batch in simulate(spec):
             tally.add(batch)
-            if batch.lines:
+            if batch.text:
                 if fmt == "jsonl":
-                    click.echo("\n".join(batch.lines))
+                    click.echo(batch.text)
                 else:
-                    click.echo(("\n" if first else ",\n") + ",\n".join(batch.lines), nl=False)
+                    # a JSON line holds no raw newline: each newline ends a session
+                    text = batch.text.replace("\n", ",\n")
+                    click.echo(("\n" if first else ",\n") + text, nl=False)
                     first = False
             bar.update(batch.count)
     summary = summarize(tally, spec)

@@ -147,13 +147,27 @@ class Route:
 class Intake:
     """A settled screening and what follows from it alone: the rules fired and the routes."""
 
-    __slots__ = ("active", "context", "date", "natural", "policy", "rules", "screening")
+    __slots__ = (
+        "active",
+        "context",
+        "context_id",
+        "date",
+        "natural",
+        "pieces",
+        "policy",
+        "rules",
+        "screening",
+    )
 
     def __init__(self, date: dt.date, policy: Policy, screening: Screening) -> None:
+        #: serialised pieces of this intake's results, filled by whoever serialises
+        self.pieces: dict[Any, str] = {}
         self.date = date
         self.policy = policy
         self.screening = screening
         self.context = context_key(screening)
+        #: a small int standing for ``context``, set by the planner that made the intake
+        self.context_id = -1
         self.rules = frozenset(f.rule for f in screening.findings)
         self.natural = route_for(screening.facts, None)
         outgoing = FACIAL.outgoing
@@ -267,7 +281,7 @@ class Memo:
 
     def get(self, key: Any) -> Any:
         value = self.young.get(key)
-        if value is None:
+        if value is None and self.old:
             value = self.old.pop(key, None)
             if value is not None:
                 self.put(key, value)
@@ -317,7 +331,7 @@ class Planner:
             selection = self._choose(client, intake.screening)
             settled, chosen = settle_intake(intake.screening, selection)
             if settled is not intake.screening:
-                intake = Intake(self.date, self.policy, settled)
+                intake = self._numbered(Intake(self.date, self.policy, settled))
             return Plan(intake, chosen)
         skey = screening_key(client)
         spart = selection_part(client, self.universe)
@@ -329,7 +343,7 @@ class Planner:
 
     def intake(self, skey: Hashable, client: Callable[[], Client]) -> Intake:
         """The screening of clients with key ``skey``; ``client()`` is called on a miss only."""
-        intake: Intake | None = self._intakes.get(skey)
+        intake: Intake | None = self._intakes.young.get(skey) or self._intakes.get(skey)
         if intake is None:
             intake = self._intake(client())
             self._intakes.put(skey, intake)
@@ -341,9 +355,10 @@ class Planner:
         Only for planners that :attr:`shares_selections`.
         """
         # contexts are few: a small int keys the selection cheaper than the context itself
-        context = self._contexts.setdefault(intake.context, len(self._contexts))
-        selkey = (spart, context)
-        selection: Selection | None = self._selections.get(selkey)
+        selkey = (spart, intake.context_id)
+        selection: Selection | None = self._selections.young.get(selkey) or self._selections.get(
+            selkey
+        )
         if selection is None:
             selection = self._choose(client(), intake.screening)
             self._selections.put(selkey, selection)
@@ -359,13 +374,19 @@ class Planner:
         key = (skey, spart)
         declined: Intake | None = self._declined.get(key)
         if declined is None:
-            declined = Intake(self.date, self.policy, settled)
+            declined = self._numbered(Intake(self.date, self.policy, settled))
             self._declined.put(key, declined)
         return declined, chosen
 
     def _intake(self, client: Client) -> Intake:
         self.stats["screenings"] += 1
-        return Intake(self.date, self.policy, screen(client, self.date, self.policy))
+        return self._numbered(
+            Intake(self.date, self.policy, screen(client, self.date, self.policy))
+        )
+
+    def _numbered(self, intake: Intake) -> Intake:
+        intake.context_id = self._contexts.setdefault(intake.context, len(self._contexts))
+        return intake
 
     def _choose(self, client: Client, screening: Screening) -> Selection:
         from facialflow.selection import choose_products

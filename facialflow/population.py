@@ -367,6 +367,43 @@ class _Table:
         return out
 
 
+class _Bernoullis:
+    """Independent events, each with its own rate, drawn with one uniform when none happens.
+
+    Most clients have no condition: one draw decides that (it happens with
+    probability ``prod(1 - rate)``). Otherwise the events are drawn in order
+    conditioned on at least one happening among those left: event ``i``
+    happens with ``rate_i / (1 - prod(1 - rate_j), j >= i)`` until the first
+    one does, then each later one with its own rate. This is exactly the
+    joint distribution of independent draws.
+    """
+
+    __slots__ = ("events", "none")
+
+    def __init__(self, events: list[tuple[int, float]]) -> None:
+        tails: list[float] = []
+        product = 1.0
+        for _, rate in reversed(events):
+            product *= 1.0 - rate
+            tails.append(1.0 - product)
+        tails.reverse()
+        #: (code, rate, chance that event or a later one happens)
+        self.events = tuple((c, rate, tail) for (c, rate), tail in zip(events, tails, strict=True))
+        self.none = product
+
+    def draw(self, r: Callable[[], float]) -> tuple[int, ...]:
+        if not self.events or r() < self.none:
+            return ()
+        out: list[int] = []
+        for code, rate, some in self.events:
+            if out:
+                if r() < rate:
+                    out.append(code)
+            elif some <= 0.0 or r() * some < rate:
+                out.append(code)
+        return tuple(out)
+
+
 _HSV = CONDITIONS.index(Condition.HSV_HISTORY)
 _MELASMA = CONDITIONS.index(Condition.MELASMA)
 _PHOTOSENSITIZER = CONDITIONS.index(Condition.PHOTOSENSITIZING_MEDICATION)
@@ -383,8 +420,8 @@ class _Sampler:
         self.concerns = _Table(_codes(CONCERNS, p.concerns))
         self.fitzpatrick = _Table(p.fitzpatrick)
         # vocabulary order, so the tuple is canonical and the stream does not depend on dict order
-        self.conditions = tuple(
-            (i, p.conditions[c]) for i, c in enumerate(CONDITIONS) if p.conditions.get(c, 0) > 0
+        self.conditions = _Bernoullis(
+            [(i, p.conditions[c]) for i, c in enumerate(CONDITIONS) if p.conditions.get(c, 0) > 0]
         )
         self.pregnancy = p.pregnancy_rate
         self.breastfeeding = p.breastfeeding_rate
@@ -410,7 +447,7 @@ class _Sampler:
         allergies: tuple[str, ...] = ()
         if r() < self.allergy:
             allergies = self.allergens.sample(r, 1 + int(r() * self.max_allergies))
-        conditions = tuple([c for c, rate in self.conditions if r() < rate])
+        conditions = self.conditions.draw(r)
         comedones = self.comedones.pick(r())
         laser = r() < self.laser
         antiviral = _HSV in conditions and r() < self.antiviral

@@ -25,10 +25,12 @@ application would.
 from __future__ import annotations
 
 import datetime as dt
+import gc
+import itertools
 import json
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from functools import partial
+from contextlib import contextmanager
 from typing import Any, Literal
 
 import attrs
@@ -140,13 +142,20 @@ TallyKey = tuple[Trace, frozenset[str], AdverseKind | None]
 
 @frozen
 class Batch:
-    """One chunk of consecutive sessions: their JSON lines (if asked for) and what they exercised."""
+    """One chunk of consecutive sessions: their JSON (if asked for) and what they exercised."""
 
     chunk: int
     count: int
-    #: the sessions' JSON, one compact document per session, in client order
-    lines: tuple[str, ...] | None
+    #: the sessions' JSON, one compact document per line, in client order, no final newline;
+    #: one string, not a tuple of lines: it crosses process boundaries several times faster
+    text: str | None
     tally: tuple[tuple[TallyKey, int], ...]
+
+    @property
+    def lines(self) -> list[str] | None:
+        if self.text is None:
+            return None
+        return self.text.split("\n") if self.count else []
 
 
 def session_line(result: SessionResult) -> str:
@@ -183,12 +192,11 @@ class _Fragments:
         )
         self.routes: dict[Route, tuple[str, str]] = {}
         self.products = Memo(1 << 13)
-        self.findings = Memo(1 << 12)
-        self.skipped = Memo(1 << 12)
         self.made = 0
 
     def fragment(self, plan: Plan, variant: Variant | None) -> str:
-        route = plan.route(variant)
+        intake = plan.intake
+        route = intake.route(variant)
         session = plan.session_at_end(_PLACEHOLDER, variant)
         head = self.routes.get(route)
         if head is None:
@@ -198,25 +206,30 @@ class _Fragments:
                 ',"adverse":' + _dumps(adverse) + "}",
             )
             self.routes[route] = head
-        products = self._cached(
-            self.products,
-            plan.selection,
-            route,
-            lambda: _dumps([a.product.to_dict(a.step) for a in session.applied()]),
-        )
-        screening = plan.screening
-        findings = self._cached(
-            self.findings,
-            screening,
-            None,
-            lambda: _dumps([f.to_dict() for f in screening.findings]),
-        )
+        # products depend on the selection and the route; identity keys, the
+        # selection kept in the entry so its id cannot be reused meanwhile
+        selection = plan.selection
+        key = (id(selection), route)
+        hit = self.products.young.get(key) or self.products.get(key)
+        if hit is not None and hit[0] is selection:
+            products: str = hit[1]
+        else:
+            products = _dumps([a.product.to_dict(a.step) for a in session.applied()])
+            self.products.put(key, (selection, products))
+        # findings depend on the screening alone, skipped on the screening and the route
+        pieces = intake.pieces
+        findings = pieces.get(None)
+        if findings is None:
+            findings = pieces[None] = _dumps([f.to_dict() for f in intake.screening.findings])
+        skipped = pieces.get(route)
+        if skipped is None:
+            skipped = pieces[route] = _dumps(session.skipped())
         text = (
             head[0]
             + ',"products":'
             + products
             + ',"skipped":'
-            + self._cached(self.skipped, screening, route, lambda: _dumps(session.skipped()))
+            + skipped
             + ',"warnings":'
             + _dumps(list(session.warnings()))
             + self.tail
@@ -229,17 +242,6 @@ class _Fragments:
             expected = _fragment(session.result())
             if text != expected:
                 raise AssertionError(f"fast session JSON differs from session_to_dict: {text!r}")
-        return text
-
-    @staticmethod
-    def _cached(memo: Memo, owner: Any, route: Route | None, make: Callable[[], str]) -> str:
-        # keyed by identity, and the owner kept in the entry so its id cannot be reused meanwhile
-        key = (id(owner), route)
-        hit = memo.get(key)
-        if hit is not None and hit[0] is owner:
-            return hit[1]  # type: ignore[no-any-return]
-        text = make()
-        memo.put(key, (owner, text))
         return text
 
 
@@ -261,7 +263,7 @@ class _FastRunner:
         self.universe = self.planner.universe
         #: raw draw -> the client's JSON after its id
         self.tails = Memo(1 << 13)
-        #: (skey, spart, variant) -> the session JSON after the client
+        #: (intake, id(selection), route) -> (selection, the session JSON after the client)
         self.fragments = Memo(1 << 13)
         self.writer = _Fragments(spec)
         self.tails_made = 0
@@ -271,7 +273,7 @@ class _FastRunner:
 
     def client_tail(self, raw: RawClient, index: int) -> str:
         """The client's JSON after ``{"id":"...",``: equal for equal draws."""
-        tail: str | None = self.tails.get(raw)
+        tail: str | None = self.tails.young.get(raw) or self.tails.get(raw)
         if tail is None:
             ident = client_id(self.spec.seed, index)
             data = raw_to_dict(raw, ident, self.spec.date)
@@ -298,13 +300,13 @@ class _FastRunner:
         universe = self.universe
         counts: dict[tuple[Route, frozenset[str], AdverseKind | None], int] = {}
         lines: list[str] | None = [] if spec.sessions else None
+        fragments = self.fragments
         index = start
         for raw in iter_raw(seed, start, end - start, spec.population):
             u, a, b = draw(), draw(), draw()
             if universe is None:
                 plan = planner.plan(self.client(raw, index))
                 intake, selection = plan.intake, plan.selection
-                keys: Any = None
             else:
                 # every feature but the concerns (1) and the allergies (6), which screening never reads
                 skey = raw[:1] + raw[2:6] + raw[7:]
@@ -317,12 +319,11 @@ class _FastRunner:
                     frozenset(allergies) & universe if allergies else _NO_ALLERGIES,
                     raw[12],
                 )
-                make = partial(self.client, raw, index)
+                make = _Once(self.client, raw, index)
                 intake = planner.intake(skey, make)
                 intake, selection = planner.settle(
                     skey, spart, intake, planner.selection(spart, intake, make)
                 )
-                keys = (skey, spart)
             variant: Variant | None = None
             kind: AdverseKind | None = None
             route = intake.natural
@@ -333,12 +334,14 @@ class _FastRunner:
             key = (route, intake.rules, kind)
             counts[key] = counts.get(key, 0) + 1
             if lines is not None:
-                fkey = (keys, variant)
-                fragment: str | None = self.fragments.get(fkey) if keys is not None else None
-                if fragment is None:
+                # identity keys hash fast; the selection kept in the entry pins its id
+                fkey = (intake, id(selection), route)
+                hit = fragments.young.get(fkey) or fragments.get(fkey)
+                if hit is not None and hit[0] is selection:
+                    fragment: str = hit[1]
+                else:
                     fragment = self.writer.fragment(Plan(intake, selection), variant)
-                    if keys is not None:
-                        self.fragments.put(fkey, fragment)
+                    fragments.put(fkey, (selection, fragment))
                 lines.append(
                     '{"client":{"id":"'
                     + client_id(seed, index)
@@ -348,7 +351,41 @@ class _FastRunner:
                 )
             index += 1
         tally = tuple(((route.trace, rules, kind), c) for (route, rules, kind), c in counts.items())
-        return Batch(chunk, end - start, tuple(lines) if lines is not None else None, tally)
+        return Batch(chunk, end - start, "\n".join(lines) if lines is not None else None, tally)
+
+
+class _Once:
+    """A client made on first call only: a session missing two caches builds it once."""
+
+    __slots__ = ("args", "made", "make")
+
+    def __init__(self, make: Callable[[RawClient, int], Client], *args: Any) -> None:
+        self.make = make
+        self.args = args
+        self.made: Client | None = None
+
+    def __call__(self) -> Client:
+        if self.made is None:
+            self.made = self.make(*self.args)
+        return self.made
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a group of chunks runs.
+
+    A chunk allocates hundreds of thousands of small objects, none of them in
+    reference cycles, while the caches hold tens of thousands of long-lived
+    ones: the collector's passes over those cost a fifth of the run. It runs
+    again between groups, so anything cyclic is still collected.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _fragment(result: SessionResult) -> str:
@@ -405,7 +442,7 @@ class _TransitionsRunner:
             if lines is not None:
                 lines.append(session_line(result))
         tally = tuple(counts.items())
-        return Batch(chunk, end - start, tuple(lines) if lines is not None else None, tally)
+        return Batch(chunk, end - start, "\n".join(lines) if lines is not None else None, tally)
 
 
 # -- running ------------------------------------------------------------------------------------
@@ -422,16 +459,31 @@ def _init_worker(spec: SimulationSpec) -> None:
     _RUNNER = _make_runner(spec)
 
 
-def _run_chunk(chunk: int) -> Batch:
-    return _RUNNER.chunk(chunk)  # type: ignore[no-any-return]
+def _run_group(runner: Any, group: tuple[int, ...]) -> list[Batch]:
+    # one collector pause per group, not per chunk: collector passes between
+    # chunks over the caches' long-lived objects are what the pause saves
+    with _collector_paused():
+        return [runner.chunk(chunk) for chunk in group]
+
+
+def _run_group_in_worker(group: tuple[int, ...]) -> list[Batch]:
+    return _run_group(_RUNNER, group)
+
+
+def _groups(spec: SimulationSpec) -> Iterator[tuple[int, ...]]:
+    """Consecutive chunks run as one unit; fewer when each holds session JSON (memory)."""
+    size = 4 if spec.sessions else 32
+    chunks = iter(spec.chunks)
+    while group := tuple(itertools.islice(chunks, size)):
+        yield group
 
 
 def simulate(spec: SimulationSpec) -> Iterator[Batch]:
     """Run the simulation, yielding batches in client order (streamed: memory stays flat)."""
     if spec.workers == 1 or len(spec.chunks) <= 1:
         runner = _make_runner(spec)
-        for chunk in spec.chunks:
-            yield runner.chunk(chunk)
+        for group in _groups(spec):
+            yield from _run_group(runner, group)
         return
     yield from _parallel(spec)
 
@@ -443,20 +495,20 @@ def _parallel(spec: SimulationSpec) -> Iterator[Batch]:
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
     workers = min(spec.workers, len(spec.chunks))
     with context.Pool(workers, initializer=_init_worker, initargs=(spec,)) as pool:
-        # a bounded window of chunks in flight: ordered output, and no pile-up
-        # of finished chunks when the consumer (a pipe, a disk) is slower
+        # a bounded window of groups in flight: ordered output, and no pile-up
+        # of finished groups when the consumer (a pipe, a disk) is slower
         pending: deque[Any] = deque()
-        chunks = iter(spec.chunks)
-        for chunk in chunks:
-            pending.append(pool.apply_async(_run_chunk, (chunk,)))
+        groups = _groups(spec)
+        for group in groups:
+            pending.append(pool.apply_async(_run_group_in_worker, (group,)))
             if len(pending) >= 2 * workers:
                 break
         while pending:
-            batch: Batch = pending.popleft().get()
-            nxt = next(chunks, None)
+            batches: list[Batch] = pending.popleft().get()
+            nxt = next(groups, None)
             if nxt is not None:
-                pending.append(pool.apply_async(_run_chunk, (nxt,)))
-            yield batch
+                pending.append(pool.apply_async(_run_group_in_worker, (nxt,)))
+            yield from batches
 
 
 # -- summary ------------------------------------------------------------------------------------

@@ -108,7 +108,7 @@ def test_a_seed_means_the_same_clients_across_versions() -> None:
     assert hashlib.sha256(text.encode()).hexdigest()[:16] == GOLDEN_SEED_0
 
 
-GOLDEN_SEED_0 = "6f86b3e9883ecbbb"
+GOLDEN_SEED_0 = "d24ee0c96051a19d"
 
 
 def test_negative_counts_and_starts_are_refused() -> None:
@@ -193,3 +193,21 @@ def test_flags_only_appear_where_they_mean_something() -> None:
             assert {Condition.MELASMA, Condition.PHOTOSENSITIZING_MEDICATION} & c.conditions
         if Condition.ANTICOAGULANTS in c.conditions:
             assert "warfarin" in c.medications
+
+
+def test_conditions_are_drawn_as_independent_events() -> None:
+    """One draw settles "no condition"; the rest must still be exactly independent events."""
+    p = Population(
+        conditions={Condition.ROSACEA: 0.3, Condition.MELASMA: 0.5, Condition.SUNBURN: 0.05}
+    )
+    clients = list(iter_clients(13, 40_000, date=DATE, population=p))
+    n = len(clients)
+
+    def share(*conditions: Condition) -> float:
+        return sum(set(conditions) <= c.conditions for c in clients) / n
+
+    assert abs(share(Condition.ROSACEA) - 0.3) < 0.01
+    assert abs(share(Condition.MELASMA) - 0.5) < 0.01
+    assert abs(share(Condition.SUNBURN) - 0.05) < 0.005
+    assert abs(share(Condition.ROSACEA, Condition.MELASMA) - 0.15) < 0.01
+    assert abs(sum(not c.conditions for c in clients) / n - 0.7 * 0.5 * 0.95) < 0.01
