@@ -311,9 +311,10 @@ class Planner:
         self.policy = policy
         self.plugins = plugins
         self.universe = offer_universe(plugins)
-        # each holds at most 2 * cache_size entries (see Memo)
-        self._intakes = Memo(cache_size)
-        self._selections = Memo(cache_size)
+        #: screenings by ``skey``, products by ``(spart, intake.context_id)``; each holds at
+        #: most 2 * cache_size entries (see Memo)
+        self.intakes = Memo(cache_size)
+        self.selections = Memo(cache_size)
         self._declined = Memo(1024)
         self._contexts: dict[Hashable, int] = {}
         #: how often each expensive step ran (cache misses)
@@ -343,10 +344,10 @@ class Planner:
 
     def intake(self, skey: Hashable, client: Callable[[], Client]) -> Intake:
         """The screening of clients with key ``skey``; ``client()`` is called on a miss only."""
-        intake: Intake | None = self._intakes.young.get(skey) or self._intakes.get(skey)
+        intake: Intake | None = self.intakes.young.get(skey) or self.intakes.get(skey)
         if intake is None:
             intake = self._intake(client())
-            self._intakes.put(skey, intake)
+            self.intakes.put(skey, intake)
         return intake
 
     def selection(self, spart: Hashable, intake: Intake, client: Callable[[], Client]) -> Selection:
@@ -356,12 +357,12 @@ class Planner:
         """
         # contexts are few: a small int keys the selection cheaper than the context itself
         selkey = (spart, intake.context_id)
-        selection: Selection | None = self._selections.young.get(selkey) or self._selections.get(
+        selection: Selection | None = self.selections.young.get(selkey) or self.selections.get(
             selkey
         )
         if selection is None:
             selection = self._choose(client(), intake.screening)
-            self._selections.put(selkey, selection)
+            self.selections.put(selkey, selection)
         return selection
 
     def settle(

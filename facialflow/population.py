@@ -320,18 +320,19 @@ def _codes(vocabulary: tuple[Any, ...], weights: Mapping[Any, float]) -> dict[in
 class _Table:
     """Weighted choice by one uniform draw: cumulative weights and bisection."""
 
-    __slots__ = ("cumulative", "total", "values", "weights")
+    __slots__ = ("bounds", "total", "values", "weights")
 
     def __init__(self, weights: Mapping[Any, float]) -> None:
         items = [(k, float(w)) for k, w in weights.items() if w > 0]
         self.values = tuple(k for k, _ in items)
         self.weights = tuple(w for _, w in items)
-        self.cumulative = tuple(accumulate(self.weights))
-        self.total = self.cumulative[-1]
+        cumulative = tuple(accumulate(self.weights))
+        self.total = cumulative[-1]
+        # the last bound is infinite: u * total can round up to total itself
+        self.bounds = (*cumulative[:-1], math.inf)
 
     def pick(self, u: float) -> Any:
-        # min(): u * total can round up to total itself
-        return self.values[min(bisect_right(self.cumulative, u * self.total), len(self.values) - 1)]
+        return self.values[bisect_right(self.bounds, u * self.total)]
 
     def sample(self, draw: Callable[[], float], k: int) -> tuple[Any, ...]:
         """``k`` distinct values without replacement, in drawn order.
@@ -344,8 +345,9 @@ class _Table:
         k = min(k, len(self.values))
         out: list[Any] = []
         rejected = 0
+        values, bounds, total = self.values, self.bounds, self.total
         while len(out) < k:
-            value = self.pick(draw())
+            value = values[bisect_right(bounds, draw() * total)]
             if value not in out:
                 out.append(value)
                 rejected = 0
@@ -437,10 +439,18 @@ class _Sampler:
         self.prescription = p.prescription_rate
 
     def draw(self, r: Callable[[], float]) -> RawClient:
-        """One client's features from the uniform stream ``r``."""
-        skin = self.skin.pick(r())
-        concerns = self.concerns.sample(r, self.counts.pick(r()))
-        fitzpatrick = self.fitzpatrick.pick(r())
+        """One client's features from the uniform stream ``r``.
+
+        The order of the draws is part of what a seed means: never reorder them.
+        """
+        # the one-draw picks inlined: this runs once per simulated session
+        skin = self.skin
+        counts = self.counts
+        fitz = self.fitzpatrick
+        skin_type = skin.values[bisect_right(skin.bounds, r() * skin.total)]
+        count = counts.values[bisect_right(counts.bounds, r() * counts.total)]
+        concerns = self.concerns.sample(r, count)
+        fitzpatrick = fitz.values[bisect_right(fitz.bounds, r() * fitz.total)]
         pregnant = r() < self.pregnancy
         breastfeeding = r() < self.breastfeeding
         months = self.months.pick(r()) if r() < self.isotretinoin else None
@@ -448,14 +458,15 @@ class _Sampler:
         if r() < self.allergy:
             allergies = self.allergens.sample(r, 1 + int(r() * self.max_allergies))
         conditions = self.conditions.draw(r)
-        comedones = self.comedones.pick(r())
+        com = self.comedones
+        comedones = com.values[bisect_right(com.bounds, r() * com.total)]
         laser = r() < self.laser
         antiviral = _HSV in conditions and r() < self.antiviral
         needs_review = _MELASMA in conditions or _PHOTOSENSITIZER in conditions
         approved = laser and needs_review and r() < self.approval
         prescription = r() < self.prescription
         return (
-            skin,
+            skin_type,
             concerns,
             fitzpatrick,
             pregnant,

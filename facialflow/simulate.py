@@ -38,8 +38,8 @@ from attrs import field, frozen
 
 from facialflow.clientfile import client_to_dict
 from facialflow.coverage import Coverage, CoverageReport, Trace, trace_path
-from facialflow.fastpath import ADVERSE_KINDS, Memo, Plan, Planner, Route, Variant
-from facialflow.model import AdverseKind, Client, Concern, SessionResult
+from facialflow.fastpath import ADVERSE_KINDS, Intake, Memo, Plan, Planner, Route, Variant
+from facialflow.model import AdverseKind, Client, Concern, Selection, SessionResult
 from facialflow.policy import Policy
 from facialflow.population import (
     CHUNK,
@@ -191,7 +191,7 @@ class _Fragments:
             ',"date":' + _dumps(spec.date.isoformat()) + ',"policy":' + _dumps(spec.policy.name)
         )
         self.routes: dict[Route, tuple[str, str]] = {}
-        self.products = Memo(1 << 13)
+        self.products = Memo(1 << 12)
         self.made = 0
 
     def fragment(self, plan: Plan, variant: Variant | None) -> str:
@@ -262,9 +262,9 @@ class _FastRunner:
         self.planner = Planner(spec.date, spec.policy, load_plugins(catalogs=spec.catalogs))
         self.universe = self.planner.universe
         #: raw draw -> the client's JSON after its id
-        self.tails = Memo(1 << 13)
+        self.tails = Memo(1 << 12)
         #: (intake, id(selection), route) -> (selection, the session JSON after the client)
-        self.fragments = Memo(1 << 13)
+        self.fragments = Memo(1 << 11)
         self.writer = _Fragments(spec)
         self.tails_made = 0
 
@@ -301,6 +301,8 @@ class _FastRunner:
         counts: dict[tuple[Route, frozenset[str], AdverseKind | None], int] = {}
         lines: list[str] | None = [] if spec.sessions else None
         fragments = self.fragments
+        intakes = planner.intakes
+        selections = planner.selections
         index = start
         for raw in iter_raw(seed, start, end - start, spec.population):
             u, a, b = draw(), draw(), draw()
@@ -319,11 +321,17 @@ class _FastRunner:
                     frozenset(allergies) & universe if allergies else _NO_ALLERGIES,
                     raw[12],
                 )
-                make = _Once(self.client, raw, index)
-                intake = planner.intake(skey, make)
-                intake, selection = planner.settle(
-                    skey, spart, intake, planner.selection(spart, intake, make)
-                )
+                # the planner's young generations first: most sessions hit them
+                make: _Once | None = None
+                found: Intake | None = intakes.young.get(skey)
+                if found is None:
+                    make = _Once(self.client, raw, index)
+                    found = planner.intake(skey, make)
+                chosen: Selection | None = selections.young.get((spart, found.context_id))
+                if chosen is None:
+                    make = make or _Once(self.client, raw, index)
+                    chosen = planner.selection(spart, found, make)
+                intake, selection = planner.settle(skey, spart, found, chosen)
             variant: Variant | None = None
             kind: AdverseKind | None = None
             route = intake.natural
@@ -472,7 +480,7 @@ def _run_group_in_worker(group: tuple[int, ...]) -> list[Batch]:
 
 def _groups(spec: SimulationSpec) -> Iterator[tuple[int, ...]]:
     """Consecutive chunks run as one unit; fewer when each holds session JSON (memory)."""
-    size = 4 if spec.sessions else 32
+    size = 4 if spec.sessions else 8
     chunks = iter(spec.chunks)
     while group := tuple(itertools.islice(chunks, size)):
         yield group
