@@ -33,7 +33,6 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, Literal
 
-import attrs
 from attrs import field, frozen
 
 from facialflow.clientfile import client_to_dict
@@ -137,7 +136,9 @@ class SimulationSpec:
 
 
 #: what a batch counts: (trace, rules fired, adverse kind or None) -> sessions
-TallyKey = tuple[Trace, frozenset[str], AdverseKind | None]
+#: a trace as plain tuples (path, transitions, guards): they cross processes and hash in C
+TraceKey = tuple[tuple[str, ...], tuple[int, ...], tuple[tuple[str, bool], ...]]
+TallyKey = tuple[TraceKey, frozenset[str], str | None]
 
 
 @frozen
@@ -358,7 +359,10 @@ class _FastRunner:
                     + fragment
                 )
             index += 1
-        tally = tuple(((route.trace, rules, kind), c) for (route, rules, kind), c in counts.items())
+        tally = tuple(
+            ((_trace_key(route.trace), rules, str(kind) if kind else None), c)
+            for (route, rules, kind), c in counts.items()
+        )
         return Batch(chunk, end - start, "\n".join(lines) if lines is not None else None, tally)
 
 
@@ -394,6 +398,10 @@ def _collector_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+def _trace_key(trace: Trace) -> TraceKey:
+    return (trace.path, trace.transitions, trace.guards)
 
 
 def _fragment(result: SessionResult) -> str:
@@ -446,7 +454,8 @@ class _TransitionsRunner:
             trace = trace_path(
                 result.path, session.screening.facts, facts_after_adverse=session.facts
             )
-            counts[(trace, frozenset(f.rule for f in result.findings), kind)] += 1
+            rules = frozenset(f.rule for f in result.findings)
+            counts[(_trace_key(trace), rules, str(kind) if kind else None)] += 1
             if lines is not None:
                 lines.append(session_line(result))
         tally = tuple(counts.items())
@@ -464,6 +473,9 @@ def _make_runner(spec: SimulationSpec) -> Any:
 
 def _init_worker(spec: SimulationSpec) -> None:
     global _RUNNER
+    # a forked worker holds the parent's objects; the collector need never look at
+    # them again (and looking would copy their memory pages into the worker)
+    gc.freeze()
     _RUNNER = _make_runner(spec)
 
 
@@ -591,13 +603,13 @@ def summarize(tally: Tally, spec: SimulationSpec) -> Summary:
     outcomes = dict.fromkeys(("complete", "declined", "stopped"), 0)
     adverse_kinds = {str(k): 0 for k in ADVERSE_KINDS}
     adverse_steps: Counter[str] = Counter()
-    for (trace, rules, kind), count in tally.counts.items():
-        coverage.add(attrs.evolve(trace, rules=rules), count)
-        paths[trace.path] += count
-        outcomes[trace.outcome] = outcomes.get(trace.outcome, 0) + count
+    for ((path, transitions_taken, guards), rules, kind), count in tally.counts.items():
+        coverage.add(Trace(path, transitions_taken, guards, rules), count)
+        paths[path] += count
+        outcomes[path[-1]] = outcomes.get(path[-1], 0) + count
         if kind is not None:
-            adverse_kinds[str(kind)] += count
-            adverse_steps[trace.path[trace.path.index("safe_exit_stop") - 1]] += count
+            adverse_kinds[kind] += count
+            adverse_steps[path[path.index("safe_exit_stop") - 1]] += count
     report = coverage.report()
     steps = dict(report["states"].counts)
     transitions = report["transitions"].counts
