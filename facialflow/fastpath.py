@@ -10,46 +10,72 @@ implementation of the protocol:
    loaded plugin is a plain :class:`~facialflow.catalog.OfferPlugin` (their
    offers read only the skin type and the concerns): equivalent clients share
    one :class:`Selection`, keyed by :func:`selection_part` and
-   :func:`context_key`. With any other
-   plugin (code from an entry point can read anything) selection runs for
-   every client.
+   :func:`context_key`. With any other plugin (code from an entry point can
+   read anything) selection runs for every client.
 3. A session's route is a pure function of its guard facts and of the
    adverse reaction (kind and step): it is computed once per such variant by
    stepping a real :class:`~facialflow.session.Session` through the shared
    transitions engine, and reused.
 
-The session result is then assembled by ``Session.result`` itself, once per
-(plan, variant), and can be serialised once too. Keys are deliberately
-conservative: a feature is left out of a key only when the code that the key
-stands for provably never reads it (see each key's docstring; the tests check
-that changing any left-out feature never changes the result).
+A :class:`Plan` puts a :class:`~facialflow.session.Session` where the engine
+left it and lets ``Session.result`` (and its other methods) build the result,
+so results are the session's own. Keys are deliberately conservative: a
+feature is left out of a key only when the code the key stands for never
+reads it (see each key's docstring; the tests check that changing a left-out
+feature never changes the result, and that whole simulations are identical to
+sessions started and stepped one by one).
+
+:class:`FastRunner` runs the simulator's chunks of generated clients this
+way. It writes each session's JSON from pieces (products, findings, skipped
+steps, path) cached where they repeat, produced by the session's own methods;
+samples of what it writes are compared with ``session_to_dict`` as it runs.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable, Hashable
-from typing import Any
+from typing import Any, Protocol
 
+from facialflow.clientfile import client_to_dict
 from facialflow.coverage import Trace, trace_path
 from facialflow.engine import engine_for
 from facialflow.guards import Facts
 from facialflow.model import AdverseKind, Client, Concern, Selection, SessionResult
 from facialflow.policy import Policy
+from facialflow.population import (
+    Population,
+    RawClient,
+    chunk_rng,
+    client_id,
+    iter_raw,
+    raw_to_client,
+    raw_to_dict,
+)
 from facialflow.protocol import FACIAL
 from facialflow.screening import Screening, screen
 from facialflow.selection import selection_context
-from facialflow.session import AdverseRecord, Session, settle_intake
+from facialflow.session import AdverseRecord, Session, session_to_dict, settle_intake
 
 __all__ = [
     "ADVERSE_KINDS",
+    "ChunkResult",
+    "FastRunner",
+    "RunSpec",
+    "TallyKey",
+    "TraceKey",
+    "fragment_of",
+    "session_line",
+    "trace_key",
     "Intake",
     "Memo",
     "Plan",
     "Planner",
     "Route",
-    "offer_universe",
+    "Variant",
     "context_key",
+    "offer_universe",
     "screening_key",
     "selection_part",
 ]
@@ -114,6 +140,7 @@ def offer_universe(plugins: Any) -> frozenset[str] | None:
     """
     from facialflow.catalog import Offer, OfferPlugin
 
+    # PluginSet exposes no public way to the plugin objects; without one, no sharing
     manager = getattr(plugins, "_pm", None)
     loaded = getattr(plugins, "plugins", None)
     if manager is None or loaded is None:
@@ -181,17 +208,11 @@ class Intake:
 class Plan:
     """What ``Session.start`` decides for a client: the settled intake and the products."""
 
-    __slots__ = ("active", "fragments", "intake", "natural", "rules", "selection")
+    __slots__ = ("intake", "selection")
 
     def __init__(self, intake: Intake, selection: Selection) -> None:
         self.intake = intake
         self.selection = selection
-        # copied from the intake: read for every simulated session
-        self.natural = intake.natural
-        self.active = intake.active
-        self.rules = intake.rules
-        #: serialised results by variant; filled by whoever serialises
-        self.fragments: dict[Variant | None, str] = {}
 
     @property
     def screening(self) -> Screening:
@@ -394,3 +415,267 @@ class Planner:
 
         self.stats["selections"] += 1
         return choose_products(client, screening, self.policy, plugins=self.plugins)
+
+
+# -- serialising and running many sessions ------------------------------------------------------
+
+# one encoder: json.dumps with options builds a new one per call
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+#: what a batch counts: (trace, rules fired, adverse kind or None) -> sessions
+#: a trace as plain tuples (path, transitions, guards): they cross processes and hash in C
+TraceKey = tuple[tuple[str, ...], tuple[int, ...], tuple[tuple[str, bool], ...]]
+TallyKey = tuple[TraceKey, frozenset[str], str | None]
+#: what running one chunk gives: sessions, their JSON lines joined (or None), the tally
+ChunkResult = tuple[int, str | None, tuple[tuple[TallyKey, int], ...]]
+
+
+class RunSpec(Protocol):
+    """What :class:`FastRunner` reads of a simulation spec."""
+
+    @property
+    def seed(self) -> int: ...
+    @property
+    def date(self) -> dt.date: ...
+    @property
+    def policy(self) -> Policy: ...
+    @property
+    def adverse_rate(self) -> float: ...
+    @property
+    def population(self) -> Population: ...
+    @property
+    def catalogs(self) -> tuple[str, ...]: ...
+    @property
+    def sessions(self) -> bool: ...
+    def chunk_bounds(self, chunk: int) -> tuple[int, int]: ...
+
+
+def session_line(result: SessionResult) -> str:
+    """A session's JSON on one line: the contract's session JSON, compact."""
+    return _dumps(session_to_dict(result))
+
+
+def trace_key(trace: Trace) -> TraceKey:
+    return (trace.path, trace.transitions, trace.guards)
+
+
+def fragment_of(result: SessionResult) -> str:
+    """The session JSON after the client: ``,"outcome":...}``."""
+    d = session_to_dict(result)
+    del d["client"]
+    return "," + _dumps(d)[1:]
+
+
+_NO_ALLERGIES: frozenset[str] = frozenset()
+#: stands in for the client where a result's client is left out
+_PLACEHOLDER = Client(
+    id="placeholder", skin_type="normal", concerns=(Concern.PREVENTATIVE,), fitzpatrick=1
+)
+
+
+class _Fragments:
+    """The session JSON after the client, from pieces cached at the level they vary.
+
+    ``session_to_dict`` and one ``json.dumps`` per session cost more than the
+    rest of a simulated session; most of it (products, findings, path) repeats
+    across sessions. The pieces come from the session's own methods, and a
+    sample of fragments (the first ones of every process, then one in
+    :attr:`CHECK_EVERY`) is compared with ``json.dumps(session_to_dict(...))``:
+    a mismatch is a bug and raises.
+    """
+
+    CHECK_EVERY = 997
+
+    def __init__(self, spec: RunSpec) -> None:
+        self.tail = (
+            ',"date":' + _dumps(spec.date.isoformat()) + ',"policy":' + _dumps(spec.policy.name)
+        )
+        self.routes: dict[Route, tuple[str, str]] = {}
+        self.products = Memo(1 << 12)
+        self.made = 0
+
+    def fragment(self, plan: Plan, variant: Variant | None) -> str:
+        intake = plan.intake
+        route = intake.route(variant)
+        session = plan.session_at_end(_PLACEHOLDER, variant)
+        head = self.routes.get(route)
+        if head is None:
+            adverse = route.adverse.to_dict() if route.adverse is not None else None
+            head = (
+                ',"outcome":' + _dumps(route.path[-1]) + ',"path":' + _dumps(list(route.path)),
+                ',"adverse":' + _dumps(adverse) + "}",
+            )
+            self.routes[route] = head
+        # products depend on the selection and the route; identity keys, the
+        # selection kept in the entry so its id cannot be reused meanwhile
+        selection = plan.selection
+        key = (id(selection), route)
+        hit = self.products.young.get(key) or self.products.get(key)
+        if hit is not None and hit[0] is selection:
+            products: str = hit[1]
+        else:
+            products = _dumps([a.product.to_dict(a.step) for a in session.applied()])
+            self.products.put(key, (selection, products))
+        # findings depend on the screening alone, skipped on the screening and the route
+        pieces = intake.pieces
+        findings = pieces.get(None)
+        if findings is None:
+            findings = pieces[None] = _dumps([f.to_dict() for f in intake.screening.findings])
+        skipped = pieces.get(route)
+        if skipped is None:
+            skipped = pieces[route] = _dumps(session.skipped())
+        text = (
+            head[0]
+            + ',"products":'
+            + products
+            + ',"skipped":'
+            + skipped
+            + ',"warnings":'
+            + _dumps(list(session.warnings()))
+            + self.tail
+            + ',"findings":'
+            + findings
+            + head[1]
+        )
+        self.made += 1
+        if self.made <= 64 or self.made % self.CHECK_EVERY == 0:
+            expected = fragment_of(session.result())
+            if text != expected:
+                raise AssertionError(f"fast session JSON differs from session_to_dict: {text!r}")
+        return text
+
+
+class FastRunner:
+    """Per-process state of a fast run: the planner and bounded caches of serialised JSON.
+
+    The planner is keyed on projections of the raw draws, which stand for the
+    clients' keys exactly: ``raw_to_client`` maps each drawn feature to one
+    client field and back (the run's date is fixed), so equal projections
+    mean equal :func:`~facialflow.fastpath.screening_key` and
+    :func:`~facialflow.fastpath.selection_part`.
+    """
+
+    def __init__(self, spec: RunSpec) -> None:
+        from facialflow.plugins import load_plugins
+
+        self.spec = spec
+        self.planner = Planner(spec.date, spec.policy, load_plugins(catalogs=spec.catalogs))
+        self.universe = self.planner.universe
+        #: raw draw -> the client's JSON after its id
+        self.tails = Memo(1 << 12)
+        #: (intake, id(selection), route) -> (selection, the session JSON after the client)
+        self.fragments = Memo(1 << 11)
+        self.writer = _Fragments(spec)
+        self.tails_made = 0
+
+    def client(self, raw: RawClient, index: int) -> Client:
+        return raw_to_client(raw, client_id(self.spec.seed, index), self.spec.date)
+
+    def client_tail(self, raw: RawClient, index: int) -> str:
+        """The client's JSON after ``{"id":"...",``: equal for equal draws."""
+        tail: str | None = self.tails.young.get(raw) or self.tails.get(raw)
+        if tail is None:
+            ident = client_id(self.spec.seed, index)
+            data = raw_to_dict(raw, ident, self.spec.date)
+            self.tails_made += 1
+            if self.tails_made <= 64 or self.tails_made % _Fragments.CHECK_EVERY == 0:
+                expected = client_to_dict(self.client(raw, index))
+                if list(data.items()) != list(expected.items()):
+                    raise AssertionError(f"raw_to_dict differs from client_to_dict: {data!r}")
+            text = _dumps(data)
+            head = '{"id":' + _dumps(ident) + ","
+            tail = text[len(head) :]
+            self.tails.put(raw, tail)
+        return tail
+
+    def chunk(self, chunk: int) -> ChunkResult:
+        spec = self.spec
+        seed = spec.seed
+        start, end = spec.chunk_bounds(chunk)
+        draw = chunk_rng(seed, chunk, "adverse").random
+        rate = spec.adverse_rate
+        kinds = ADVERSE_KINDS
+        n_kinds = len(kinds)
+        planner = self.planner
+        universe = self.universe
+        counts: dict[tuple[Route, frozenset[str], AdverseKind | None], int] = {}
+        lines: list[str] | None = [] if spec.sessions else None
+        fragments = self.fragments
+        intakes = planner.intakes
+        selections = planner.selections
+        index = start
+        for raw in iter_raw(seed, start, end - start, spec.population):
+            u, a, b = draw(), draw(), draw()
+            if universe is None:
+                plan = planner.plan(self.client(raw, index))
+                intake, selection = plan.intake, plan.selection
+            else:
+                # every feature but the concerns (1) and the allergies (6), which screening never reads
+                skey = raw[:1] + raw[2:6] + raw[7:]
+                allergies = raw[6]
+                spart = (
+                    raw[0],
+                    raw[1],
+                    raw[3],
+                    raw[4],
+                    frozenset(allergies) & universe if allergies else _NO_ALLERGIES,
+                    raw[12],
+                )
+                # the planner's young generations first: most sessions hit them
+                make: _Once | None = None
+                found: Intake | None = intakes.young.get(skey)
+                if found is None:
+                    make = _Once(self.client, raw, index)
+                    found = planner.intake(skey, make)
+                chosen: Selection | None = selections.young.get((spart, found.context_id))
+                if chosen is None:
+                    make = make or _Once(self.client, raw, index)
+                    chosen = planner.selection(spart, found, make)
+                intake, selection = planner.settle(skey, spart, found, chosen)
+            variant: Variant | None = None
+            kind: AdverseKind | None = None
+            route = intake.natural
+            if u < rate and intake.active:
+                kind = kinds[int(a * n_kinds)]
+                variant = (kind, intake.active[int(b * len(intake.active))])
+                route = intake.route(variant)
+            key = (route, intake.rules, kind)
+            counts[key] = counts.get(key, 0) + 1
+            if lines is not None:
+                # identity keys hash fast; the selection kept in the entry pins its id
+                fkey = (intake, id(selection), route)
+                hit = fragments.young.get(fkey) or fragments.get(fkey)
+                if hit is not None and hit[0] is selection:
+                    fragment: str = hit[1]
+                else:
+                    fragment = self.writer.fragment(Plan(intake, selection), variant)
+                    fragments.put(fkey, (selection, fragment))
+                lines.append(
+                    '{"client":{"id":"'
+                    + client_id(seed, index)
+                    + '",'
+                    + self.client_tail(raw, index)
+                    + fragment
+                )
+            index += 1
+        tally = tuple(
+            ((trace_key(route.trace), rules, str(kind) if kind else None), c)
+            for (route, rules, kind), c in counts.items()
+        )
+        return end - start, "\n".join(lines) if lines is not None else None, tally
+
+
+class _Once:
+    """A client made on first call only: a session missing two caches builds it once."""
+
+    __slots__ = ("args", "made", "make")
+
+    def __init__(self, make: Callable[[RawClient, int], Client], *args: Any) -> None:
+        self.make = make
+        self.args = args
+        self.made: Client | None = None
+
+    def __call__(self) -> Client:
+        if self.made is None:
+            self.made = self.make(*self.args)
+        return self.made

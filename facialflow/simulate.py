@@ -16,8 +16,8 @@ intake meets a reaction, its kind uniform over
 :data:`~facialflow.fastpath.ADVERSE_KINDS` and its step uniform over the
 active steps of that session's route; it then takes the safe exit.
 
-Two engines give identical output: ``fast`` (the default; see
-:mod:`facialflow.fastpath`) and ``transitions``, which starts and steps a
+Two engines give identical output: ``fast`` (the default;
+:class:`~facialflow.fastpath.FastRunner`) and ``transitions``, which starts and steps a
 :class:`~facialflow.session.Session` for every client, exactly as an
 application would.
 """
@@ -27,7 +27,6 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import itertools
-import json
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -35,25 +34,20 @@ from typing import Any, Literal
 
 from attrs import field, frozen
 
-from facialflow.clientfile import client_to_dict
 from facialflow.coverage import Coverage, CoverageReport, Trace, trace_path
-from facialflow.fastpath import ADVERSE_KINDS, Intake, Memo, Plan, Planner, Route, Variant
-from facialflow.model import AdverseKind, Client, Concern, Selection, SessionResult
-from facialflow.policy import Policy
-from facialflow.population import (
-    CHUNK,
-    DEFAULT_POPULATION,
-    Population,
-    RawClient,
-    chunk_rng,
-    client_id,
-    iter_clients,
-    iter_raw,
-    raw_to_client,
-    raw_to_dict,
+from facialflow.fastpath import (
+    ADVERSE_KINDS,
+    ChunkResult,
+    FastRunner,
+    TallyKey,
+    session_line,
+    trace_key,
 )
+from facialflow.model import AdverseKind, Client
+from facialflow.policy import Policy
+from facialflow.population import CHUNK, DEFAULT_POPULATION, Population, chunk_rng, iter_clients
 from facialflow.protocol import FACIAL
-from facialflow.session import Session, session_to_dict
+from facialflow.session import Session
 
 __all__ = [
     "SCREENING_RULES",
@@ -68,9 +62,6 @@ __all__ = [
 ]
 
 Engine = Literal["fast", "transitions"]
-
-# one encoder: json.dumps with options builds a new one per call
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 #: rule ids intake can record besides the policy's declining conditions (R27: no tolerated SPF)
 SCREENING_RULES: tuple[str, ...] = (
@@ -135,12 +126,6 @@ class SimulationSpec:
         return start, min(self.n, start + CHUNK)
 
 
-#: what a batch counts: (trace, rules fired, adverse kind or None) -> sessions
-#: a trace as plain tuples (path, transitions, guards): they cross processes and hash in C
-TraceKey = tuple[tuple[str, ...], tuple[int, ...], tuple[tuple[str, bool], ...]]
-TallyKey = tuple[TraceKey, frozenset[str], str | None]
-
-
 @frozen
 class Batch:
     """One chunk of consecutive sessions: their JSON (if asked for) and what they exercised."""
@@ -157,229 +142,6 @@ class Batch:
         if self.text is None:
             return None
         return self.text.split("\n") if self.count else []
-
-
-def session_line(result: SessionResult) -> str:
-    """A session's JSON on one line: the contract's session JSON, compact."""
-    return _dumps(session_to_dict(result))
-
-
-# -- the fast engine ----------------------------------------------------------------------------
-
-
-_NO_ALLERGIES: frozenset[str] = frozenset()
-#: stands in for the client where a result's client is left out
-_PLACEHOLDER = Client(
-    id="placeholder", skin_type="normal", concerns=(Concern.PREVENTATIVE,), fitzpatrick=1
-)
-
-
-class _Fragments:
-    """The session JSON after the client, from pieces cached at the level they vary.
-
-    ``session_to_dict`` and one ``json.dumps`` per session cost more than the
-    rest of a simulated session; most of it (products, findings, path) repeats
-    across sessions. The pieces come from the session's own methods, and a
-    sample of fragments (the first ones of every process, then one in
-    :attr:`CHECK_EVERY`) is compared with ``json.dumps(session_to_dict(...))``:
-    a mismatch is a bug and raises.
-    """
-
-    CHECK_EVERY = 997
-
-    def __init__(self, spec: SimulationSpec) -> None:
-        self.tail = (
-            ',"date":' + _dumps(spec.date.isoformat()) + ',"policy":' + _dumps(spec.policy.name)
-        )
-        self.routes: dict[Route, tuple[str, str]] = {}
-        self.products = Memo(1 << 12)
-        self.made = 0
-
-    def fragment(self, plan: Plan, variant: Variant | None) -> str:
-        intake = plan.intake
-        route = intake.route(variant)
-        session = plan.session_at_end(_PLACEHOLDER, variant)
-        head = self.routes.get(route)
-        if head is None:
-            adverse = route.adverse.to_dict() if route.adverse is not None else None
-            head = (
-                ',"outcome":' + _dumps(route.path[-1]) + ',"path":' + _dumps(list(route.path)),
-                ',"adverse":' + _dumps(adverse) + "}",
-            )
-            self.routes[route] = head
-        # products depend on the selection and the route; identity keys, the
-        # selection kept in the entry so its id cannot be reused meanwhile
-        selection = plan.selection
-        key = (id(selection), route)
-        hit = self.products.young.get(key) or self.products.get(key)
-        if hit is not None and hit[0] is selection:
-            products: str = hit[1]
-        else:
-            products = _dumps([a.product.to_dict(a.step) for a in session.applied()])
-            self.products.put(key, (selection, products))
-        # findings depend on the screening alone, skipped on the screening and the route
-        pieces = intake.pieces
-        findings = pieces.get(None)
-        if findings is None:
-            findings = pieces[None] = _dumps([f.to_dict() for f in intake.screening.findings])
-        skipped = pieces.get(route)
-        if skipped is None:
-            skipped = pieces[route] = _dumps(session.skipped())
-        text = (
-            head[0]
-            + ',"products":'
-            + products
-            + ',"skipped":'
-            + skipped
-            + ',"warnings":'
-            + _dumps(list(session.warnings()))
-            + self.tail
-            + ',"findings":'
-            + findings
-            + head[1]
-        )
-        self.made += 1
-        if self.made <= 64 or self.made % self.CHECK_EVERY == 0:
-            expected = _fragment(session.result())
-            if text != expected:
-                raise AssertionError(f"fast session JSON differs from session_to_dict: {text!r}")
-        return text
-
-
-class _FastRunner:
-    """Per-process state of a fast run: the planner and bounded caches of serialised JSON.
-
-    The planner is keyed on projections of the raw draws, which stand for the
-    clients' keys exactly: ``raw_to_client`` maps each drawn feature to one
-    client field and back (the run's date is fixed), so equal projections
-    mean equal :func:`~facialflow.fastpath.screening_key` and
-    :func:`~facialflow.fastpath.selection_part`.
-    """
-
-    def __init__(self, spec: SimulationSpec) -> None:
-        from facialflow.plugins import load_plugins
-
-        self.spec = spec
-        self.planner = Planner(spec.date, spec.policy, load_plugins(catalogs=spec.catalogs))
-        self.universe = self.planner.universe
-        #: raw draw -> the client's JSON after its id
-        self.tails = Memo(1 << 12)
-        #: (intake, id(selection), route) -> (selection, the session JSON after the client)
-        self.fragments = Memo(1 << 11)
-        self.writer = _Fragments(spec)
-        self.tails_made = 0
-
-    def client(self, raw: RawClient, index: int) -> Client:
-        return raw_to_client(raw, client_id(self.spec.seed, index), self.spec.date)
-
-    def client_tail(self, raw: RawClient, index: int) -> str:
-        """The client's JSON after ``{"id":"...",``: equal for equal draws."""
-        tail: str | None = self.tails.young.get(raw) or self.tails.get(raw)
-        if tail is None:
-            ident = client_id(self.spec.seed, index)
-            data = raw_to_dict(raw, ident, self.spec.date)
-            self.tails_made += 1
-            if self.tails_made <= 64 or self.tails_made % _Fragments.CHECK_EVERY == 0:
-                expected = client_to_dict(self.client(raw, index))
-                if list(data.items()) != list(expected.items()):
-                    raise AssertionError(f"raw_to_dict differs from client_to_dict: {data!r}")
-            text = _dumps(data)
-            head = '{"id":' + _dumps(ident) + ","
-            tail = text[len(head) :]
-            self.tails.put(raw, tail)
-        return tail
-
-    def chunk(self, chunk: int) -> Batch:
-        spec = self.spec
-        seed = spec.seed
-        start, end = spec.chunk_bounds(chunk)
-        draw = chunk_rng(seed, chunk, "adverse").random
-        rate = spec.adverse_rate
-        kinds = ADVERSE_KINDS
-        n_kinds = len(kinds)
-        planner = self.planner
-        universe = self.universe
-        counts: dict[tuple[Route, frozenset[str], AdverseKind | None], int] = {}
-        lines: list[str] | None = [] if spec.sessions else None
-        fragments = self.fragments
-        intakes = planner.intakes
-        selections = planner.selections
-        index = start
-        for raw in iter_raw(seed, start, end - start, spec.population):
-            u, a, b = draw(), draw(), draw()
-            if universe is None:
-                plan = planner.plan(self.client(raw, index))
-                intake, selection = plan.intake, plan.selection
-            else:
-                # every feature but the concerns (1) and the allergies (6), which screening never reads
-                skey = raw[:1] + raw[2:6] + raw[7:]
-                allergies = raw[6]
-                spart = (
-                    raw[0],
-                    raw[1],
-                    raw[3],
-                    raw[4],
-                    frozenset(allergies) & universe if allergies else _NO_ALLERGIES,
-                    raw[12],
-                )
-                # the planner's young generations first: most sessions hit them
-                make: _Once | None = None
-                found: Intake | None = intakes.young.get(skey)
-                if found is None:
-                    make = _Once(self.client, raw, index)
-                    found = planner.intake(skey, make)
-                chosen: Selection | None = selections.young.get((spart, found.context_id))
-                if chosen is None:
-                    make = make or _Once(self.client, raw, index)
-                    chosen = planner.selection(spart, found, make)
-                intake, selection = planner.settle(skey, spart, found, chosen)
-            variant: Variant | None = None
-            kind: AdverseKind | None = None
-            route = intake.natural
-            if u < rate and intake.active:
-                kind = kinds[int(a * n_kinds)]
-                variant = (kind, intake.active[int(b * len(intake.active))])
-                route = intake.route(variant)
-            key = (route, intake.rules, kind)
-            counts[key] = counts.get(key, 0) + 1
-            if lines is not None:
-                # identity keys hash fast; the selection kept in the entry pins its id
-                fkey = (intake, id(selection), route)
-                hit = fragments.young.get(fkey) or fragments.get(fkey)
-                if hit is not None and hit[0] is selection:
-                    fragment: str = hit[1]
-                else:
-                    fragment = self.writer.fragment(Plan(intake, selection), variant)
-                    fragments.put(fkey, (selection, fragment))
-                lines.append(
-                    '{"client":{"id":"'
-                    + client_id(seed, index)
-                    + '",'
-                    + self.client_tail(raw, index)
-                    + fragment
-                )
-            index += 1
-        tally = tuple(
-            ((_trace_key(route.trace), rules, str(kind) if kind else None), c)
-            for (route, rules, kind), c in counts.items()
-        )
-        return Batch(chunk, end - start, "\n".join(lines) if lines is not None else None, tally)
-
-
-class _Once:
-    """A client made on first call only: a session missing two caches builds it once."""
-
-    __slots__ = ("args", "made", "make")
-
-    def __init__(self, make: Callable[[RawClient, int], Client], *args: Any) -> None:
-        self.make = make
-        self.args = args
-        self.made: Client | None = None
-
-    def __call__(self) -> Client:
-        if self.made is None:
-            self.made = self.make(*self.args)
-        return self.made
 
 
 @contextmanager
@@ -400,17 +162,6 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _trace_key(trace: Trace) -> TraceKey:
-    return (trace.path, trace.transitions, trace.guards)
-
-
-def _fragment(result: SessionResult) -> str:
-    """The session JSON after the client: ``,"outcome":...}``."""
-    d = session_to_dict(result)
-    del d["client"]
-    return "," + _dumps(d)[1:]
-
-
 # -- the reference engine -----------------------------------------------------------------------
 
 
@@ -427,7 +178,7 @@ class _TransitionsRunner:
         spec = self.spec
         return Session.start(client, date=spec.date, policy=spec.policy, plugins=self.plugins)
 
-    def chunk(self, chunk: int) -> Batch:
+    def chunk(self, chunk: int) -> ChunkResult:
         spec = self.spec
         start, end = spec.chunk_bounds(chunk)
         draw = chunk_rng(spec.seed, chunk, "adverse").random
@@ -455,11 +206,10 @@ class _TransitionsRunner:
                 result.path, session.screening.facts, facts_after_adverse=session.facts
             )
             rules = frozenset(f.rule for f in result.findings)
-            counts[(_trace_key(trace), rules, str(kind) if kind else None)] += 1
+            counts[(trace_key(trace), rules, str(kind) if kind else None)] += 1
             if lines is not None:
                 lines.append(session_line(result))
-        tally = tuple(counts.items())
-        return Batch(chunk, end - start, "\n".join(lines) if lines is not None else None, tally)
+        return end - start, "\n".join(lines) if lines is not None else None, tuple(counts.items())
 
 
 # -- running ------------------------------------------------------------------------------------
@@ -468,7 +218,7 @@ _RUNNER: Any = None
 
 
 def _make_runner(spec: SimulationSpec) -> Any:
-    return _FastRunner(spec) if spec.engine == "fast" else _TransitionsRunner(spec)
+    return FastRunner(spec) if spec.engine == "fast" else _TransitionsRunner(spec)
 
 
 def _init_worker(spec: SimulationSpec) -> None:
@@ -483,7 +233,7 @@ def _run_group(runner: Any, group: tuple[int, ...]) -> list[Batch]:
     # one collector pause per group, not per chunk: collector passes between
     # chunks over the caches' long-lived objects are what the pause saves
     with _collector_paused():
-        return [runner.chunk(chunk) for chunk in group]
+        return [Batch(chunk, *runner.chunk(chunk)) for chunk in group]
 
 
 def _run_group_in_worker(group: tuple[int, ...]) -> list[Batch]:
