@@ -52,13 +52,15 @@ from facialflow.session import Session
 __all__ = [
     "SCREENING_RULES",
     "Batch",
+    "PathCount",
     "SimulationSpec",
     "Summary",
     "Tally",
     "rule_universe",
-    "session_line",
+    "run_summary",
     "simulate",
     "summarize",
+    "summary_lines",
 ]
 
 Engine = Literal["fast", "transitions"]

@@ -34,6 +34,7 @@ from facialflow.simulate import (
     SimulationSpec,
     Tally,
     rule_universe,
+    run_summary,
     simulate,
     summarize,
 )
@@ -351,3 +352,28 @@ def test_memo_stays_bounded_and_keeps_what_is_used() -> None:
     assert memo.get(0) is None
     with pytest.raises(ValueError, match="at least 1"):
         Memo(0)
+
+
+def test_fast_json_that_differs_from_session_to_dict_is_caught(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The JSON writer checks samples against ``session_to_dict``: drift raises, never prints."""
+    calls = itertools.count()
+
+    def drifting(self: Session) -> dict[str, str]:
+        return {"extraction": f"call {next(calls)}"}
+
+    monkeypatch.setattr(Session, "skipped", drifting)
+
+    with pytest.raises(AssertionError, match="differs from session_to_dict"):
+        run(spec(n=50, sessions=True))
+
+
+def test_run_summary_returns_the_summary_of_a_run() -> None:
+    seen: list[int] = []
+
+    summary = run_summary(spec(n=2500), on_batch=lambda b: seen.append(b.count))
+
+    assert summary.sessions == 2500
+    assert seen == [1024, 1024, 452]
+    assert summary.to_dict() == run(spec(n=2500))[1]
