@@ -1,8 +1,9 @@
 """Generated clients for simulation and safety checks: a documented, seeded population.
 
-A :class:`Population` says how often each client feature occurs; the defaults
-are illustrative clinic mixes chosen so that every branch and rule of the
-protocol is exercised in a few thousand sessions, not epidemiology.
+A :class:`Population` says how often each client feature occurs. The defaults
+are an illustrative clinic mix, not epidemiology: rare conditions and
+allergies to product ingredients are common enough that 20,000 sessions with
+adverse reactions on exercise every state, transition, guard outcome and rule.
 :func:`iter_clients` turns a seed into clients deterministically:
 
 - clients come in chunks of :data:`CHUNK` consecutive indices; each chunk draws
