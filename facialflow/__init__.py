@@ -12,37 +12,124 @@ The public API for embedding::
 
 from __future__ import annotations
 
+from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-from facialflow.catalog import Offer as Offer
-from facialflow.catalog import OfferPlugin as OfferPlugin
-from facialflow.clientfile import client_from_dict as client_from_dict
-from facialflow.clientfile import client_to_dict as client_to_dict
-from facialflow.clientfile import load_client as load_client
-from facialflow.errors import *  # noqa: F403
-from facialflow.guards import Facts as Facts
-from facialflow.hookspecs import Candidate as Candidate
-from facialflow.hookspecs import PluginInfo as PluginInfo
-from facialflow.hookspecs import SelectionContext as SelectionContext
-from facialflow.hookspecs import hookimpl as hookimpl
-from facialflow.model import *  # noqa: F403
-from facialflow.policy import Policy as Policy
-from facialflow.policy import load_policy as load_policy
-from facialflow.protocol import FACIAL as FACIAL
-from facialflow.protocol import FacialProtocol as FacialProtocol
-from facialflow.protocol import validate_protocol as validate_protocol
-from facialflow.screening import Screening as Screening
-from facialflow.screening import screen as screen
-from facialflow.session import Session as Session
-from facialflow.session import StepEvent as StepEvent
-from facialflow.session import session_to_dict as session_to_dict
+# name -> module that defines it; imported on first use so `facialflow --help`
+# and `import facialflow.errors` do not pay for transitions, cattrs and pluggy
+_EXPORTS: dict[str, str] = {
+    "Offer": "catalog",
+    "OfferPlugin": "catalog",
+    "client_from_dict": "clientfile",
+    "client_to_dict": "clientfile",
+    "load_client": "clientfile",
+    "Facts": "guards",
+    "Candidate": "hookspecs",
+    "PluginInfo": "hookspecs",
+    "SelectionContext": "hookspecs",
+    "hookimpl": "hookspecs",
+    "Policy": "policy",
+    "load_policy": "policy",
+    "FACIAL": "protocol",
+    "FacialProtocol": "protocol",
+    "validate_protocol": "protocol",
+    "Screening": "screening",
+    "screen": "screening",
+    "Session": "session",
+    "StepEvent": "session",
+    "session_to_dict": "session",
+    "CatalogError": "errors",
+    "ClientFileError": "errors",
+    "DiagramError": "errors",
+    "FacialflowError": "errors",
+    "GuardTypeError": "errors",
+    "InvalidStep": "errors",
+    "PathExplosion": "errors",
+    "PluginError": "errors",
+    "PolicyError": "errors",
+    "ProtocolError": "errors",
+    "RendererUnavailable": "errors",
+    "ScheduleError": "errors",
+    "SnapshotError": "errors",
+    "AdverseKind": "model",
+    "AppliedProduct": "model",
+    "Assessment": "model",
+    "Client": "model",
+    "Comedones": "model",
+    "Concern": "model",
+    "Condition": "model",
+    "Effect": "model",
+    "Finding": "model",
+    "Outcome": "model",
+    "Product": "model",
+    "ProductKind": "model",
+    "Selection": "model",
+    "SessionResult": "model",
+    "SkinType": "model",
+}
+
+__all__ = sorted(_EXPORTS)
 
 if TYPE_CHECKING:
+    from facialflow.catalog import Offer as Offer
+    from facialflow.catalog import OfferPlugin as OfferPlugin
+    from facialflow.clientfile import client_from_dict as client_from_dict
+    from facialflow.clientfile import client_to_dict as client_to_dict
+    from facialflow.clientfile import load_client as load_client
+    from facialflow.errors import CatalogError as CatalogError
+    from facialflow.errors import ClientFileError as ClientFileError
+    from facialflow.errors import DiagramError as DiagramError
+    from facialflow.errors import FacialflowError as FacialflowError
+    from facialflow.errors import GuardTypeError as GuardTypeError
+    from facialflow.errors import InvalidStep as InvalidStep
+    from facialflow.errors import PathExplosion as PathExplosion
+    from facialflow.errors import PluginError as PluginError
+    from facialflow.errors import PolicyError as PolicyError
+    from facialflow.errors import ProtocolError as ProtocolError
+    from facialflow.errors import RendererUnavailable as RendererUnavailable
+    from facialflow.errors import ScheduleError as ScheduleError
+    from facialflow.errors import SnapshotError as SnapshotError
+    from facialflow.guards import Facts as Facts
+    from facialflow.hookspecs import Candidate as Candidate
+    from facialflow.hookspecs import PluginInfo as PluginInfo
+    from facialflow.hookspecs import SelectionContext as SelectionContext
+    from facialflow.hookspecs import hookimpl as hookimpl
+    from facialflow.model import AdverseKind as AdverseKind
+    from facialflow.model import AppliedProduct as AppliedProduct
+    from facialflow.model import Assessment as Assessment
+    from facialflow.model import Client as Client
+    from facialflow.model import Comedones as Comedones
+    from facialflow.model import Concern as Concern
+    from facialflow.model import Condition as Condition
+    from facialflow.model import Effect as Effect
+    from facialflow.model import Finding as Finding
+    from facialflow.model import Outcome as Outcome
+    from facialflow.model import Product as Product
+    from facialflow.model import ProductKind as ProductKind
+    from facialflow.model import Selection as Selection
+    from facialflow.model import SessionResult as SessionResult
+    from facialflow.model import SkinType as SkinType
+    from facialflow.policy import Policy as Policy
+    from facialflow.policy import load_policy as load_policy
+    from facialflow.protocol import FACIAL as FACIAL
+    from facialflow.protocol import FacialProtocol as FacialProtocol
+    from facialflow.protocol import validate_protocol as validate_protocol
+    from facialflow.screening import Screening as Screening
+    from facialflow.screening import screen as screen
+    from facialflow.session import Session as Session
+    from facialflow.session import StepEvent as StepEvent
+    from facialflow.session import session_to_dict as session_to_dict
+
     __version__: str
 
 
 def __getattr__(name: str) -> Any:
-    # read from the installed metadata on demand: no import-time cost, one source of truth
+    module = _EXPORTS.get(name)
+    if module is not None:
+        value = getattr(import_module(f"facialflow.{module}"), name)
+        globals()[name] = value
+        return value
+    # read from the installed metadata on demand: one source of truth for the version
     if name == "__version__":
         from importlib.metadata import PackageNotFoundError, version
 
@@ -51,3 +138,7 @@ def __getattr__(name: str) -> Any:
         except PackageNotFoundError:  # pragma: no cover - running from an uninstalled tree
             return "0+unknown"
     raise AttributeError(f"module 'facialflow' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return [*__all__, "__version__"]

@@ -84,3 +84,27 @@ def test_builtin_plugins_use_only_the_public_api(path: Path) -> None:
 
 def test_package_ships_py_typed() -> None:
     assert (PACKAGE / "py.typed").exists()
+
+
+def test_cli_help_imports_no_heavy_module() -> None:
+    # `facialflow --help` must start fast: transitions, cattrs, pluggy and graphviz load lazily
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from click.testing import CliRunner; from facialflow.cli import main; "
+        "assert CliRunner().invoke(main, ['--help']).exit_code == 0; "
+        "heavy = [m for m in ('transitions', 'cattrs', 'pluggy', 'graphviz', 'wasmtime', 'icalendar') "
+        "if m in sys.modules]; print(','.join(heavy))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
+    )
+    assert out.stdout.strip() == ""
+
+
+def test_every_public_name_resolves() -> None:
+    import facialflow
+
+    for name in facialflow.__all__:
+        assert getattr(facialflow, name) is not None, name
