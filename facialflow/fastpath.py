@@ -140,14 +140,12 @@ def offer_universe(plugins: Any) -> frozenset[str] | None:
     """
     from facialflow.catalog import Offer, OfferPlugin
 
-    # PluginSet exposes no public way to the plugin objects; without one, no sharing
-    manager = getattr(plugins, "_pm", None)
     loaded = getattr(plugins, "plugins", None)
-    if manager is None or loaded is None:
+    if loaded is None or not hasattr(plugins, "plugin_object"):
         return None
     names: set[str] = set()
     for info in loaded:
-        obj = manager.get_plugin(info.name)
+        obj = plugins.plugin_object(info.name)
         # exact types: a subclass could override what its candidates depend on
         if type(obj) is not OfferPlugin or any(type(o) is not Offer for o in obj.offers):
             return None

@@ -93,6 +93,13 @@ class PluginSet:
     def plugins(self) -> tuple[LoadedPlugin, ...]:
         return tuple(self._loaded)
 
+    def plugin_object(self, name: str) -> Any:
+        """The registered object of plugin ``name`` (a module, an OfferPlugin, ...)."""
+        obj = self._pm.get_plugin(name)
+        if obj is None:
+            raise PluginError(f"no plugin named {name!r} is loaded")
+        return obj
+
     def register(self, obj: Any, name: str, source: str) -> None:
         """Register and validate one plugin; raise :class:`PluginError` naming it if it is broken."""
         plugin = _plugin_object(obj)
