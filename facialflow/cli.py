@@ -44,6 +44,34 @@ class _Date(click.ParamType):  # type: ignore[type-arg]
 DATE = _Date()
 
 
+def catalog_option(extra: str = "") -> Callable[[F], F]:
+    return click.option(
+        "--catalog",
+        "catalogs",
+        multiple=True,
+        type=click.Path(path_type=Path),
+        help="A clinic catalog .toml file or folder (repeatable)." + extra,
+    )
+
+
+def client_option(
+    help: str = "A client file (.json or .toml).", *, required: bool = False
+) -> Callable[[F], F]:
+    return click.option(
+        "--client", "client_file", required=required, type=click.Path(path_type=Path), help=help
+    )
+
+
+def date_option(extra: str = "") -> Callable[[F], F]:
+    return click.option("--date", "date", type=DATE, default=None, help=DATE_HELP + extra)
+
+
+def policy_option(extra: str = "") -> Callable[[F], F]:
+    return click.option(
+        "--policy", default="conservative", show_default=True, help=POLICY_HELP + extra
+    )
+
+
 def handle_errors(func: F) -> F:
     """Turn facialflow errors into ``Error: ...`` and the error's exit code."""
 
@@ -116,14 +144,9 @@ def _print_session(result: Any) -> None:
 
 
 @main.command()
-@click.option(
-    "--client",
-    "client_file",
-    type=click.Path(path_type=Path),
-    help="A client file (.json or .toml).",
-)
-@click.option("--date", "date", type=DATE, default=None, help=DATE_HELP)
-@click.option("--policy", default="conservative", show_default=True, help=POLICY_HELP)
+@client_option()
+@date_option()
+@policy_option()
 @click.option(
     "--format",
     "fmt",
@@ -131,13 +154,7 @@ def _print_session(result: Any) -> None:
     default=None,
     help="Output format (client: text|json; random: summary|jsonl|json).",
 )
-@click.option(
-    "--catalog",
-    "catalogs",
-    multiple=True,
-    type=click.Path(path_type=Path),
-    help="A clinic catalog .toml file or folder (repeatable).",
-)
+@catalog_option()
 @click.option(
     "--random",
     "n",
@@ -314,13 +331,7 @@ def _simulate_random(
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
-@click.option(
-    "--catalog",
-    "catalogs",
-    multiple=True,
-    type=click.Path(path_type=Path),
-    help="A clinic catalog .toml file or folder (repeatable).",
-)
+@catalog_option()
 @handle_errors
 def plugins_command(fmt: str, catalogs: tuple[Path, ...]) -> None:
     """List the loaded plugins, where they come from, what they cover and their products."""
@@ -349,13 +360,7 @@ _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 @main.command()
-@click.option(
-    "--client",
-    "client_file",
-    required=True,
-    type=click.Path(path_type=Path),
-    help="A client file (.json or .toml).",
-)
+@client_option(required=True)
 @click.option("--start", required=True, type=DATE, help="Day of the first visit, YYYY-MM-DD.")
 @click.option("--visits", type=click.IntRange(min=1), default=None, help="How many visits to plan.")
 @click.option(
@@ -370,7 +375,7 @@ _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
     default=None,
     help="Shorten the corrective series (within the policy's range).",
 )
-@click.option("--policy", default="conservative", show_default=True, help=POLICY_HELP)
+@policy_option()
 @click.option(
     "--skip-weekends", is_flag=True, help="The clinic is closed on Saturdays and Sundays."
 )
@@ -484,23 +489,12 @@ DIAGRAM_FORMATS = ("dot", "svg", "png", "pdf", "mermaid", "html")
 
 
 @main.command()
-@click.option(
-    "--client",
-    "client_file",
-    type=click.Path(path_type=Path),
-    help="Mark this client's route (.json or .toml).",
-)
-@click.option("--date", "date", type=DATE, default=None, help=DATE_HELP + " Needs --client.")
+@client_option("Mark this client's route (.json or .toml).")
+@date_option(" Needs --client.")
 @click.option(
     "--policy", default=None, help=POLICY_HELP + " Needs --client. [default: conservative]"
 )
-@click.option(
-    "--catalog",
-    "catalogs",
-    multiple=True,
-    type=click.Path(path_type=Path),
-    help="A clinic catalog .toml file or folder (repeatable).",
-)
+@catalog_option()
 @click.option(
     "--format",
     "fmt",
@@ -640,16 +634,9 @@ def _print_paths(paths: Any, header: str) -> None:
 
 
 @main.command("paths")
-@click.option(
-    "--client",
-    "client_file",
-    type=click.Path(path_type=Path),
-    help="Only the paths of this client (.json or .toml).",
-)
-@click.option("--date", "date", type=DATE, default=None, help=DATE_HELP + " With --client.")
-@click.option(
-    "--policy", default="conservative", show_default=True, help=POLICY_HELP + " With --client."
-)
+@client_option("Only the paths of this client (.json or .toml).")
+@date_option(" With --client.")
+@policy_option(" With --client.")
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
@@ -668,13 +655,7 @@ def _print_paths(paths: Any, header: str) -> None:
     show_default=True,
     help="Fail when a path grows past this many states.",
 )
-@click.option(
-    "--catalog",
-    "catalogs",
-    multiple=True,
-    type=click.Path(path_type=Path),
-    help="A clinic catalog .toml file or folder (repeatable); with --client.",
-)
+@catalog_option(" With --client.")
 @handle_errors
 def paths_command(
     client_file: Path | None,
@@ -770,8 +751,8 @@ def _print_check(report: Any, seconds: float) -> None:
     show_default=True,
     help="Seed of the generated clients and reactions.",
 )
-@click.option("--date", "date", type=DATE, default=None, help=DATE_HELP)
-@click.option("--policy", default="conservative", show_default=True, help=POLICY_HELP)
+@date_option()
+@policy_option()
 @click.option(
     "--adverse-rate",
     type=click.FloatRange(0, 1),
@@ -791,13 +772,7 @@ def _print_check(report: Any, seconds: float) -> None:
 @click.option(
     "--no-shrink", is_flag=True, help="Report the first failing clients as found, unshrunk."
 )
-@click.option(
-    "--catalog",
-    "catalogs",
-    multiple=True,
-    type=click.Path(path_type=Path),
-    help="A clinic catalog .toml file or folder (repeatable).",
-)
+@catalog_option()
 @handle_errors
 def check_command(
     n: int,
