@@ -30,6 +30,7 @@ from transitions.extensions.nesting import HierarchicalMachine, NestedState
 from facialflow import FACIAL, Session, load_client, load_policy
 from facialflow.engine import engine_for
 from facialflow.plugins import load_plugins
+from facialflow.population import iter_clients
 from facialflow.screening import screen
 from facialflow.selection import choose_products
 
@@ -144,10 +145,38 @@ def main() -> None:
 
     steps = len(Session.start(client, date=DATE, policy=policy).run().path) - 1
     n = args.sessions
+
+    # the same work over n distinct generated clients (different routes, plans and caches)
+    varied = list(iter_clients(1, n, date=DATE))
+    varied_facts = [screen(c, DATE, policy).facts for c in varied]
+    cursor = {"i": 0}
+
+    def next_index() -> int:
+        i = cursor["i"] = (cursor["i"] + 1) % n
+        return i
+
+    def bare_varied() -> None:
+        model = BareModel(varied_facts[next_index()])
+        machine.add_model(model)
+        while final_of(model.state) != "final":
+            model.advance()
+        machine.remove_model(model)
+
+    def ff_varied() -> None:
+        s = Session.start(varied[next_index()], date=DATE, policy=policy, plugins=plugins)
+        s.advance()
+        if not s.finished:
+            s.advance()
+            s = Session.restore(s.snapshot())
+        while not s.finished:
+            s.advance()
+
     bare = time_per_op(bare_session, n)
     ff = time_per_op(ff_session, n)
     ff_sr = time_per_op(ff_session_snapshot_restore, n)
     plan = time_per_op(plan_choice, n)
+    bare_v = time_per_op(bare_varied, n)
+    ff_v = time_per_op(ff_varied, n)
 
     def bare_held() -> object:
         model = BareModel(facts)
@@ -177,6 +206,11 @@ def main() -> None:
     )
     print(
         f"  of which plan choice (screening + product selection):          {plan:8.1f} us  ({plan / ff:.0%} of a session)"
+    )
+    print(f"{n} distinct generated clients (population seed 1), all routes:")
+    print(f"  bare transitions session:                                      {bare_v:8.1f} us")
+    print(
+        f"  facialflow session with snapshot + restore:                    {ff_v:8.1f} us  ratio {ff_v / bare_v:.2f}x"
     )
     print(f"memory per held session, {args.held:,} held at once:")
     print(f"  bare transitions model: {mem_bare:8.0f} B")
