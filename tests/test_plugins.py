@@ -190,3 +190,29 @@ def test_no_plugin_can_bypass_the_safety_filter() -> None:
     # and for a client it is safe for, the plugin's rank wins
     ok = Session.start(build_client(concerns=["aging"]), date=DATE, plugins=ps).run()
     assert "Tretinoin Booster" in [a.product.name for a in ok.products]
+
+
+def test_broken_third_party_plugin_is_one_error_line_in_a_real_run(tmp_path: Path) -> None:
+    import os
+    import subprocess
+
+    (tmp_path / "ff_bad.py").write_text("raise ImportError('missing dependency: lumenlib')\n")
+    info = tmp_path / "ff_bad-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: ff_bad\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text("[facialflow.plugins]\nff_bad = ff_bad\n")
+    root = Path(__file__).parent.parent
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(root)])}
+    proc = subprocess.run(
+        [sys.executable, "-m", "facialflow", "plugins"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    assert (
+        proc.stderr
+        == "Error: plugin ff_bad (ff_bad) failed to load: missing dependency: lumenlib\n"
+    )
