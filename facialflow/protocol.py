@@ -401,3 +401,35 @@ def validate_protocol(protocol: FacialProtocol) -> None:
                 problems.append(f"{name}/advance: no else-branch, a session could get stuck")
     if problems:
         raise ProtocolError("; ".join(problems))
+    cycle = _cycle(protocol)
+    if cycle:
+        # a loop would let a session (and path enumeration) run forever
+        raise ProtocolError("the protocol has a cycle: " + " -> ".join(cycle))
+
+
+def _cycle(protocol: FacialProtocol) -> list[str]:
+    """One cycle of the transition graph as a list of states, or [] when it is acyclic."""
+    edges: dict[str, list[str]] = {}
+    for t in protocol.transitions:
+        edges.setdefault(t.source, []).append(t.dest)
+    done: set[str] = set()
+    for root in protocol.state_names:
+        if root in done:
+            continue
+        stack: list[tuple[str, int]] = [(root, 0)]
+        on_path: list[str] = []
+        while stack:
+            node, i = stack.pop()
+            if i == 0:
+                on_path.append(node)
+            nexts = edges.get(node, [])
+            if i < len(nexts):
+                stack.append((node, i + 1))
+                nxt = nexts[i]
+                if nxt in on_path:
+                    return [*on_path[on_path.index(nxt) :], nxt]
+                if nxt not in done:
+                    stack.append((nxt, 0))
+            else:
+                done.add(on_path.pop())
+    return []

@@ -111,3 +111,13 @@ def test_validator_rejects_a_badly_named_substate() -> None:
     )
     with pytest.raises(ProtocolError):
         _broken(states=states)
+
+
+def test_validator_rejects_a_cycle() -> None:
+    transitions = (
+        *FACIAL.transitions[:-1],
+        TransitionSpec("adverse", "safe_exit_document", "safe_exit_stop", label="again"),
+        FACIAL.transitions[-1],
+    )
+    with pytest.raises(ProtocolError, match=r"cycle: safe_exit_stop -> .* -> safe_exit_stop"):
+        _broken(transitions=transitions)
