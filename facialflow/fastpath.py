@@ -349,7 +349,7 @@ class Planner:
         if self.universe is None:
             intake = self._intake(client)
             selection = self._choose(client, intake.screening)
-            settled, chosen = settle_intake(intake.screening, selection)
+            settled, chosen = settle_intake(intake.screening, selection, self.policy)
             if settled is not intake.screening:
                 intake = self._numbered(Intake(self.date, self.policy, settled))
             return Plan(intake, chosen)
@@ -388,7 +388,7 @@ class Planner:
         self, skey: Hashable, spart: Hashable, intake: Intake, selection: Selection
     ) -> tuple[Intake, Selection]:
         """The intake decision ``Session.start`` takes once products are chosen (R27)."""
-        settled, chosen = settle_intake(intake.screening, selection)
+        settled, chosen = settle_intake(intake.screening, selection, self.policy)
         if settled is intake.screening:
             return intake, chosen
         key = (skey, spart)

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from functools import lru_cache
 
 from facialflow.model import Product
+from facialflow.vocabulary import canonical_ingredient
 
 __all__ = ["IngredientClass", "classes_of", "product_classes"]
 
@@ -45,6 +46,10 @@ _TABLE: Mapping[str, frozenset[IngredientClass]] = {
             "retinaldehyde",
             "retinyl palmitate",
             "retinyl retinoate",
+            "retinyl acetate",
+            "retinyl propionate",
+            "retinyl linoleate",
+            "isotretinoin",
             "hydroxypinacolone retinoate",
             "adapalene",
             "tazarotene",
@@ -55,6 +60,8 @@ _TABLE: Mapping[str, frozenset[IngredientClass]] = {
     "hydroquinone": frozenset({C.HYDROQUINONE}),
     "salicylic acid": frozenset({C.BHA}),
     "betaine salicylate": frozenset({C.BHA}),
+    "sodium salicylate": frozenset({C.BHA}),
+    "willow bark extract": frozenset({C.BHA}),
     **{
         n: frozenset({C.AHA})
         for n in ("glycolic acid", "lactic acid", "mandelic acid", "malic acid")
@@ -100,7 +107,7 @@ _TABLE: Mapping[str, frozenset[IngredientClass]] = {
 
 
 def classes_of(ingredient: str) -> frozenset[IngredientClass]:
-    return _TABLE.get(ingredient.lower(), frozenset())
+    return _TABLE.get(canonical_ingredient(ingredient), frozenset())
 
 
 @lru_cache(maxsize=8192)

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import math
 from collections.abc import Iterable, Mapping
 from functools import cached_property
 from typing import Any
 
 import attrs
 from attrs import field, frozen
+
+from facialflow.vocabulary import canonical_ingredient
 
 __all__ = [
     "AdverseKind",
@@ -128,7 +131,7 @@ def _non_empty(_: object, attribute: attrs.Attribute[Any], value: str) -> None:
 
 
 def _lower_tuple(value: Any) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(str(v).strip().lower() for v in value))
+    return tuple(dict.fromkeys(canonical_ingredient(v) for v in value))
 
 
 def _str_tuple(value: Iterable[str]) -> tuple[str, ...]:
@@ -144,11 +147,16 @@ def _concerns(value: Iterable[Concern | str]) -> tuple[Concern, ...]:
 
 
 def _tags(value: Iterable[str]) -> frozenset[str]:
-    return frozenset(value)
+    return frozenset(canonical_ingredient(v) for v in value)
+
+
+def _reference(value: str | None) -> str | None:
+    # a blank prescription reference is no prescription (R26)
+    return value.strip() or None if value is not None else None
 
 
 def _sorted_dict(value: Mapping[str, float]) -> dict[str, float]:
-    return dict(sorted(value.items()))
+    return dict(sorted((canonical_ingredient(k), v) for k, v in value.items()))
 
 
 @frozen
@@ -164,7 +172,7 @@ class Assessment:
         default=False, validator=attrs.validators.instance_of(bool)
     )
     #: R26: a prescription reference that allows hydroquinone
-    prescription_reference: str | None = None
+    prescription_reference: str | None = field(default=None, converter=_reference)
 
 
 @frozen
@@ -217,6 +225,17 @@ class Product:
     def _check_ingredients(self, attribute: attrs.Attribute[Any], value: tuple[str, ...]) -> None:
         if not value:
             raise ValueError(f"product {self.name!r} has no ingredients")
+        if "" in value:
+            raise ValueError(f"product {self.name!r} has an empty ingredient name")
+
+    @strengths.validator
+    def _check_strengths(self, attribute: attrs.Attribute[Any], value: Mapping[str, float]) -> None:
+        for name, pct in value.items():
+            if name not in self.ingredients:
+                raise ValueError(f"product {self.name!r}: strength for {name!r}, not an ingredient")
+            # NaN compares false with every limit and would pass every strength rule
+            if not (isinstance(pct, int | float) and math.isfinite(pct) and 0 < pct <= 100):
+                raise ValueError(f"product {self.name!r}: strength of {name!r} must be 0-100 %")
 
     @spf.validator
     def _check_spf(self, attribute: attrs.Attribute[Any], value: int | None) -> None:

@@ -277,11 +277,21 @@ def _resolve(data: dict[str, Any], source: str, seen: tuple[str, ...]) -> dict[s
         raise PolicyError(f"{source}: extends must be a preset name or a file path")
     if parent in seen:
         raise PolicyError(f"{source}: extends forms a cycle through {parent!r}")
-    base = _preset_data(parent) if parent in PRESETS else _file_data(Path(parent), (*seen, parent))
+    if parent in PRESETS:
+        base = _preset_data(parent)
+    else:
+        # a relative path is relative to the file that names it, not to the working directory
+        path = Path(parent)
+        if not path.is_absolute() and source not in PRESETS:
+            path = Path(source).parent / path
+        if str(path.resolve()) in seen:
+            raise PolicyError(f"{source}: extends forms a cycle through {parent!r}")
+        base = _file_data(path, (*seen, str(path.resolve())))
     base.pop("name", None)
     merged = _merge(base, data)
     # the clinic's list replaces the preset's, so a condition can be made non-blocking
-    if "declining_conditions" in data.get("screening", {}):
+    screening = data.get("screening")
+    if isinstance(screening, Mapping) and "declining_conditions" in screening:
         merged["screening"]["declining_conditions"] = data["screening"]["declining_conditions"]
     return merged
 
@@ -313,6 +323,6 @@ def load_policy(name_or_path: str | Path | None = None) -> Policy:
         raise PolicyError(
             f"unknown policy {text!r}: use a preset ({', '.join(PRESETS)}) or a .toml policy file"
         )
-    data = _file_data(path, (text,))
+    data = _file_data(path, (str(path.resolve()),))
     data.setdefault("name", path.stem)
     return policy_from_dict(data, source=text)

@@ -8,6 +8,7 @@ why two products must not share a session (R23). Both are pure.
 
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 
 from facialflow.hookspecs import SelectionContext
@@ -54,24 +55,26 @@ def product_problems(
     if carer and C.HYDROQUINONE in classes:
         problems.append(f"hydroquinone in {who} (R8)")
     if carer and C.BHA in classes:
-        sa = max(
-            (pct for n, pct in product.strengths.items() if C.BHA in classes_of(n)),
-            default=None,
-        )
-        if sa is None or sa > policy.products.sa_pregnancy_max_pct:
-            problems.append(
-                f"salicylic acid above {policy.products.sa_pregnancy_max_pct:g}% in {who} (R8)"
-            )
+        limit = policy.products.sa_pregnancy_max_pct
+        if product.kind not in WASH_OFF:
+            problems.append(f"leave-on salicylic acid in {who} (R8: {limit:g}% wash-off only)")
+        # every BHA must be known to be weak: one of unknown strength is treated as strong
+        elif any(
+            product.strengths.get(n, math.inf) > limit
+            for n in product.ingredients
+            if C.BHA in classes_of(n)
+        ):
+            problems.append(f"salicylic acid above {limit:g}% in {who} (R8)")
     has_rx = client.assessment.prescription_reference is not None
     if C.HYDROQUINONE in classes and not has_rx:
         problems.append("hydroquinone without a recorded prescription (R26)")
     elif product.rx_only and not has_rx:
         problems.append("prescription-only product without a recorded prescription (R26)")
     strong = is_strong_acid(product, policy)
-    if context.laser_today and (strong or C.ENZYME in classes or C.RETINOID in classes):
-        problems.append("strong acid, enzyme or retinoid on a laser day")
-    if context.exfoliation == "gentle" and product.kind is ProductKind.EXFOLIANT and strong:
-        problems.append("strong exfoliation not allowed for this client")
+    if context.laser_today and classes & {C.AHA, C.BHA, C.ENZYME, C.RETINOID}:
+        problems.append("acid, enzyme or retinoid on a laser day")
+    if context.exfoliation == "gentle" and (strong or C.ENZYME in classes):
+        problems.append("peel-strength acid or enzyme: this client gets gentle exfoliation only")
     sensitive = client.skin_type is SkinType.SENSITIVE
     if sensitive:
         irritants = classes & {C.FRAGRANCE, C.ESSENTIAL_OIL, C.ENZYME}
@@ -93,6 +96,9 @@ def product_problems(
         problems.append(f"SPF below {policy.products.min_spf} (R27)")
     return problems
 
+
+#: products rinsed off within minutes: the only kinds that may carry salicylic acid in pregnancy
+WASH_OFF = frozenset({ProductKind.CLEANSER, ProductKind.EXFOLIANT, ProductKind.MASK})
 
 _CONFLICTS = (
     (C.BENZOYL_PEROXIDE, C.TRETINOIN, "benzoyl peroxide with tretinoin"),

@@ -203,6 +203,15 @@ def _screen_exfoliation(c: _Collector, client: Client, date: dt.date, policy: Po
             Effect.RESTRICT,
             "gentle only: no peel in pregnancy or breastfeeding",
         )
+    hsv = client.has(Condition.HSV_HISTORY) and sp.hsv_requires_prophylaxis
+    if hsv and not client.assessment.antiviral_prophylaxis:
+        # R11 covers peels as well as laser: heat and acids can reactivate HSV
+        c.add(
+            "R11",
+            "exfoliation",
+            Effect.RESTRICT,
+            "gentle only: HSV history without confirmed antiviral prophylaxis",
+        )
     if client.fitzpatrick > sp.strong_exfoliation_max_fitzpatrick:
         c.add(
             "R22", "exfoliation", Effect.RESTRICT, f"gentle only: Fitzpatrick {client.fitzpatrick}"

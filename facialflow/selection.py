@@ -100,12 +100,15 @@ class _Chooser:
     ) -> Product | None:
         """The first safe candidate; warn when a better-ranked one was filtered out."""
         rejected: list[str] = []
+        seen: set[str] = set()
         for cand, plugin in cands:
             problems = self.problems(cand.product)
             if extra is not None:
                 problems.extend(extra(cand.product))
             if problems:
-                if not rejected or rejected[-1] != cand.product.name:
+                # one product offered twice (say for two concerns) is reported once
+                if cand.product.name not in seen:
+                    seen.add(cand.product.name)
                     rejected.append(f"{cand.product.name!r} ({'; '.join(problems)})")
                 continue
             if rejected:
@@ -141,7 +144,8 @@ class _Chooser:
             # two serums built on the same irritant active add irritation, not benefit
             shared = sorted(
                 a
-                for a in set(product.strengths) & {a for c in chosen for a in c.strengths}
+                # the exfoliant counts too: a glycolic serum right after a glycolic peel stacks
+                for a in set(product.strengths) & {a for c in self.chosen for a in c.strengths}
                 if classes_of(a) & IRRITANT_ACTIVES
             )
             if shared:
@@ -154,7 +158,10 @@ class _Chooser:
                     f"serums: at most {limit} serums per session; none added for {concern}"
                 )
                 continue
-            mine = [c for c in cands if c[0].concern is concern and c[0].product not in chosen]
+            # a serum offered without a concern serves every concern
+            mine = [
+                c for c in cands if c[0].concern in (concern, None) and c[0].product not in chosen
+            ]
             if not mine:
                 continue
             product = self.pick("serums", mine, f"serums ({concern})", stacking)

@@ -29,6 +29,7 @@ from facialflow.model import (
     Client,
     Outcome,
     Product,
+    ProductKind,
     Selection,
     SessionResult,
 )
@@ -246,7 +247,7 @@ class Session:
             from facialflow.selection import choose_products
 
             selection = choose_products(client, screening, pol, plugins=plugins)
-            screening, selection = settle_intake(screening, selection)
+        screening, selection = settle_intake(screening, selection, pol)
         return cls(
             client, day, pol, screening, selection, engine=engine_for(protocol), listeners=listeners
         )
@@ -421,19 +422,26 @@ class Session:
         listeners: Sequence[Listener] = (),
         protocol: FacialProtocol = FACIAL,
     ) -> Session:
-        """Rebuild a session from :meth:`snapshot` without firing any callback or listener."""
+        """Rebuild a session from :meth:`snapshot` without firing any callback or listener.
+
+        The recorded path is replayed against the protocol and the client's
+        screening, so a snapshot that was edited into an impossible session is refused.
+        """
         if not isinstance(data, Mapping) or data.get("format") != SNAPSHOT_FORMAT:
             raise SnapshotError(
                 f"not a facialflow session snapshot (expected format {SNAPSHOT_FORMAT})"
             )
         engine = engine_for(protocol)
-        meta = data.get("protocol", {})
-        if meta.get("digest") != protocol.digest:
-            raise SnapshotError(
-                f"snapshot was taken with protocol {meta.get('name')} {meta.get('version')} "
-                f"({meta.get('digest')}); this is {protocol.name} {protocol.version} ({protocol.digest})"
-            )
         try:
+            meta = data["protocol"]
+            if not isinstance(meta, Mapping):
+                raise TypeError("protocol must be an object")
+            if meta.get("digest") != protocol.digest:
+                raise SnapshotError(
+                    f"snapshot was taken with protocol {meta.get('name')} {meta.get('version')} "
+                    f"({meta.get('digest')}); this is {protocol.name} {protocol.version} "
+                    f"({protocol.digest})"
+                )
             client = client_from_dict(data["client"], source="snapshot client")
             day = dt.date.fromisoformat(data["date"])
             policy = _policy_from_ref(data["policy"])
@@ -444,56 +452,90 @@ class Session:
                 missing=dict(sel.get("missing", {})),
                 sources=dict(sel.get("sources", {})),
             )
-            state = data["state"]
+            state = str(data["state"])
             path = [str(s) for s in data["path"]]
-            adverse = data.get("adverse")
-        except (KeyError, TypeError, ValueError) as exc:
+            raw = data.get("adverse")
+            adverse = (
+                None
+                if raw is None
+                else AdverseRecord(
+                    AdverseKind(raw["kind"]),
+                    str(raw["step"]),
+                    str(raw["escalation"]),
+                    str(raw.get("note", "")),
+                )
+            )
+        except SnapshotError:
+            raise
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise SnapshotError(f"malformed snapshot: {exc!r}") from None
         unknown = [s for s in [state, *path] if s not in protocol.state_map]
         if unknown:
             raise SnapshotError(f"snapshot names unknown state(s): {', '.join(unknown)}")
         if not path or path[-1] != state:
             raise SnapshotError("snapshot path does not end in its state")
-        session = cls(
-            client,
-            day,
-            policy,
-            screen(client, day, policy),
-            selection,
-            engine=engine,
-            listeners=listeners,
-        )
-        session.state = engine.to_internal[state]
-        session.path = path
-        if adverse is not None:
-            record = AdverseRecord(
-                AdverseKind(adverse["kind"]),
-                adverse["step"],
-                adverse["escalation"],
-                adverse.get("note", ""),
-            )
-            session.adverse = record
-            session.facts = attrs.evolve(
-                session.facts, tolerates_product=_ESCALATION[record.kind][1]
-            )
+        screening, selection = settle_intake(screen(client, day, policy), selection, policy)
+        session = cls(client, day, policy, screening, selection, engine=engine, listeners=listeners)
+        session._replay(path, adverse)
         return session
 
+    def _replay(self, path: Sequence[str], adverse: AdverseRecord | None) -> None:
+        """Walk ``path`` through the protocol with this session's facts, firing nothing."""
+        initial = self._engine.protocol.initial
+        if path[0] != initial:
+            raise SnapshotError(f"snapshot path must start at {initial}")
+        for nxt in path[1:]:
+            here = self.current
+            if (
+                adverse is not None
+                and self.adverse is None
+                and here == adverse.step
+                and nxt == self._adverse_target()
+            ):
+                self.adverse = adverse
+                tolerates = reaction_response(adverse.kind)[1]
+                self.facts = attrs.evolve(self.facts, tolerates_product=tolerates)
+            elif nxt != self.next_state():
+                raise SnapshotError(
+                    f"snapshot path {here} -> {nxt} is not what the protocol does for this "
+                    f"client (it would go to {self.next_state()})"
+                )
+            self.path.append(nxt)
+            self.state = self._engine.to_internal[nxt]
+        if adverse is not None and self.adverse is None:
+            raise SnapshotError(f"snapshot records a reaction at {adverse.step}, not on its path")
 
-def settle_intake(screening: Screening, selection: Selection) -> tuple[Screening, Selection]:
-    """The intake decision :meth:`Session.start` takes once products are chosen.
+    def _adverse_target(self) -> str | None:
+        for t in self._engine.protocol.outgoing[self.current].get("adverse", ()):
+            return t.dest
+        return None
 
-    R27: a session that cannot end under SPF 30+ must not start. Services that
-    compute screening and selection themselves (the simulator reuses them for
-    equivalent clients) call this so their sessions start exactly as ``start`` would.
+
+def settle_intake(
+    screening: Screening, selection: Selection, policy: Policy
+) -> tuple[Screening, Selection]:
+    """The intake decision once products are chosen: what :meth:`Session.start` and restore take.
+
+    R27: a session that cannot end under SPF 30+ must not start, whoever chose
+    its products. Services that compute screening and selection themselves (the
+    simulator reuses them for equivalent clients) call this so their sessions
+    start exactly as ``start`` would.
     """
     from facialflow.selection import SUNSCREEN_MISSING
 
-    if SUNSCREEN_MISSING in selection.missing:
-        why = selection.missing[SUNSCREEN_MISSING]
-        return decline(screening, "R27", f"no tolerated SPF 30+ sunscreen: {why}"), Selection(
-            steps={}
-        )
-    return screening, selection
+    if screening.declined:
+        return screening, Selection(steps={}, missing=selection.missing)
+    protected = any(
+        p.kind is ProductKind.SUNSCREEN and (p.spf or 0) >= policy.products.min_spf
+        for p in selection.for_step("hydration")
+    )
+    if protected:
+        return screening, selection
+    why = selection.missing.get(SUNSCREEN_MISSING, "the plan has none")
+    declined = decline(
+        screening, "R27", f"no tolerated SPF {policy.products.min_spf}+ sunscreen: {why}"
+    )
+    return declined, Selection(steps={}, missing={SUNSCREEN_MISSING: why})
 
 
 def session_to_dict(result: SessionResult) -> dict[str, Any]:

@@ -1,9 +1,8 @@
 """Acne: salicylic acid, azelaic acid and niacinamide serums; clay and sulfur masks.
 
-AAD 2024 guideline actives (domain.md 2a). Benzoyl peroxide is offered last:
-it cannot share a session with tretinoin or L-ascorbic acid (R23). Clay masks
-suit oily and congested skin; the safety filter keeps them off dry and
-sensitive skin (R25).
+AAD 2024 guideline actives (domain.md 2a). Benzoyl peroxide and retinoids
+are home care (domain.md 2k), not in-clinic serums. Clay masks suit oily and
+congested skin; the safety filter keeps them off dry and sensitive skin (R25).
 """
 
 from __future__ import annotations
@@ -48,16 +47,6 @@ plugin = OfferPlugin(
             ),
             concerns=ACNE,
             rank=20,
-        ),
-        Offer(
-            Product(
-                name="Benzoyl Peroxide Gel 2.5%",
-                kind=ProductKind.SERUM,
-                ingredients=["benzoyl peroxide", "glycerin"],
-                strengths={"benzoyl peroxide": 2.5},
-            ),
-            concerns=ACNE,
-            rank=40,
         ),
         Offer(
             Product(

@@ -1,7 +1,8 @@
-"""Aging and photoaging: vitamin C and retinol (Grade A), peptides, bakuchiol; cream and gel masks.
+"""Aging and photoaging: vitamin C (Grade A), peptides, bakuchiol; cream and gel masks.
 
-Lau et al. 2024 (domain.md 2b). Retinol is dropped in pregnancy and
-breastfeeding by the safety filter (R8); bakuchiol is the fallback.
+Lau et al. 2024 (domain.md 2b). Retinoids are Grade A too, but domain.md 2k
+keeps them for home care: in the clinic they would follow a same-day peel
+(2i) and are never for pregnancy. Bakuchiol is the retinol-like option here.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ AGING = (Concern.AGING,)
 
 plugin = OfferPlugin(
     "aging",
-    "Aging: vitamin C, retinol, peptides and bakuchiol; cream and hydrating gel masks",
+    "Aging: vitamin C, peptides and bakuchiol; cream and hydrating gel masks",
     [
         Offer(
             Product(
@@ -24,16 +25,6 @@ plugin = OfferPlugin(
             ),
             concerns=AGING,
             rank=10,
-        ),
-        Offer(
-            Product(
-                name="Retinol 0.3% Serum",
-                kind=ProductKind.SERUM,
-                ingredients=["retinol", "squalane"],
-                strengths={"retinol": 0.3},
-            ),
-            concerns=AGING,
-            rank=12,
         ),
         Offer(
             Product(

@@ -86,3 +86,22 @@ def test_extends_cycle_is_an_error(tmp_path: Path) -> None:
     b.write_text(f'extends = "{a}"\n')
     with pytest.raises(PolicyError, match="cycle"):
         load_policy(a)
+
+
+def test_relative_extends_is_relative_to_the_policy_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    d = tmp_path / "clinic"
+    d.mkdir()
+    (d / "base.toml").write_text('extends = "conservative"\n[screening]\nsun_washout_days = 21\n')
+    (d / "site.toml").write_text('extends = "base.toml"\n[products]\nmax_serums = 2\n')
+    monkeypatch.chdir(tmp_path)
+    p = load_policy("clinic/site.toml")
+    assert p.screening.sun_washout_days == 21 and p.products.max_serums == 2
+
+
+def test_a_section_that_is_not_a_table_is_a_clear_error(tmp_path: Path) -> None:
+    f = tmp_path / "bad.toml"
+    f.write_text('extends = "conservative"\nscreening = 5\n')
+    with pytest.raises(PolicyError, match=r"bad\.toml"):
+        load_policy(f)

@@ -51,15 +51,35 @@ def test_no_retinoid_of_any_kind_in_pregnancy_or_breastfeeding(
     )
 
 
-def test_salicylic_acid_in_pregnancy_only_at_low_strength(make_client: MakeClient) -> None:
+def test_salicylic_acid_in_pregnancy_only_wash_off_at_low_strength(make_client: MakeClient) -> None:
     c = make_client(pregnant=True)
-    assert (
-        problems(product(ingredients=("salicylic acid",), strengths={"salicylic acid": 2.0}), c)
-        == []
-    )
-    assert problems(product(ingredients=("salicylic acid",), strengths={"salicylic acid": 20.0}), c)
+    wash = product("cleanser", ("salicylic acid",), strengths={"salicylic acid": 2.0})
+    assert problems(wash, c) == []
+    assert problems(product("cleanser", ("salicylic acid",), strengths={"salicylic acid": 20.0}), c)
     # unknown strength is treated as high
-    assert problems(product(ingredients=("salicylic acid",)), c)
+    assert problems(product("cleanser", ("salicylic acid",)), c)
+    # two BHAs: one of unknown strength is enough to refuse
+    mixed = product(
+        "mask", ("salicylic acid", "betaine salicylate"), strengths={"betaine salicylate": 0.5}
+    )
+    assert problems(mixed, c)
+    # leave-on is refused whatever the strength
+    leave_on = product("serum", ("salicylic acid",), strengths={"salicylic acid": 0.5})
+    assert any("leave-on" in p for p in problems(leave_on, c))
+
+
+def test_synonyms_and_spacing_cannot_smuggle_an_ingredient(make_client: MakeClient) -> None:
+    pregnant = make_client(pregnant=True, allergies=["Parfum"])
+    assert problems(product(ingredients=("All-trans  Retinoic Acid",)), pregnant)
+    assert problems(product(ingredients=("Retinyl Acetate",)), pregnant)
+    assert problems(product(tags=[" Fragrance "]), pregnant)
+    assert problems(product(tags=[" retinoid"]), pregnant)
+    assert conflicts(product(ingredients=("BPO",)), product(ingredients=("Vitamin C",)))
+
+
+def test_blank_prescription_reference_is_no_prescription(make_client: MakeClient) -> None:
+    hq = product(ingredients=("hydroquinone",), strengths={"hydroquinone": 4.0})
+    assert problems(hq, make_client(a_prescription_reference="   "))
 
 
 def test_hydroquinone_needs_a_prescription_and_never_in_pregnancy(make_client: MakeClient) -> None:
@@ -76,7 +96,7 @@ def test_rx_only_product_needs_a_prescription(make_client: MakeClient) -> None:
     assert problems(product(rx_only=True), make_client())
 
 
-def test_no_strong_acid_enzyme_or_retinoid_on_a_laser_day(make_client: MakeClient) -> None:
+def test_no_acid_enzyme_or_retinoid_on_a_laser_day(make_client: MakeClient) -> None:
     laser = SelectionContext(
         exfoliation="strong", extraction_today=False, laser_today=True, policy="x"
     )
@@ -85,16 +105,16 @@ def test_no_strong_acid_enzyme_or_retinoid_on_a_laser_day(make_client: MakeClien
     assert problems(
         product(ingredients=("glycolic acid",), strengths={"glycolic acid": 20.0}), c, laser
     )
-    assert problems(product(ingredients=("retinol",)), c, laser)
-    assert (
-        problems(
-            product(ingredients=("glycolic acid",), strengths={"glycolic acid": 5.0}), c, laser
-        )
-        == []
+    assert problems(
+        product(ingredients=("glycolic acid",), strengths={"glycolic acid": 5.0}), c, laser
     )
+    assert problems(product(ingredients=("retinol",)), c, laser)
+    assert problems(product(ingredients=("niacinamide",)), c, laser) == []
 
 
-def test_gentle_exfoliation_refuses_a_peel_strength_exfoliant(make_client: MakeClient) -> None:
+def test_gentle_exfoliation_refuses_peel_strength_acids_and_enzymes_in_any_product(
+    make_client: MakeClient,
+) -> None:
     gentle = SelectionContext(
         exfoliation="gentle", extraction_today=False, laser_today=False, policy="x"
     )

@@ -247,3 +247,11 @@ def test_add_months_clamps_to_the_end_of_the_month(
     start: dt.date, months: int, expected: dt.date
 ) -> None:
     assert add_months(start, months) == expected
+
+
+def test_hsv_history_without_prophylaxis_gets_no_peel(make_client: MakeClient) -> None:
+    s = screen(make_client(conditions=["hsv_history"]), DATE, CONS)
+    assert s.exfoliation == "gentle"
+    assert any(f.rule == "R11" and f.step == "exfoliation" for f in s.findings)
+    ok = make_client(conditions=["hsv_history"], a_antiviral_prophylaxis=True)
+    assert screen(ok, DATE, CONS).exfoliation == "strong"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 
 from facialflow.ingredients import IngredientClass, product_classes
 from facialflow.model import Client, Concern, ProductKind, Selection, SkinType
+from facialflow.plugins import load_plugins
 from facialflow.policy import load_policy
 from facialflow.safety import conflicts
 from facialflow.screening import screen
@@ -103,7 +105,7 @@ def test_filtered_product_is_replaced_with_a_warning_naming_both(make_client: Ma
     assert IngredientClass.RETINOID not in product_classes(serum)
     c = make_client(concerns=["aging"], allergies=["l-ascorbic acid"])
     sel = choose(c)
-    assert sel.for_step("serums")[0].name == "Retinol 0.3% Serum"
+    assert sel.for_step("serums")[0].name == "Peptide Firming Serum"
     assert any(
         "replaced 'Vitamin C 15% Serum' (allergy to l-ascorbic acid (R6))" in w
         for w in sel.warnings
@@ -120,17 +122,41 @@ def test_nothing_safe_left_for_a_step_is_reported_not_applied(make_client: MakeC
     assert sel.for_step("serums") == ()
 
 
-def test_bpo_never_shares_a_session_with_vitamin_c(make_client: MakeClient) -> None:
-    # allergies force the acne serum down to benzoyl peroxide; aging would pick vitamin C
-    c = make_client(
-        concerns=["acne", "aging"],
-        skin_type="oily",
-        allergies=["salicylic acid", "azelaic acid", "niacinamide"],
+def test_bpo_never_shares_a_session_with_vitamin_c(tmp_path: Path) -> None:
+    # a clinic catalog offers benzoyl peroxide first for acne; aging would pick vitamin C
+    f = tmp_path / "bpo.toml"
+    f.write_text(
+        '[[products]]\nname = "BPO Gel"\nkind = "serum"\n'
+        'ingredients = ["benzoyl peroxide"]\nconcerns = ["acne"]\nrank = 0\n'
     )
-    serums = choose(c).for_step("serums")
-    assert serums[0].name == "Benzoyl Peroxide Gel 2.5%"
+    plugins = load_plugins(catalogs=[f])
+    c = build_client(concerns=["acne", "aging"], skin_type="oily")
+    serums = choose_products(c, screen(c, DATE, POLICY), POLICY, plugins=plugins).for_step("serums")
+    assert serums[0].name == "BPO Gel"
     assert all(conflicts(a, b) is None for a, b in itertools.combinations(serums, 2))
     assert "Vitamin C 15% Serum" not in [p.name for p in serums]
+
+
+def test_a_catalog_serum_without_concerns_serves_every_concern(tmp_path: Path) -> None:
+    f = tmp_path / "house.toml"
+    f.write_text(
+        '[[products]]\nname = "House Serum"\nkind = "serum"\ningredients = ["peptides"]\nrank = 0\n'
+    )
+    c = build_client(concerns=["dullness"])
+    sel = choose_products(c, screen(c, DATE, POLICY), POLICY, plugins=load_plugins(catalogs=[f]))
+    assert sel.for_step("serums")[0].name == "House Serum"
+
+
+def test_no_serum_repeats_the_exfoliants_acid() -> None:
+    c = build_client(concerns=["dullness"], skin_type="normal")
+    sel = choose(c)
+    assert sel.for_step("exfoliation")[0].name == "Glycolic Acid Peel 20%"
+    assert "glycolic acid" not in sel.for_step("serums")[0].ingredients
+
+
+def test_pregnant_acne_client_gets_no_leave_on_salicylic_acid() -> None:
+    sel = choose(build_client(concerns=["acne"], skin_type="oily", pregnant=True))
+    assert sel.for_step("serums")[0].name == "Azelaic Acid Serum 10%"
 
 
 def test_declined_session_gets_no_products(make_client: MakeClient) -> None:

@@ -231,3 +231,51 @@ def test_restore_refuses_a_policy_that_changed_since_the_snapshot(make_client: M
     snap["policy"]["digest"] = "0123456789abcdef"
     with pytest.raises(SnapshotError, match="policy 'conservative' has changed"):
         Session.restore(snap)
+
+
+def test_r27_decline_survives_snapshot_and_restore(make_client: MakeClient) -> None:
+    s = start(make_client(allergies=["zinc oxide", "avobenzone"]))
+    restored = Session.restore(json.loads(json.dumps(s.snapshot())))
+    r = restored.run()
+    assert r.outcome is Outcome.DECLINED and r.products == ()
+
+
+def test_a_given_selection_without_sunscreen_declines_the_session(make_client: MakeClient) -> None:
+    from facialflow.model import Selection
+
+    full = start(make_client()).selection
+    no_spf = Selection(steps={k: v for k, v in full.steps.items() if k != "hydration"})
+    r = Session.start(make_client(), date=DATE, selection=no_spf).run()
+    assert r.outcome is Outcome.DECLINED
+    assert any(f.rule == "R27" for f in r.findings)
+
+
+@pytest.mark.parametrize(
+    ("mutate", "words"),
+    [
+        (lambda d: d.update(state="stopped", path=["intake", "stopped"]), "not what the protocol"),
+        (
+            lambda d: d.update(state="laser_treatment", path=[*d["path"], "laser_treatment"]),
+            "not what the protocol",
+        ),
+        (
+            lambda d: d.update(adverse={"kind": "sneeze", "step": "cleansing", "escalation": "x"}),
+            "malformed",
+        ),
+        (lambda d: d.update(protocol="x"), "malformed"),
+        (lambda d: d.update(adverse={"kind": "irritation"}), "malformed"),
+        (
+            lambda d: d.update(adverse={"kind": "irritation", "step": "mask", "escalation": "x"}),
+            "not on its path",
+        ),
+    ],
+)
+def test_restore_refuses_an_edited_impossible_session(
+    make_client: MakeClient, mutate: object, words: str
+) -> None:
+    s = start(make_client())
+    s.advance()
+    snap = s.snapshot()
+    mutate(snap)  # type: ignore[operator]
+    with pytest.raises(SnapshotError, match=words):
+        Session.restore(snap)
