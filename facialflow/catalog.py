@@ -164,6 +164,8 @@ def _offer_from_entry(entry: Any) -> Offer:
     for key in ("name", "kind", "ingredients"):
         if key not in entry:
             raise ValueError(f"{key} is required")
+    if not isinstance(entry["name"], str):
+        raise ValueError("name must be a string")
     kind = entry["kind"]
     if kind not in ProductKind.__members__.values():
         raise ValueError(f"kind: {kind!r} is not one of: {', '.join(k.value for k in ProductKind)}")

@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 import click
 
 from facialflow.errors import FacialflowError
+from facialflow.isodate import parse_iso_date
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -36,7 +37,7 @@ class _Date(click.ParamType):  # type: ignore[type-arg]
         if isinstance(value, dt.date):
             return value
         try:
-            return dt.date.fromisoformat(str(value))
+            return parse_iso_date(str(value))
         except ValueError:
             self.fail(f"{value!r} is not an ISO date (YYYY-MM-DD)", param, ctx)
 

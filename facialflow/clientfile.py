@@ -20,6 +20,7 @@ from cattrs.errors import ClassValidationError, IterableValidationError
 
 from facialflow.convert import strict_converter, structure_error_message
 from facialflow.errors import ClientFileError
+from facialflow.isodate import parse_iso_date
 from facialflow.model import Assessment, Client, Comedones, Concern, Condition, SkinType
 
 __all__ = ["client_from_dict", "client_to_dict", "load_client"]
@@ -32,7 +33,7 @@ def _date_hook(value: Any, _: Any) -> dt.date:
         return value
     if isinstance(value, str):
         try:
-            return dt.date.fromisoformat(value)
+            return parse_iso_date(value)
         except ValueError:
             raise ValueError(f"{value!r} is not an ISO date (YYYY-MM-DD)") from None
     raise TypeError(f"expected an ISO date string, got {type(value).__name__} {value!r}")

@@ -79,6 +79,7 @@ _SALICYLATES = frozenset({"salicylic acid", "betaine salicylate", "sodium salicy
 _BPO = frozenset({"benzoyl peroxide"})
 _TRETINOIN = frozenset({"tretinoin", "retinoic acid", "all-trans retinoic acid"})
 _L_ASCORBIC = frozenset({"l-ascorbic acid", "ascorbic acid"})
+_HYDROQUINONE = frozenset({"hydroquinone"})
 
 
 def _norm(name: str) -> str:
@@ -368,7 +369,11 @@ def _no_incompatible_actives(result: SessionResult, policy: Policy) -> Iterable[
     bpo = [a for a in _applied(result) if _names(a.product) & _BPO]
     if not bpo:
         return
-    for other, what in ((_TRETINOIN, "tretinoin"), (_L_ASCORBIC, "L-ascorbic acid")):
+    for other, what in (
+        (_TRETINOIN, "tretinoin"),
+        (_L_ASCORBIC, "L-ascorbic acid"),
+        (_HYDROQUINONE, "hydroquinone"),
+    ):
         partners = [a for a in _applied(result) if _names(a.product) & other]
         if partners:
             yield (
@@ -455,7 +460,7 @@ INVARIANTS: tuple[Invariant, ...] = (
     ),
     Invariant(
         "no_incompatible_actives",
-        "no benzoyl peroxide with tretinoin or L-ascorbic acid in one session",
+        "no benzoyl peroxide with tretinoin, L-ascorbic acid or hydroquinone in one session",
         ("R23",),
         _no_incompatible_actives,
     ),

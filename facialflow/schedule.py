@@ -392,6 +392,8 @@ class _Planner:
         laser = facts.laser_indicated and (laser_due is None or day >= laser_due)
         wanted = {"extraction": facts.extraction_indicated, "laser": laser}
         steps = tuple(s for s in PLANNED_STEPS if wanted.get(s, True))
+        # the session refuses acids and enzymes on a laser day, so no peel is planned with laser
+        exfoliation = "gentle" if laser else screening.exfoliation
         notes = [
             f"{step} not planned: {why}"
             for step, why in screening.skipped.items()
@@ -409,9 +411,9 @@ class _Planner:
             series_of=slot.series_of,
             concerns=slot.concerns,
             steps=steps,
-            exfoliation=screening.exfoliation,
+            exfoliation=exfoliation,
             notes=tuple(notes),
-            aftercare=_aftercare(steps, screening.exfoliation == "strong", day, self.policy),
+            aftercare=_aftercare(steps, exfoliation == "strong", day, self.policy),
             **gap,
         )
 
@@ -560,9 +562,9 @@ def plan_visits(
             return _Slot(VisitKind.SERIES, n, series_len, active)
         return _Slot(VisitKind.MAINTENANCE, n - series_len, None, client.concerns)
 
-    plan = [planner.first(start, slot(1))]
-    planner.record(plan[0])
     try:
+        plan = [planner.first(start, slot(1))]
+        planner.record(plan[0])
         while visits is None or len(plan) < visits:
             visit = planner.next(plan[-1], slot(len(plan) + 1), series)
             if horizon is not None and visit.date > horizon:

@@ -137,3 +137,24 @@ def test_missing_catalog_and_wrong_extension_are_errors(tmp_path: Path) -> None:
         load_catalog(tmp_path / "nope.json")
     with pytest.raises(CatalogError, match=r"holds no \.toml"):
         load_catalog(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("entry", "words"),
+    [
+        ('name = 5\nkind = "serum"\ningredients = ["x"]', "name must be a string"),
+        ('name = "A"\nkind = "serum"\ningredients = ["x", ""]', "empty ingredient"),
+        ('name = "A"\nkind = "serum"\ningredients = ["x"]\nstrengths = { x = nan }', "0-100"),
+        (
+            'name = "A"\nkind = "serum"\ningredients = ["x"]\nstrengths = { y = 2.0 }',
+            "not an ingredient",
+        ),
+    ],
+)
+def test_catalog_entries_that_could_slip_past_the_filter_are_refused(
+    tmp_path: Path, entry: str, words: str
+) -> None:
+    f = tmp_path / "c.toml"
+    f.write_text(f"[[products]]\n{entry}\n")
+    with pytest.raises(CatalogError, match=words):
+        load_catalog(f)

@@ -207,3 +207,21 @@ def test_python_dash_m_runs_a_session_in_a_subprocess() -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["outcome"] == "complete"
+
+
+@pytest.mark.parametrize("text", ["20261125", "2026W481", "2026-11-25T10:00"])
+def test_dates_must_be_yyyy_mm_dd(runner: CliRunner, text: str) -> None:
+    r = runner.invoke(
+        main, ["simulate", "--client", str(EXAMPLES / "oily-acne.json"), "--date", text]
+    )
+    assert r.exit_code == 2 and "ISO date (YYYY-MM-DD)" in r.stderr
+
+
+def test_client_file_dates_must_be_yyyy_mm_dd(runner: CliRunner, tmp_path: Path) -> None:
+    f = tmp_path / "c.json"
+    f.write_text(
+        '{"id": "x", "skin_type": "dry", "concerns": ["acne"], "fitzpatrick": 2,'
+        ' "isotretinoin_last_dose": "20260101"}'
+    )
+    r = runner.invoke(main, ["simulate", "--client", str(f)])
+    assert r.exit_code == 2 and "isotretinoin_last_dose" in r.stderr
