@@ -20,7 +20,7 @@ from facialflow.guards import Facts
 from facialflow.model import Client, Comedones, Condition, Effect, Finding, SkinType
 from facialflow.policy import LaserDevice, Policy
 
-__all__ = ["Screening", "add_months", "decline", "screen"]
+__all__ = ["Screening", "add_months", "decline", "possible_rules", "screen"]
 
 
 @frozen
@@ -277,3 +277,27 @@ def decline(screening: Screening, rule: str, cause: str) -> Screening:
         "gentle",
         (),
     )
+
+
+def possible_rules(policy: Policy) -> frozenset[str]:
+    """Every rule id a screening (or the R27 intake decline) can record under ``policy``.
+
+    A rule the policy switches off cannot fire, so coverage must not ask for it.
+    """
+    sp = policy.screening
+    short = sp.laser_device is not LaserDevice.ND_YAG_1064
+    switched = {
+        "R9": sp.tan_blocks_laser,
+        "R10": sp.test_spot_min_fitzpatrick <= 6
+        or (short and sp.short_wavelength_max_fitzpatrick < 6),
+        "R11": sp.hsv_requires_prophylaxis,
+        "R12": sp.keloid_requires_test_spot,
+        "R13": sp.photosensitizer_requires_review,
+        "R14": sp.melasma_requires_review,
+        "R15": sp.retinoid_blocks_laser or sp.retinoid_blocks_strong_exfoliation,
+        "R16": sp.recent_procedure_blocks,
+        "R22": sp.strong_exfoliation_max_fitzpatrick < 6,
+    }
+    always = {"R7", "R8", "R17", "R18", "R19", "R20", "R24", "R27"}
+    on = {rule for rule, enabled in switched.items() if enabled}
+    return frozenset(always | on | set(sp.declining_conditions.values()))

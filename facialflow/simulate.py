@@ -47,10 +47,10 @@ from facialflow.model import AdverseKind, Client
 from facialflow.policy import Policy
 from facialflow.population import CHUNK, DEFAULT_POPULATION, Population, chunk_rng, iter_clients
 from facialflow.protocol import FACIAL
+from facialflow.screening import possible_rules
 from facialflow.session import Session
 
 __all__ = [
-    "SCREENING_RULES",
     "Batch",
     "PathCount",
     "SimulationSpec",
@@ -65,17 +65,10 @@ __all__ = [
 
 Engine = Literal["fast", "transitions"]
 
-#: rule ids intake can record besides the policy's declining conditions (R27: no tolerated SPF)
-SCREENING_RULES: tuple[str, ...] = (
-    "R7", "R8", "R9", "R10", "R11", "R12", "R13", "R14", "R15", "R16", "R17", "R18", "R19",
-    "R20", "R22", "R24", "R27",
-)  # fmt: skip
-
 
 def rule_universe(policy: Policy) -> tuple[str, ...]:
     """Every rule id a session's findings can carry under ``policy``, in rule order."""
-    rules = set(SCREENING_RULES) | set(policy.screening.declining_conditions.values())
-    return tuple(sorted(rules, key=lambda r: (len(r), r)))
+    return tuple(sorted(possible_rules(policy), key=lambda r: (len(r), r)))
 
 
 def _positive(_: Any, attribute: Any, value: int) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -211,3 +212,18 @@ def test_client_mode_still_works_and_refuses_random_formats(
     assert ok.exit_code == 0
     assert json.loads(ok.stdout)["client"]["id"] == "c-1"
     assert bad.exit_code == 2
+
+
+def test_fail_under_100_is_reachable_when_the_policy_switches_a_rule_off(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from facialflow.cli import main
+
+    f = tmp_path / "notan.toml"
+    f.write_text('extends = "conservative"\n[screening]\ntan_blocks_laser = false\n')
+    args = ["simulate", "--random", "20000", "--seed", "1", "--date", "2026-11-25"]
+    r = CliRunner().invoke(
+        main, [*args, "--adverse-rate", "0.3", "--policy", str(f), "--fail-under", "100"]
+    )
+    assert r.exit_code == 0, r.output
+    assert "R9" not in r.stdout.split("Never exercised")[-1]

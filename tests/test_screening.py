@@ -255,3 +255,17 @@ def test_hsv_history_without_prophylaxis_gets_no_peel(make_client: MakeClient) -
     assert any(f.rule == "R11" and f.step == "exfoliation" for f in s.findings)
     ok = make_client(conditions=["hsv_history"], a_antiviral_prophylaxis=True)
     assert screen(ok, DATE, CONS).exfoliation == "strong"
+
+
+def test_possible_rules_leave_out_what_the_policy_switches_off(tmp_path: Path) -> None:
+    from facialflow.screening import possible_rules
+
+    assert {"R9", "R16", "R1", "R27"} <= possible_rules(CONS)
+    f = tmp_path / "loose.toml"
+    f.write_text(
+        'extends = "conservative"\n[screening]\ntan_blocks_laser = false\n'
+        'recent_procedure_blocks = false\ndeclining_conditions = { fever = "R4" }\n'
+    )
+    rules = possible_rules(load_policy(f))
+    assert "R9" not in rules and "R16" not in rules and "R1" not in rules
+    assert "R4" in rules
