@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import random
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
@@ -36,6 +35,7 @@ from facialflow.model import (
 )
 from facialflow.paths import adverse_states, route
 from facialflow.policy import Policy
+from facialflow.population import CHUNK, chunk_rng
 
 __all__ = [
     "AdversePlan",
@@ -342,12 +342,15 @@ def check_clients(
     outcomes: Counter[str] = Counter()
     first: dict[str, _FirstFailure] = {}
     sessions = adverse_sessions = 0
+    draw: Any = None
     for index, client in enumerate(clients):
         sessions += 1
-        # one stream per client index: the draws never depend on other clients or on n
-        rng = random.Random(f"facialflow.check:{seed}:{index}")
-        hit, where = rng.random(), rng.random()
-        kind = kinds[int(rng.random() * len(kinds))]
+        # simulate's draws exactly (its chunked "adverse" stream, three per client), so a
+        # failure `check` reports is the same session `simulate --seed S` runs
+        if index % CHUNK == 0:
+            draw = chunk_rng(seed or 0, index // CHUNK, "adverse").random
+        hit, pick_kind, where = draw(), draw(), draw()
+        kind = kinds[int(pick_kind * len(kinds))]
         session = Session.start(client, date=date, policy=policy, plugins=plugins)
         plan: AdversePlan | None = None
         target: str | None = None

@@ -226,3 +226,27 @@ def test_the_compact_client_file_reads_back_as_the_same_client() -> None:
 def test_every_invariant_is_checked_by_default() -> None:
     report = check_clients([PLAIN], date=DAY, policy=load_policy(None))
     assert report.invariants == tuple(inv.name for inv in INVARIANTS)
+
+
+def test_check_meets_the_same_reactions_as_simulate_for_the_same_seed() -> None:
+    import datetime as dt
+    import json
+    from collections import Counter
+
+    from click.testing import CliRunner
+
+    from facialflow.cli import main
+    from facialflow.policy import load_policy
+    from facialflow.population import iter_clients
+    from facialflow.shrink import check_clients
+
+    day = dt.date(2026, 11, 25)
+    args = ["simulate", "--random", "1500", "--seed", "5", "--date", "2026-11-25"]
+    out = CliRunner().invoke(main, [*args, "--adverse-rate", "0.4", "--format", "jsonl"]).stdout
+    sessions = [json.loads(line) for line in out.splitlines()]
+    simulated = Counter(s["outcome"] for s in sessions)
+    report = check_clients(
+        iter_clients(5, 1500, date=day), date=day, policy=load_policy(), seed=5, adverse_rate=0.4
+    )
+    assert report.adverse_sessions == sum(1 for s in sessions if s["adverse"])
+    assert dict(report.outcomes) == dict(simulated)
