@@ -246,9 +246,6 @@ class Product:
     def ingredient_set(self) -> frozenset[str]:
         return frozenset(self.ingredients)
 
-    def strength(self, ingredient: str) -> float | None:
-        return self.strengths.get(ingredient)
-
     def to_dict(self, step: str) -> dict[str, Any]:
         return {
             "step": step,

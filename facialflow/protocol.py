@@ -88,10 +88,6 @@ class FacialProtocol:
         return frozenset(s.name for s in self.states if s.final)
 
     @cached_property
-    def triggers(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(t.trigger for t in self.transitions))
-
-    @cached_property
     def outgoing(self) -> Mapping[str, Mapping[str, tuple[TransitionSpec, ...]]]:
         """``outgoing[state][trigger]``: candidates in evaluation order."""
         table: dict[str, dict[str, list[TransitionSpec]]] = {s: {} for s in self.state_names}

@@ -42,10 +42,6 @@ class Screening:
     def decline_reasons(self) -> tuple[str, ...]:
         return tuple(f.reason for f in self.findings if f.effect is Effect.DECLINE)
 
-    @property
-    def rules_fired(self) -> frozenset[str]:
-        return frozenset(f.rule for f in self.findings)
-
 
 def add_months(day: dt.date, months: int) -> dt.date:
     """Calendar months later, clamped to the month's last day (31 Aug + 6 = 28/29 Feb)."""

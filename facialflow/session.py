@@ -11,7 +11,7 @@ JSON-compatible dict. Listeners see every step.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -53,8 +53,6 @@ __all__ = [
 
 SNAPSHOT_FORMAT = "facialflow.session/1"
 
-#: steps at which products are applied, in the order they are applied
-PRODUCT_STEPS = STEPS
 CONDITIONAL_STEPS = ("extraction", "laser")
 
 # R30/R31: what each reaction escalates to, and whether the skin may take product afterwards
@@ -339,7 +337,7 @@ class Session:
         seen = set(self.path)
         return tuple(
             AppliedProduct(step, product)
-            for step in PRODUCT_STEPS
+            for step in STEPS
             if step in seen
             for product in self.selection.for_step(step)
         )
@@ -552,9 +550,3 @@ def session_to_dict(result: SessionResult) -> dict[str, Any]:
         "findings": [f.to_dict() for f in result.findings],
         "adverse": dict(result.adverse) if result.adverse else None,
     }
-
-
-def iter_steps(session: Session) -> Iterable[str]:
-    """Advance ``session`` to its end, yielding each state entered."""
-    while not session.finished:
-        yield session.advance()
