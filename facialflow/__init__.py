@@ -43,6 +43,7 @@ _EXPORTS: dict[str, str] = {
     "DiagramError": "errors",
     "FacialflowError": "errors",
     "GuardTypeError": "errors",
+    "InvalidReaction": "errors",
     "InvalidStep": "errors",
     "PathExplosion": "errors",
     "PluginError": "errors",
@@ -81,6 +82,7 @@ if TYPE_CHECKING:
     from facialflow.errors import DiagramError as DiagramError
     from facialflow.errors import FacialflowError as FacialflowError
     from facialflow.errors import GuardTypeError as GuardTypeError
+    from facialflow.errors import InvalidReaction as InvalidReaction
     from facialflow.errors import InvalidStep as InvalidStep
     from facialflow.errors import PathExplosion as PathExplosion
     from facialflow.errors import PluginError as PluginError

@@ -39,18 +39,19 @@ def _date_hook(value: Any, _: Any) -> dt.date:
     raise TypeError(f"expected an ISO date string, got {type(value).__name__} {value!r}")
 
 
-def _list_hook(value: Any, tp: Any) -> Any:
-    if not isinstance(value, list | tuple):
-        raise TypeError(f"expected a list, got {type(value).__name__} {value!r}")
-    item_type = tp.__args__[0]
-    return [_CONVERTER.structure(item, item_type) for item in value]
-
-
 def make_converter() -> cattrs.Converter:
     converter = strict_converter(SkinType, Concern, Condition, Comedones)
     converter.register_structure_hook(dt.date, _date_hook)
+
+    def list_hook(value: Any, tp: Any) -> Any:
+        # cattrs would take a string as a list of characters
+        if not isinstance(value, list | tuple):
+            raise TypeError(f"expected a list, got {type(value).__name__} {value!r}")
+        item_type = tp.__args__[0]
+        return [converter.structure(item, item_type) for item in value]
+
     converter.register_structure_hook_func(
-        lambda t: getattr(t, "__origin__", None) in (tuple, frozenset, list), _list_hook
+        lambda t: getattr(t, "__origin__", None) in (tuple, frozenset, list), list_hook
     )
     return converter
 

@@ -117,11 +117,13 @@ def trace_path(
     for source, dest in pairwise(path):
         decision = decide(protocol, source, "advance", current)
         if decision.transition is None or specs[decision.transition].dest != dest:
-            adverse = decide(protocol, source, "adverse", current)
+            # the engine applies the reaction's effect before it takes the adverse edge
+            after = facts_after_adverse if facts_after_adverse is not None else current
+            adverse = decide(protocol, source, "adverse", after)
             if adverse.transition is None or specs[adverse.transition].dest != dest:
                 raise ValueError(f"{source} -> {dest} is not what the protocol decides for {facts}")
             decision = adverse
-            current = facts_after_adverse if facts_after_adverse is not None else current
+            current = after
         transitions.append(decision.transition)  # type: ignore[arg-type]
         guards.extend(decision.guards)
     return Trace(tuple(path), tuple(transitions), tuple(guards), frozenset(rules))

@@ -15,6 +15,7 @@ __all__ = [
     "DiagramError",
     "FacialflowError",
     "GuardTypeError",
+    "InvalidReaction",
     "InvalidStep",
     "PathExplosion",
     "PluginError",
@@ -66,6 +67,10 @@ class InvalidStep(FacialflowError):
         super().__init__(
             f"cannot {trigger!r} from state {state!r}; allowed next steps: {allowed_text}"
         )
+
+
+class InvalidReaction(FacialflowError):
+    """An adverse reaction kind facialflow does not know."""
 
 
 class GuardTypeError(FacialflowError):

@@ -20,7 +20,7 @@ from attrs import frozen
 
 from facialflow.clientfile import client_from_dict, client_to_dict
 from facialflow.engine import Engine, engine_for
-from facialflow.errors import InvalidStep, SnapshotError
+from facialflow.errors import InvalidReaction, InvalidStep, SnapshotError
 from facialflow.guards import GUARDS, Facts
 from facialflow.hookspecs import STEPS
 from facialflow.model import (
@@ -306,7 +306,11 @@ class Session:
 
     def report_adverse(self, kind: AdverseKind | str, note: str = "") -> str:
         """An adverse reaction during the current step: take the safe exit (R30)."""
-        reaction = AdverseKind(kind)
+        try:
+            reaction = AdverseKind(kind)
+        except ValueError:
+            allowed = ", ".join(k.value for k in AdverseKind)
+            raise InvalidReaction(f"unknown adverse reaction {kind!r}; known: {allowed}") from None
         here = self.current
         if "adverse" not in self.allowed():
             raise InvalidStep("adverse", here, self.allowed())

@@ -279,3 +279,13 @@ def test_restore_refuses_an_edited_impossible_session(
     mutate(snap)  # type: ignore[operator]
     with pytest.raises(SnapshotError, match=words):
         Session.restore(snap)
+
+
+def test_unknown_reaction_is_a_facialflow_error_listing_the_kinds(make_client: MakeClient) -> None:
+    from facialflow.errors import InvalidReaction
+
+    s = start(make_client())
+    s.advance()
+    with pytest.raises(InvalidReaction, match=r"'sneeze'.*urticaria"):
+        s.report_adverse("sneeze")
+    assert s.current == "cleansing"
