@@ -11,11 +11,13 @@ from __future__ import annotations
 import math
 from functools import lru_cache
 
+from attrs import frozen
+
 from facialflow.hookspecs import SelectionContext
 from facialflow.ingredients import IngredientClass as C
 from facialflow.ingredients import classes_of, product_classes
 from facialflow.model import Client, Product, ProductKind, SkinType
-from facialflow.policy import Policy
+from facialflow.policy import Policy, ProductPolicy
 
 __all__ = ["conflicts", "is_strong_acid", "product_problems"]
 
@@ -38,24 +40,53 @@ def _strong(product: Product, aha_pct: float, bha_pct: float) -> bool:
     return False
 
 
+@frozen
+class SafetyProfile:
+    """What the filter reads of a client: equal profiles get equal verdicts."""
+
+    allergies: frozenset[str]
+    pregnant: bool
+    breastfeeding: bool
+    prescription: bool
+    skin_type: SkinType
+
+
+def safety_profile(client: Client) -> SafetyProfile:
+    return SafetyProfile(
+        allergies=frozenset(client.allergies),
+        pregnant=client.pregnant,
+        breastfeeding=client.breastfeeding,
+        prescription=client.assessment.prescription_reference is not None,
+        skin_type=client.skin_type,
+    )
+
+
 def product_problems(
     product: Product, client: Client, context: SelectionContext, policy: Policy
 ) -> list[str]:
     """Every reason this product must not be applied in this session (empty: safe)."""
+    return list(profile_problems(product, safety_profile(client), context, policy.products))
+
+
+@lru_cache(maxsize=65536)
+def profile_problems(
+    product: Product, who_: SafetyProfile, context: SelectionContext, pp: ProductPolicy
+) -> tuple[str, ...]:
+    """:func:`product_problems` for a client's :class:`SafetyProfile`; cached across sessions."""
     problems: list[str] = []
     classes = product_classes(product)
-    if client.allergies:
-        hit = sorted((product.ingredient_set | product.tags) & set(client.allergies))
+    if who_.allergies:
+        hit = sorted((product.ingredient_set | product.tags) & who_.allergies)
         if hit:
             problems.append(f"allergy to {', '.join(hit)} (R6)")
-    carer = client.pregnant or client.breastfeeding
-    who = "pregnancy" if client.pregnant else "breastfeeding"
+    carer = who_.pregnant or who_.breastfeeding
+    who = "pregnancy" if who_.pregnant else "breastfeeding"
     if carer and C.RETINOID in classes:
         problems.append(f"retinoid in {who} (R8)")
     if carer and C.HYDROQUINONE in classes:
         problems.append(f"hydroquinone in {who} (R8)")
     if carer and C.BHA in classes:
-        limit = policy.products.sa_pregnancy_max_pct
+        limit = pp.sa_pregnancy_max_pct
         if product.kind not in WASH_OFF:
             problems.append(f"leave-on salicylic acid in {who} (R8: {limit:g}% wash-off only)")
         # every BHA must be known to be weak: one of unknown strength is treated as strong
@@ -65,36 +96,27 @@ def product_problems(
             if C.BHA in classes_of(n)
         ):
             problems.append(f"salicylic acid above {limit:g}% in {who} (R8)")
-    has_rx = client.assessment.prescription_reference is not None
-    if C.HYDROQUINONE in classes and not has_rx:
+    if C.HYDROQUINONE in classes and not who_.prescription:
         problems.append("hydroquinone without a recorded prescription (R26)")
-    elif product.rx_only and not has_rx:
+    elif product.rx_only and not who_.prescription:
         problems.append("prescription-only product without a recorded prescription (R26)")
-    strong = is_strong_acid(product, policy)
+    strong = _strong(product, pp.aha_strong_pct, pp.bha_strong_pct)
     if context.laser_today and classes & {C.AHA, C.BHA, C.ENZYME, C.RETINOID}:
         problems.append("acid, enzyme or retinoid on a laser day")
     if context.exfoliation == "gentle" and (strong or C.ENZYME in classes):
         problems.append("peel-strength acid or enzyme: this client gets gentle exfoliation only")
-    sensitive = client.skin_type is SkinType.SENSITIVE
-    if sensitive:
+    if who_.skin_type is SkinType.SENSITIVE:
         irritants = classes & {C.FRAGRANCE, C.ESSENTIAL_OIL, C.ENZYME}
         if irritants:
             problems.append(f"{', '.join(sorted(irritants))} on sensitive skin (R24)")
         if strong:
             problems.append("strong acid on sensitive skin (R24)")
-    if (
-        C.CLAY in classes
-        and product.kind is ProductKind.MASK
-        and client.skin_type
-        in (
-            SkinType.DRY,
-            SkinType.SENSITIVE,
-        )
-    ):
-        problems.append(f"clay mask on {client.skin_type} skin (R25)")
-    if product.kind is ProductKind.SUNSCREEN and (product.spf or 0) < policy.products.min_spf:
-        problems.append(f"SPF below {policy.products.min_spf} (R27)")
-    return problems
+    dry_or_sensitive = who_.skin_type in (SkinType.DRY, SkinType.SENSITIVE)
+    if C.CLAY in classes and product.kind is ProductKind.MASK and dry_or_sensitive:
+        problems.append(f"clay mask on {who_.skin_type} skin (R25)")
+    if product.kind is ProductKind.SUNSCREEN and (product.spf or 0) < pp.min_spf:
+        problems.append(f"SPF below {pp.min_spf} (R27)")
+    return tuple(problems)
 
 
 #: products rinsed off within minutes: the only kinds that may carry salicylic acid in pregnancy

@@ -27,7 +27,7 @@ from facialflow.hookspecs import Candidate, SelectionContext
 from facialflow.ingredients import IngredientClass, classes_of, product_classes
 from facialflow.model import Client, Product, ProductKind, Selection, SkinType
 from facialflow.policy import Policy
-from facialflow.safety import IRRITANT_ACTIVES, conflicts, product_problems
+from facialflow.safety import IRRITANT_ACTIVES, conflicts, profile_problems, safety_profile
 from facialflow.screening import Screening
 
 __all__ = ["SUNSCREEN_MISSING", "choose_products", "selection_context"]
@@ -58,6 +58,7 @@ class _Chooser:
         self.context = context
         self.policy = policy
         self.plugins = plugins
+        self.profile = safety_profile(client)
         self.order = {c: i for i, c in enumerate(client.concerns)}
         self.plugin_order = {p.name: i for i, p in enumerate(plugins.plugins)}
         self.steps: dict[str, tuple[Product, ...]] = {}
@@ -88,7 +89,7 @@ class _Chooser:
         return self._ranked.get(step, [])
 
     def problems(self, product: Product) -> list[str]:
-        problems = product_problems(product, self.client, self.context, self.policy)
+        problems = list(profile_problems(product, self.profile, self.context, self.policy.products))
         for other in self.chosen:
             clash = conflicts(product, other)
             if clash:

@@ -291,10 +291,11 @@ class Session:
         return any(c.chosen for c in self.why(trigger))
 
     def next_state(self) -> str | None:
-        """Where ``advance`` would go, or None in a final state."""
-        for c in self.why("advance"):
-            if c.chosen:
-                return c.dest
+        """Where ``advance`` would go, or None in a final state. Pure, like :meth:`why`."""
+        facts = self.facts
+        for t in self._engine.protocol.outgoing[self.current].get("advance", ()):
+            if all(GUARDS[g](facts) for g in t.guards):
+                return t.dest
         return None
 
     # -- stepping ---------------------------------------------------------------------------
