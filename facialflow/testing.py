@@ -38,7 +38,7 @@ from facialflow.model import (
     SessionResult,
     SkinType,
 )
-from facialflow.policy import Policy, load_policy
+from facialflow.policy import PRESETS, Policy, load_policy
 from facialflow.shrink import AdversePlan, run_scenario
 
 if TYPE_CHECKING:
@@ -241,6 +241,12 @@ def assert_safe(
     invariants: Sequence[Invariant] = INVARIANTS,
 ) -> None:
     """Raise AssertionError naming every invariant ``result`` breaks under ``policy``."""
+    if policy is None and result.policy not in PRESETS:
+        # a clinic policy is known to the result by name only: the caller holds its values
+        raise ValueError(
+            f"the session ran under the policy {result.policy!r}, which is not a preset: "
+            "pass that Policy to assert_safe(result, policy)"
+        )
     pol = policy if isinstance(policy, Policy) else load_policy(policy or result.policy)
     found: list[Violation] = violations(result, pol, invariants=invariants)
     if found:

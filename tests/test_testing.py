@@ -137,3 +137,21 @@ def test_the_readme_example_suite_passes_under_pytest() -> None:
     )
     assert out.returncode == 0, out.stdout + out.stderr
     assert "6 passed" in out.stdout
+
+
+def test_assert_safe_asks_for_the_policy_object_of_a_clinic_policy(tmp_path: Path) -> None:
+    from facialflow.policy import load_policy
+    from facialflow.testing import assert_safe, run_session
+
+    f = tmp_path / "lumen.toml"
+    f.write_text('extends = "conservative"\n')
+    policy = load_policy(f)
+    from facialflow.clientfile import client_from_dict
+
+    client = client_from_dict(
+        {"id": "q", "skin_type": "dry", "concerns": ["aging"], "fitzpatrick": 2}
+    )
+    result = run_session(client, policy=policy)
+    with pytest.raises(ValueError, match="pass that Policy"):
+        assert_safe(result)
+    assert_safe(result, policy)
