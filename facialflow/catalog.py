@@ -67,10 +67,6 @@ class Offer:
     #: rank adjustments by skin type (negative: preferred)
     skin_rank: Mapping[SkinType, int] = field(factory=dict)
 
-    @property
-    def steps(self) -> tuple[str, ...]:
-        return steps_for_kind(self.product.kind)
-
     def candidates(self, client: Client, context: SelectionContext) -> list[Candidate]:
         if self.skin_types and client.skin_type not in self.skin_types:
             return []
@@ -193,10 +189,10 @@ def _offer_from_entry(entry: Any) -> Offer:
         name=entry["name"],
         kind=ProductKind(kind),
         ingredients=ingredients,
-        strengths={k.lower(): float(v) for k, v in strengths.items()},
+        strengths={k: float(v) for k, v in strengths.items()},
         spf=spf,
         rx_only=entry.get("rx_only", False),
-        tags=[t.lower() for t in tags],
+        tags=tags,
     )
     return Offer(
         product=product,

@@ -20,7 +20,10 @@ from facialflow.guards import Facts
 from facialflow.model import Client, Comedones, Condition, Effect, Finding, SkinType
 from facialflow.policy import LaserDevice, Policy
 
-__all__ = ["Screening", "add_months", "decline", "possible_rules", "screen"]
+__all__ = ["CONDITIONAL_STEPS", "Screening", "add_months", "decline", "possible_rules", "screen"]
+
+#: the protocol steps screening may skip, each with a reason in ``Screening.skipped``
+CONDITIONAL_STEPS = ("extraction", "laser")
 
 
 @frozen
@@ -225,10 +228,7 @@ def screen(client: Client, date: dt.date, policy: Policy) -> Screening:
     skipped: dict[str, str] = {}
     warnings: list[str] = []
     if blocked:
-        cause = "session declined: " + "; ".join(f.reason for f in c.findings)
-        skipped = {"extraction": cause, "laser": cause}
-        facts = Facts(session_blocked=True)
-        return Screening(policy.name, facts, tuple(c.findings), skipped, "gentle", ())
+        return _declined(policy.name, tuple(c.findings))
     _screen_extraction(c, client, date, policy)
     test_spot = _screen_laser(c, client, date, policy)
     exfoliation = _screen_exfoliation(c, client, date, policy)
@@ -239,7 +239,7 @@ def screen(client: Client, date: dt.date, policy: Policy) -> Screening:
             Effect.WARN,
             "recent injectables: no massage or pressure over injected areas",
         )
-    for step in ("extraction", "laser"):
+    for step in CONDITIONAL_STEPS:
         reasons = c.reasons(step, Effect.SKIP)
         if reasons:
             skipped[step] = "; ".join(reasons)
@@ -263,16 +263,14 @@ def decline(screening: Screening, rule: str, cause: str) -> Screening:
     """``screening`` with one more blocking finding: the session will be declined at intake."""
     reason = f"{cause} ({screening.policy} policy)"
     finding = Finding(rule, "session", Effect.DECLINE, reason, screening.policy)
-    findings = (*screening.findings, finding)
+    return _declined(screening.policy, (*screening.findings, finding))
+
+
+def _declined(policy: str, findings: tuple[Finding, ...]) -> Screening:
+    """A screening that declines the session: nothing is applied, every conditional step says why."""
     why = "session declined: " + "; ".join(f.reason for f in findings if f.effect is Effect.DECLINE)
-    return Screening(
-        screening.policy,
-        Facts(session_blocked=True),
-        findings,
-        {"extraction": why, "laser": why},
-        "gentle",
-        (),
-    )
+    skipped = dict.fromkeys(CONDITIONAL_STEPS, why)
+    return Screening(policy, Facts(session_blocked=True), findings, skipped, "gentle", ())
 
 
 def possible_rules(policy: Policy) -> frozenset[str]:

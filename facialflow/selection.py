@@ -97,7 +97,7 @@ class _Chooser:
         return problems
 
     def pick(
-        self, step: str, cands: Sequence[tuple[Candidate, str]], what: str, extra: Any = None
+        self, cands: Sequence[tuple[Candidate, str]], what: str, extra: Any = None
     ) -> Product | None:
         """The first safe candidate; warn when a better-ranked one was filtered out."""
         rejected: list[str] = []
@@ -126,7 +126,7 @@ class _Chooser:
     def single(self, step: str, kind: ProductKind | None = None, extra: Any = None) -> None:
         cands = [c for c in self.ranked(step) if kind is None or c[0].product.kind is kind]
         what = f"{step} ({kind})" if kind is not None else step
-        product = self.pick(step, cands, what, extra)
+        product = self.pick(cands, what, extra)
         if product is not None:
             self.steps[step] = (*self.steps.get(step, ()), product)
 
@@ -165,7 +165,7 @@ class _Chooser:
             ]
             if not mine:
                 continue
-            product = self.pick("serums", mine, f"serums ({concern})", stacking)
+            product = self.pick(mine, f"serums ({concern})", stacking)
             if product is not None:
                 chosen.append(product)
                 irritant_taken = irritant_taken or bool(product_classes(product) & IRRITANT_ACTIVES)

@@ -35,7 +35,7 @@ from facialflow.model import (
 )
 from facialflow.policy import Policy, load_policy, policy_from_dict, policy_to_dict
 from facialflow.protocol import FACIAL, FacialProtocol, TransitionSpec
-from facialflow.screening import Screening, decline, screen
+from facialflow.screening import CONDITIONAL_STEPS, Screening, decline, screen
 
 __all__ = [
     "SNAPSHOT_FORMAT",
@@ -53,7 +53,6 @@ __all__ = [
 
 SNAPSHOT_FORMAT = "facialflow.session/1"
 
-CONDITIONAL_STEPS = ("extraction", "laser")
 
 # R30/R31: what each reaction escalates to, and whether the skin may take product afterwards
 _ESCALATION: Mapping[AdverseKind, tuple[str, bool]] = {
@@ -361,8 +360,9 @@ class Session:
         return out
 
     def warnings(self) -> tuple[str, ...]:
-        out = list(self.screening.warnings) if not self.screening.declined else []
+        out: list[str] = []
         if not self.screening.declined:
+            out.extend(self.screening.warnings)
             out.extend(self.selection.warnings)
             out.extend(f"{step}: {why}" for step, why in self.selection.missing.items())
         if self.adverse is not None:
