@@ -27,15 +27,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from facialflow.diagrams import produce, to_dot  # noqa: E402
-from facialflow.mermaid import to_mermaid  # noqa: E402
-from facialflow.render import has_system_dot, render  # noqa: E402
+from facialflow.diagrams.dot import to_dot  # noqa: E402
+from facialflow.diagrams.mermaid import to_mermaid  # noqa: E402
+from facialflow.diagrams.produce import produce  # noqa: E402
+from facialflow.diagrams.render import has_system_dot, render  # noqa: E402
 
 COLD = """
 import json, time
 t0 = time.perf_counter()
-from facialflow.diagrams import to_dot
-from facialflow.render import render
+from facialflow.diagrams.dot import to_dot
+from facialflow.diagrams.render import render
 src = to_dot()
 t1 = time.perf_counter()
 render(src, {fmt!r}, renderer={renderer!r})

@@ -28,11 +28,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from transitions.extensions.nesting import HierarchicalMachine, NestedState
 
 from facialflow import FACIAL, Session, load_client, load_policy
-from facialflow.engine import engine_for
-from facialflow.plugins import load_plugins
-from facialflow.population import iter_clients
-from facialflow.screening import screen
-from facialflow.selection import choose_products
+from facialflow.clinic.screening import screen
+from facialflow.products.loading import load_plugins
+from facialflow.products.selection import choose_products
+from facialflow.protocol.engine import engine_for
+from facialflow.qa.draws import iter_clients
 
 DATE = dt.date(2026, 11, 25)
 CLIENT_FILE = Path(__file__).resolve().parent.parent / "examples" / "clients" / "laser-aging.json"

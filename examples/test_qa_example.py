@@ -11,8 +11,8 @@ from hypothesis import given, settings
 
 from facialflow import client_from_dict, load_client
 from facialflow.model import Client
-from facialflow.paths import all_paths, client_paths
-from facialflow.shrink import AdversePlan
+from facialflow.qa.paths import all_paths, client_paths
+from facialflow.qa.shrinking import AdversePlan
 from facialflow.testing import (
     adverse_plans,
     assert_safe,

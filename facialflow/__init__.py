@@ -18,26 +18,26 @@ from typing import TYPE_CHECKING, Any
 # name -> module that defines it; imported on first use so `facialflow --help`
 # and `import facialflow.errors` do not pay for transitions, cattrs and pluggy
 _EXPORTS: dict[str, str] = {
-    "Offer": "catalog",
-    "OfferPlugin": "catalog",
-    "client_from_dict": "clientfile",
-    "client_to_dict": "clientfile",
-    "load_client": "clientfile",
-    "Facts": "guards",
-    "Candidate": "hookspecs",
-    "PluginInfo": "hookspecs",
-    "SelectionContext": "hookspecs",
-    "hookimpl": "hookspecs",
-    "Policy": "policy",
-    "load_policy": "policy",
-    "FACIAL": "protocol",
-    "FacialProtocol": "protocol",
-    "validate_protocol": "protocol",
-    "Screening": "screening",
-    "screen": "screening",
-    "Session": "session",
-    "StepEvent": "session",
-    "session_to_dict": "session",
+    "Offer": "products.catalog",
+    "OfferPlugin": "products.catalog",
+    "client_from_dict": "io.client_file",
+    "client_to_dict": "io.client_file",
+    "load_client": "io.client_file",
+    "Facts": "protocol.guards",
+    "Candidate": "products.hookspecs",
+    "PluginInfo": "products.hookspecs",
+    "SelectionContext": "products.hookspecs",
+    "hookimpl": "products.hookspecs",
+    "Policy": "clinic.policy",
+    "load_policy": "clinic.policy",
+    "FACIAL": "protocol.spec",
+    "FacialProtocol": "protocol.spec",
+    "validate_protocol": "protocol.spec",
+    "Screening": "clinic.screening",
+    "screen": "clinic.screening",
+    "Session": "session.live",
+    "StepEvent": "session.live",
+    "session_to_dict": "io.documents",
     "CatalogError": "errors",
     "ClientFileError": "errors",
     "DiagramError": "errors",
@@ -72,11 +72,10 @@ _EXPORTS: dict[str, str] = {
 __all__ = sorted(_EXPORTS)
 
 if TYPE_CHECKING:
-    from facialflow.catalog import Offer as Offer
-    from facialflow.catalog import OfferPlugin as OfferPlugin
-    from facialflow.clientfile import client_from_dict as client_from_dict
-    from facialflow.clientfile import client_to_dict as client_to_dict
-    from facialflow.clientfile import load_client as load_client
+    from facialflow.clinic.policy import Policy as Policy
+    from facialflow.clinic.policy import load_policy as load_policy
+    from facialflow.clinic.screening import Screening as Screening
+    from facialflow.clinic.screening import screen as screen
     from facialflow.errors import CatalogError as CatalogError
     from facialflow.errors import ClientFileError as ClientFileError
     from facialflow.errors import DiagramError as DiagramError
@@ -91,11 +90,10 @@ if TYPE_CHECKING:
     from facialflow.errors import RendererUnavailable as RendererUnavailable
     from facialflow.errors import ScheduleError as ScheduleError
     from facialflow.errors import SnapshotError as SnapshotError
-    from facialflow.guards import Facts as Facts
-    from facialflow.hookspecs import Candidate as Candidate
-    from facialflow.hookspecs import PluginInfo as PluginInfo
-    from facialflow.hookspecs import SelectionContext as SelectionContext
-    from facialflow.hookspecs import hookimpl as hookimpl
+    from facialflow.io.client_file import client_from_dict as client_from_dict
+    from facialflow.io.client_file import client_to_dict as client_to_dict
+    from facialflow.io.client_file import load_client as load_client
+    from facialflow.io.documents import session_to_dict as session_to_dict
     from facialflow.model import AdverseKind as AdverseKind
     from facialflow.model import AppliedProduct as AppliedProduct
     from facialflow.model import Assessment as Assessment
@@ -111,16 +109,18 @@ if TYPE_CHECKING:
     from facialflow.model import Selection as Selection
     from facialflow.model import SessionResult as SessionResult
     from facialflow.model import SkinType as SkinType
-    from facialflow.policy import Policy as Policy
-    from facialflow.policy import load_policy as load_policy
-    from facialflow.protocol import FACIAL as FACIAL
-    from facialflow.protocol import FacialProtocol as FacialProtocol
-    from facialflow.protocol import validate_protocol as validate_protocol
-    from facialflow.screening import Screening as Screening
-    from facialflow.screening import screen as screen
-    from facialflow.session import Session as Session
-    from facialflow.session import StepEvent as StepEvent
-    from facialflow.session import session_to_dict as session_to_dict
+    from facialflow.products.catalog import Offer as Offer
+    from facialflow.products.catalog import OfferPlugin as OfferPlugin
+    from facialflow.products.hookspecs import Candidate as Candidate
+    from facialflow.products.hookspecs import PluginInfo as PluginInfo
+    from facialflow.products.hookspecs import SelectionContext as SelectionContext
+    from facialflow.products.hookspecs import hookimpl as hookimpl
+    from facialflow.protocol.guards import Facts as Facts
+    from facialflow.protocol.spec import FACIAL as FACIAL
+    from facialflow.protocol.spec import FacialProtocol as FacialProtocol
+    from facialflow.protocol.spec import validate_protocol as validate_protocol
+    from facialflow.session.live import Session as Session
+    from facialflow.session.live import StepEvent as StepEvent
 
     __version__: str
 

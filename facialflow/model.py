@@ -17,7 +17,7 @@ from typing import Any
 import attrs
 from attrs import field, frozen
 
-from facialflow.vocabulary import canonical_ingredient
+from facialflow.ingredient_names import canonical_ingredient
 
 __all__ = [
     "AdverseKind",
@@ -59,7 +59,7 @@ class Condition(enum.StrEnum):
     """The documented condition vocabulary of the client file.
 
     The first six decline the session at intake under the default policies; the
-    rest modify it. What each one does is policy data (see :mod:`facialflow.policy`).
+    rest modify it. What each one does is policy data (see :mod:`facialflow.clinic.policy`).
     """
 
     ACTIVE_COLD_SORE = "active_cold_sore"

@@ -27,7 +27,7 @@ from collections.abc import Iterable, Sequence
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from facialflow.invariants import FLOOR_DECLINING, INVARIANTS, Invariant, Violation, violations
+from facialflow.clinic.policy import PRESETS, Policy, load_policy
 from facialflow.model import (
     AdverseKind,
     Assessment,
@@ -38,8 +38,8 @@ from facialflow.model import (
     SessionResult,
     SkinType,
 )
-from facialflow.policy import PRESETS, Policy, load_policy
-from facialflow.shrink import AdversePlan, run_scenario
+from facialflow.qa.invariants import FLOOR_DECLINING, INVARIANTS, Invariant, Violation, violations
+from facialflow.qa.shrinking import AdversePlan, run_scenario
 
 if TYPE_CHECKING:
     from hypothesis.strategies import SearchStrategy
@@ -91,7 +91,7 @@ def blocking_conditions(policy: Policy | str | None = None) -> frozenset[Conditi
 @cache
 def _known_ingredients() -> tuple[str, ...]:
     """Ingredient names the built-in plugins use: allergies that actually bite."""
-    from facialflow.plugins import load_plugins
+    from facialflow.products.loading import load_plugins
 
     names: set[str] = set()
     for plugin in load_plugins().plugins:
@@ -220,7 +220,7 @@ def run_session(
 
     ``adverse``: an :class:`AdversePlan`, or ``(step, kind)`` such as
     ``("serums", "urticaria")``. A named step the client never reaches raises
-    :class:`~facialflow.shrink.StepNotReached`; an index picks among the
+    :class:`~facialflow.qa.shrinking.StepNotReached`; an index picks among the
     steps the client does reach.
     """
     plan = AdversePlan(*adverse) if isinstance(adverse, tuple) else adverse

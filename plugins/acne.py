@@ -1,7 +1,7 @@
 """Acne: salicylic acid, azelaic acid and niacinamide serums; clay and sulfur masks.
 
-AAD 2024 guideline actives (domain.md 2a). Benzoyl peroxide and retinoids
-are home care (domain.md 2k), not in-clinic serums. Clay masks suit oily and
+AAD 2024 guideline actives (docs/clinical-rules.md). Benzoyl peroxide and retinoids
+are home care (docs/clinical-rules.md), not in-clinic serums. Clay masks suit oily and
 congested skin; the safety filter keeps them off dry and sensitive skin (R25).
 """
 

@@ -1,6 +1,6 @@
 """Aging and photoaging: vitamin C (Grade A), peptides, bakuchiol; cream and gel masks.
 
-Lau et al. 2024 (domain.md 2b). Retinoids are Grade A too, but domain.md 2k
+Lau et al. 2024 (docs/clinical-rules.md). Retinoids are Grade A too, but docs/clinical-rules.md
 keeps them for home care: in the clinic they would follow a same-day peel
 (2i) and are never for pregnancy. Bakuchiol is the retinol-like option here.
 """

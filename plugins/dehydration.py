@@ -1,6 +1,6 @@
 """Dehydration: humectant serums with emollients; cream masks for dry skin, gel for oily.
 
-Humectants for water, emollients and occlusives for lipids (domain.md 2e).
+Humectants for water, emollients and occlusives for lipids (docs/clinical-rules.md).
 Clay is never used here: it dehydrates.
 """
 

@@ -1,7 +1,7 @@
 """Dullness: AHA and vitamin C serums; an enzyme mask for skin that tolerates it.
 
 Enzyme masks and strong acids are kept off sensitive skin and laser days by
-the safety filter (R24, domain.md 2k); the gel mask is the fallback.
+the safety filter (R24, docs/clinical-rules.md); the gel mask is the fallback.
 """
 
 from __future__ import annotations

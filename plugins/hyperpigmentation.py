@@ -1,6 +1,6 @@
 """Hyperpigmentation: tranexamic acid, kojic acid, arbutin, azelaic acid, vitamin C; brightening masks.
 
-Desai 2019 TXA + kojic + niacinamide (domain.md 2c). Hydroquinone is
+Desai 2019 TXA + kojic + niacinamide (docs/clinical-rules.md). Hydroquinone is
 prescription-only and never a default product: a clinic that prescribes it
 adds it through a catalog, and the filter still demands the prescription (R26).
 """

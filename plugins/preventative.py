@@ -1,4 +1,4 @@
-"""Preventative care: an antioxidant and gentle hydration; a hydrating sheet mask (domain.md 2g)."""
+"""Preventative care: an antioxidant and gentle hydration; a hydrating sheet mask (docs/clinical-rules.md)."""
 
 from __future__ import annotations
 

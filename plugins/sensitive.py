@@ -1,6 +1,6 @@
 """Sensitive skin and post-procedure care: soothing serums and calming gel masks.
 
-Panthenol, centella, niacinamide and colloidal oat, fragrance-free (domain.md
+Panthenol, centella, niacinamide and colloidal oat, fragrance-free (docs/clinical-rules.md
 2f, R24). For sensitive skin these outrank every concern's own products; for
 everyone, the calming mask is preferred after extraction or laser (R25).
 """

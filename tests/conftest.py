@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from facialflow.clientfile import client_from_dict
+from facialflow.io.client_file import client_from_dict
 from facialflow.model import Client
 
 DATE = dt.date(2026, 11, 25)

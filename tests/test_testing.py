@@ -13,7 +13,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from facialflow.invariants import FLOOR_DECLINING
 from facialflow.model import (
     AdverseKind,
     Assessment,
@@ -24,7 +23,8 @@ from facialflow.model import (
     Outcome,
     SkinType,
 )
-from facialflow.shrink import AdversePlan, StepNotReached
+from facialflow.qa.invariants import FLOOR_DECLINING
+from facialflow.qa.shrinking import AdversePlan, StepNotReached
 from facialflow.testing import (
     DEFAULT_DATE,
     adverse_plans,
@@ -140,13 +140,13 @@ def test_the_readme_example_suite_passes_under_pytest() -> None:
 
 
 def test_assert_safe_asks_for_the_policy_object_of_a_clinic_policy(tmp_path: Path) -> None:
-    from facialflow.policy import load_policy
+    from facialflow.clinic.policy import load_policy
     from facialflow.testing import assert_safe, run_session
 
     f = tmp_path / "lumen.toml"
     f.write_text('extends = "conservative"\n')
     policy = load_policy(f)
-    from facialflow.clientfile import client_from_dict
+    from facialflow.io.client_file import client_from_dict
 
     client = client_from_dict(
         {"id": "q", "skin_type": "dry", "concerns": ["aging"], "fitzpatrick": 2}

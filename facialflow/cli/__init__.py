@@ -1,0 +1,37 @@
+"""The ``facialflow`` command line: the only module that imports click, prints or exits.
+
+Commands call the services and format what they return. Every
+:class:`~facialflow.errors.FacialflowError` becomes one ``Error: ...`` line on
+stderr and the error's exit code; a traceback shown to a user is a bug.
+Heavy modules are imported inside the commands so ``--help`` starts fast.
+"""
+
+from __future__ import annotations
+
+import click
+
+from facialflow.cli.check_command import check_command
+from facialflow.cli.diagram_command import diagram
+from facialflow.cli.paths_command import paths_command
+from facialflow.cli.plan_command import plan
+from facialflow.cli.plugins_command import plugins_command
+from facialflow.cli.simulate_command import simulate
+
+__all__ = ["main"]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(version=None, package_name="facialflow", prog_name="facialflow")
+def main() -> None:
+    """facialflow: the medical facial as a state machine.
+
+    Simulate sessions, enumerate paths, check safety, draw diagrams and plan visits.
+    """
+
+
+main.add_command(simulate)
+main.add_command(plugins_command)
+main.add_command(plan)
+main.add_command(diagram)
+main.add_command(paths_command)
+main.add_command(check_command)

@@ -1,0 +1,145 @@
+"""The ``check`` command: generated sessions through the named safety invariants."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from facialflow.cli.options import (
+    catalog_option,
+    date_option,
+    emit_json,
+    handle_errors,
+    policy_option,
+)
+
+# -- check --------------------------------------------------------------------------------------
+
+
+def _print_check(report: Any, seconds: float) -> None:
+    click.echo(
+        f"check: {report.sessions} sessions (seed {report.seed}, {report.date.isoformat()}, "
+        f"{report.policy} policy, adverse rate {report.adverse_rate:g}) in {seconds:.1f} s"
+    )
+    outcomes = ", ".join(f"{name} {n}" for name, n in report.outcomes.items())
+    click.echo(f"outcomes: {outcomes}; {report.adverse_sessions} with an adverse reaction")
+    if report.ok:
+        click.echo(f"OK: all {len(report.invariants)} invariants held in every session")
+        for name in report.invariants:
+            click.echo(f"  - {name}")
+        return
+    for f in report.failures:
+        inv = f.invariant
+        rules = f" ({', '.join(inv.rules)})" if inv.rules else ""
+        click.echo("")
+        click.echo(f"VIOLATED {inv.name}{rules}: {f.count} of {report.sessions} sessions")
+        click.echo(f"  invariant: {inv.description}")
+        click.echo(f"  first seen: client {f.first.id}: {f.first_detail}")
+        click.echo(
+            f"  smallest client that shows it ({f.shrink_runs} shrink runs): {f.minimal_detail}"
+        )
+        if f.adverse is not None:
+            click.echo(f"  with an adverse reaction: {f.adverse.kind} at {f.adverse.step}")
+        click.echo("  client file:")
+        for line in json.dumps(f.to_dict()["minimal_client"], indent=2).splitlines():
+            click.echo("    " + line)
+    click.echo("")
+    click.echo(f"FAILED: {len(report.failures)} of {len(report.invariants)} invariants violated")
+
+
+@click.command("check")
+@click.option(
+    "--random",
+    "n",
+    type=click.IntRange(min=1),
+    required=True,
+    metavar="N",
+    help="Check N generated sessions.",
+)
+@click.option(
+    "--seed",
+    type=int,
+    default=0,
+    show_default=True,
+    help="Seed of the generated clients and reactions.",
+)
+@date_option()
+@policy_option()
+@click.option(
+    "--adverse-rate",
+    type=click.FloatRange(0, 1),
+    default=0.0,
+    show_default=True,
+    help="Share of sessions that meet an adverse reaction at a random step after intake.",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@click.option(
+    "--save",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Write the smallest failing client to this .json client file.",
+)
+@click.option(
+    "--no-shrink", is_flag=True, help="Report the first failing clients as found, unshrunk."
+)
+@catalog_option()
+@handle_errors
+def check_command(
+    n: int,
+    seed: int,
+    date: dt.date | None,
+    policy: str,
+    adverse_rate: float,
+    fmt: str,
+    save: Path | None,
+    no_shrink: bool,
+    catalogs: tuple[Path, ...],
+) -> None:
+    """Run N generated sessions through the named safety invariants.
+
+    Exits 0 when every invariant holds. On a violation, exits 1 and prints each
+    violated invariant with the smallest client that shows it, shrunk field by
+    field, as a ready-to-run client file.
+    """
+    import time
+
+    from facialflow.clinic.policy import load_policy
+    from facialflow.products.loading import load_plugins
+    from facialflow.qa.check import check_clients
+    from facialflow.qa.draws import iter_clients
+
+    if save is not None and save.suffix.lower() != ".json":
+        raise click.UsageError("--save writes a JSON client file: give a path ending in .json")
+    day = date or dt.date.today()
+    pol = load_policy(policy)
+    started = time.perf_counter()
+    report = check_clients(
+        iter_clients(seed, n, date=day),
+        date=day,
+        policy=pol,
+        seed=seed,
+        adverse_rate=adverse_rate,
+        plugins=load_plugins(catalogs=catalogs),
+        shrink=not no_shrink,
+    )
+    seconds = time.perf_counter() - started
+    if fmt == "json":
+        emit_json(report.to_dict())
+    else:
+        _print_check(report, seconds)
+    if report.failures and save is not None:
+        minimal = report.failures[0].to_dict()["minimal_client"]
+        try:
+            save.write_text(json.dumps(minimal, indent=2) + "\n", encoding="utf-8")
+        except OSError as exc:
+            raise click.FileError(str(save), exc.strerror or str(exc)) from None
+        click.echo(f"saved the smallest failing client to {save}", err=True)
+    if report.failures:
+        sys.exit(1)

@@ -1,0 +1,143 @@
+"""The ``diagram`` command: the protocol's diagram, or a client's route on it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+import click
+
+from facialflow.cli.options import (
+    POLICY_HELP,
+    catalog_option,
+    client_option,
+    date_option,
+    handle_errors,
+)
+
+DIAGRAM_FORMATS = ("dot", "svg", "png", "pdf", "mermaid", "html")
+
+
+@click.command()
+@client_option("Mark this client's route (.json or .toml).")
+@date_option(" Needs --client.")
+@click.option(
+    "--policy", default=None, help=POLICY_HELP + " Needs --client. [default: conservative]"
+)
+@catalog_option()
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(DIAGRAM_FORMATS),
+    default=None,
+    help="Output format [default: from the --output extension, else dot].",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write to FILE instead of stdout.",
+)
+@click.option(
+    "--renderer",
+    type=click.Choice(["auto", "system", "embedded"]),
+    default=None,
+    help="Draw SVG with the system Graphviz or the embedded one "
+    "[default: $FACIALFLOW_RENDERER, else auto].",
+)
+@click.option(
+    "--write-all",
+    "write_dir",
+    is_flag=False,
+    flag_value="diagrams",
+    default=None,
+    type=click.Path(file_okay=False, path_type=Path),
+    metavar="[DIR]",
+    help="Regenerate every committed diagram in DIR (default: diagrams).",
+)
+@click.option(
+    "--check",
+    "check_dir",
+    is_flag=False,
+    flag_value="diagrams",
+    default=None,
+    type=click.Path(file_okay=False, path_type=Path),
+    metavar="[DIR]",
+    help="Exit 1 listing each stale diagram under DIR (default: diagrams).",
+)
+@handle_errors
+def diagram(
+    client_file: Path | None,
+    date: dt.date | None,
+    policy: str | None,
+    catalogs: tuple[Path, ...],
+    fmt: str | None,
+    output: Path | None,
+    renderer: str | None,
+    write_dir: Path | None,
+    check_dir: Path | None,
+) -> None:
+    """Draw the protocol (dot, svg, png, pdf, mermaid or html); with --client, that client's route.
+
+    html is a self-contained step-by-step walkthrough page for trainers. svg and html
+    work without a system Graphviz (an embedded renderer draws them); png and pdf need it.
+    """
+    from facialflow.diagrams.produce import BINARY_FORMATS, EXTENSIONS, format_for_path, produce
+    from facialflow.errors import DiagramError
+
+    if write_dir is not None or check_dir is not None:
+        if write_dir is not None and check_dir is not None:
+            raise click.UsageError("--write-all and --check cannot be used together")
+        if client_file or date or policy or catalogs or fmt or output:
+            raise click.UsageError("--write-all and --check take no other option but --renderer")
+        from facialflow.diagrams.committed import stale_files, write_all
+
+        if write_dir is not None:
+            for path in write_all(write_dir):
+                click.echo(f"wrote {path}", err=True)
+            return
+        assert check_dir is not None
+        stale = stale_files(check_dir)
+        if stale:
+            raise DiagramError(
+                f"{len(stale)} stale diagram file(s); regenerate with "
+                f"`facialflow diagram --write-all {check_dir}`:\n  " + "\n  ".join(stale)
+            )
+        click.echo(f"{check_dir}: every diagram is up to date")
+        return
+
+    if client_file is None and (date or policy or catalogs):
+        raise click.UsageError("--date, --policy and --catalog need --client")
+    if fmt is None:
+        fmt = format_for_path(output) if output is not None else "dot"
+    elif output is not None and EXTENSIONS.get(output.suffix.lower(), fmt) != fmt:
+        raise click.UsageError(f"--format {fmt} does not match the extension of {output}")
+    if fmt in BINARY_FORMATS and output is None and sys.stdout.isatty():
+        raise click.UsageError(f"{fmt} is binary: give --output FILE, or redirect stdout to a file")
+
+    route = None
+    if client_file is not None:
+        from facialflow.diagrams.route import route_for_client
+        from facialflow.io.client_file import load_client
+        from facialflow.products.loading import load_plugins
+
+        route = route_for_client(
+            load_client(client_file),
+            date=date or dt.date.today(),
+            policy=policy,
+            plugins=load_plugins(catalogs=catalogs),
+        )
+    data = produce(fmt, route=route, renderer=renderer)
+    if output is not None:
+        try:
+            output.write_bytes(data)
+        except OSError as exc:
+            raise DiagramError(f"cannot write {output}: {exc.strerror or exc}") from None
+        click.echo(f"wrote {fmt} diagram to {output}", err=True)
+    elif fmt in BINARY_FORMATS:
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    else:
+        click.echo(data.decode(), nl=False)

@@ -1,0 +1,234 @@
+"""The ``simulate`` command: one client's session, or N generated sessions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from facialflow.cli.options import (
+    catalog_option,
+    client_option,
+    date_option,
+    emit_json,
+    handle_errors,
+    policy_option,
+)
+
+# -- simulate -----------------------------------------------------------------------------------
+
+
+def _print_session(result: Any) -> None:
+    from facialflow.io.documents import session_to_dict
+
+    d = session_to_dict(result)
+    click.echo(f"Client {d['client']['id']} on {d['date']} ({d['policy']} policy): {d['outcome']}")
+    click.echo("Path: " + " -> ".join(d["path"]))
+    declines = [f["reason"] for f in d["findings"] if f["effect"] == "decline"]
+    if declines:
+        click.echo("Declined because: " + "; ".join(declines))
+    if d["adverse"]:
+        a = d["adverse"]
+        click.echo(f"Adverse reaction: {a['kind']} at {a['step']}; escalation: {a['escalation']}")
+    if d["products"]:
+        click.echo("Products:")
+        for p in d["products"]:
+            spf = f" (SPF {p['spf']})" if p["spf"] else ""
+            click.echo(f"  {p['step']:<18} {p['name']}{spf}: {', '.join(p['ingredients'])}")
+    if d["skipped"] and not declines:
+        click.echo("Skipped:")
+        for step, why in d["skipped"].items():
+            click.echo(f"  {step}: {why}")
+    if d["warnings"]:
+        click.echo("Warnings:")
+        for w in d["warnings"]:
+            click.echo(f"  - {w}")
+
+
+@click.command()
+@client_option()
+@date_option()
+@policy_option()
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "summary", "jsonl"]),
+    default=None,
+    help="Output format (client: text|json; random: summary|jsonl|json).",
+)
+@catalog_option()
+@click.option(
+    "--random",
+    "n",
+    type=click.IntRange(min=0),
+    default=None,
+    metavar="N",
+    help="Simulate N generated clients instead of one client file.",
+)
+@click.option(
+    "--seed",
+    type=int,
+    default=0,
+    show_default=True,
+    help="With --random: seed of the generated clients and reactions.",
+)
+@click.option(
+    "--adverse-rate",
+    type=click.FloatRange(0, 1),
+    default=0.0,
+    show_default=True,
+    help="With --random: chance that a session meets an adverse reaction after intake.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="With --random: processes to use; the output is the same for any number.",
+)
+@click.option(
+    "--fail-under",
+    type=click.FloatRange(0, 100),
+    default=None,
+    metavar="PCT",
+    help="With --random: exit 1 when coverage is below PCT percent.",
+)
+@click.option(
+    "--engine",
+    type=click.Choice(["fast", "transitions"]),
+    default="fast",
+    show_default=True,
+    help="With --random: step sessions by shared plans (fast) or one Session each "
+    "(transitions, the reference); the output is identical.",
+)
+@handle_errors
+def simulate(
+    client_file: Path | None,
+    date: dt.date | None,
+    policy: str,
+    fmt: str | None,
+    catalogs: tuple[Path, ...],
+    n: int | None,
+    seed: int,
+    adverse_rate: float,
+    workers: int,
+    fail_under: float | None,
+    engine: str,
+) -> None:
+    """Simulate one full session for a client, or N generated ones with --random.
+
+    With --random, the same seed gives byte-identical output whatever --workers
+    is. Formats: summary (outcome, path, step and branch frequencies and
+    coverage, with what was never exercised), jsonl (one session JSON per line,
+    streamed) or json (one document: sessions and summary).
+    """
+    from facialflow.io.client_file import load_client
+    from facialflow.io.documents import session_to_dict
+    from facialflow.products.loading import load_plugins
+    from facialflow.session.live import Session
+
+    if n is not None:
+        if client_file is not None:
+            raise click.UsageError("give either --client FILE or --random N, not both")
+        _simulate_random(
+            n=n,
+            seed=seed,
+            date=date or dt.date.today(),
+            policy=policy,
+            adverse_rate=adverse_rate,
+            fmt=fmt or "summary",
+            workers=workers,
+            fail_under=fail_under,
+            engine=engine,
+            catalogs=catalogs,
+        )
+        return
+    if client_file is None:
+        raise click.UsageError("give --client FILE (or --random N)")
+    fmt = fmt or "text"
+    if fmt not in ("text", "json"):
+        raise click.UsageError("with --client, --format is text or json")
+    client = load_client(client_file)
+    plugins = load_plugins(catalogs=catalogs)
+    result = Session.start(
+        client, date=date or dt.date.today(), policy=policy, plugins=plugins
+    ).run()
+    if fmt == "json":
+        emit_json(session_to_dict(result))
+    else:
+        _print_session(result)
+
+
+#: runs at least this long show a progress bar (on a terminal's stderr only)
+PROGRESS_FROM = 50_000
+
+
+def _simulate_random(
+    *,
+    n: int,
+    seed: int,
+    date: dt.date,
+    policy: str,
+    adverse_rate: float,
+    fmt: str,
+    workers: int,
+    fail_under: float | None,
+    engine: str,
+    catalogs: tuple[Path, ...],
+) -> None:
+    from facialflow.clinic.policy import load_policy
+    from facialflow.products.loading import load_plugins
+    from facialflow.simulation.run import SimulationSpec, Tally, simulate, summarize, summary_lines
+
+    if fmt not in ("summary", "jsonl", "json"):
+        raise click.UsageError("with --random, --format is summary, jsonl or json")
+    # bad catalogs fail here, once, not in every worker
+    load_plugins(catalogs=catalogs)
+    spec = SimulationSpec(
+        n=n,
+        seed=seed,
+        date=date,
+        policy=load_policy(policy),
+        adverse_rate=adverse_rate,
+        catalogs=catalogs,
+        workers=workers,
+        engine="transitions" if engine == "transitions" else "fast",
+        sessions=fmt != "summary",
+    )
+    tally = Tally()
+    show = n >= PROGRESS_FROM and sys.stderr.isatty()
+    with click.progressbar(length=n, label="simulating", file=sys.stderr, hidden=not show) as bar:
+        first = True
+        if fmt == "json":
+            click.echo('{"sessions":[', nl=False)
+        for batch in simulate(spec):
+            tally.add(batch)
+            if batch.text:
+                if fmt == "jsonl":
+                    click.echo(batch.text)
+                else:
+                    # a JSON line holds no raw newline: each newline ends a session
+                    text = batch.text.replace("\n", ",\n")
+                    click.echo(("\n" if first else ",\n") + text, nl=False)
+                    first = False
+            bar.update(batch.count)
+    summary = summarize(tally, spec)
+    if fmt == "json":
+        text = json.dumps(summary.to_dict(), ensure_ascii=False, separators=(",", ":"))
+        click.echo("\n],\n" + '"summary":' + text + "}")
+    elif fmt == "summary":
+        for line in summary_lines(summary):
+            click.echo(line)
+    coverage = summary.coverage.percent
+    if fail_under is not None and coverage < fail_under:
+        click.echo(
+            f"Error: coverage {coverage:.1f}% is below --fail-under {fail_under:g}%", err=True
+        )
+        sys.exit(1)
+
+
+# -- plugins ------------------------------------------------------------------------------------

@@ -1,0 +1,297 @@
+"""Intake screening: the clinical rules applied to one client on one date.
+
+:func:`screen` evaluates rules R1-R19 of docs/clinical-rules.md under a :class:`Policy` and
+returns a frozen :class:`Screening`: the guard facts the engine branches on,
+every :class:`Finding` (rule, step, effect, reason, policy), the reasons each
+skipped step names, and the exfoliation strength allowed. It is pure: the same
+client, date and policy always give an equal result, which is what lets the
+simulator reuse it for equivalent clients.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from collections.abc import Mapping
+
+from attrs import frozen
+
+from facialflow.clinic.policy import LaserDevice, Policy
+from facialflow.model import Client, Comedones, Condition, Effect, Finding, SkinType
+from facialflow.protocol.guards import Facts
+
+__all__ = ["CONDITIONAL_STEPS", "Screening", "add_months", "decline", "possible_rules", "screen"]
+
+#: the protocol steps screening may skip, each with a reason in ``Screening.skipped``
+CONDITIONAL_STEPS = ("extraction", "laser")
+
+
+@frozen
+class Screening:
+    policy: str
+    facts: Facts
+    findings: tuple[Finding, ...]
+    #: reasons for each conditional step that will not be performed
+    skipped: Mapping[str, str]
+    #: "strong" (peel-strength acids allowed) or "gentle"
+    exfoliation: str
+    warnings: tuple[str, ...]
+
+    @property
+    def declined(self) -> bool:
+        return self.facts.session_blocked
+
+    @property
+    def decline_reasons(self) -> tuple[str, ...]:
+        return tuple(f.reason for f in self.findings if f.effect is Effect.DECLINE)
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """Calendar months later, clamped to the month's last day (31 Aug + 6 = 28/29 Feb)."""
+    month_index = day.month - 1 + months
+    year = day.year + month_index // 12
+    month = month_index % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def _label(condition: Condition) -> str:
+    return condition.value.replace("_", " ")
+
+
+class _Collector:
+    """Accumulates findings for one screening; not shared, not returned."""
+
+    def __init__(self, policy: str) -> None:
+        self.policy = policy
+        self.findings: list[Finding] = []
+
+    def add(self, rule: str, step: str, effect: Effect, cause: str) -> str:
+        reason = f"{cause} ({self.policy} policy)"
+        self.findings.append(Finding(rule, step, effect, reason, self.policy))
+        return reason
+
+    def reasons(self, step: str, effect: Effect) -> list[str]:
+        return [f.reason for f in self.findings if f.step == step and f.effect is effect]
+
+
+def _isotretinoin_within(client: Client, date: dt.date, months: int) -> bool:
+    last = client.isotretinoin_last_dose
+    return last is not None and months > 0 and date < add_months(last, months)
+
+
+def _screen_session(c: _Collector, client: Client, policy: Policy) -> None:
+    for condition, rule in policy.screening.declining_conditions.items():
+        if client.has(condition):
+            c.add(rule, "session", Effect.DECLINE, _label(condition))
+
+
+def _screen_extraction(c: _Collector, client: Client, date: dt.date, policy: Policy) -> None:
+    sp = policy.screening
+    if client.assessment.comedones is Comedones.NONE:
+        c.findings.append(Finding("R19", "extraction", Effect.SKIP, "no comedones", policy.name))
+        return
+    if client.has(Condition.ROSACEA):
+        c.add("R19", "extraction", Effect.SKIP, "rosacea: handling and heat increase redness")
+    if client.has(Condition.FRAGILE_SKIN):
+        c.add("R19", "extraction", Effect.SKIP, "fragile skin")
+    if client.has(Condition.INFLAMED_ACNE) and not sp.extract_with_inflamed_acne:
+        c.add("R19", "extraction", Effect.SKIP, "inflamed acne: inflamed lesions are not extracted")
+    if client.has(Condition.RECENT_PEEL_OR_LASER) and sp.recent_procedure_blocks:
+        c.add(
+            "R16", "extraction", Effect.SKIP, "peel, laser or microdermabrasion in the last 14 days"
+        )
+    months = sp.isotretinoin_washout_months.get("extraction", 0)
+    if _isotretinoin_within(client, date, months):
+        c.add("R7", "extraction", Effect.SKIP, f"isotretinoin within {months} months")
+    if client.has(Condition.ANTICOAGULANTS):
+        if sp.anticoagulant_extraction == "skip":
+            c.add("R18", "extraction", Effect.SKIP, "anticoagulants: bruising and bleeding risk")
+        else:
+            c.add(
+                "R18",
+                "extraction",
+                Effect.WARN,
+                "anticoagulants: bruising and bleeding risk on extraction",
+            )
+
+
+def _screen_laser(c: _Collector, client: Client, date: dt.date, policy: Policy) -> bool:
+    """Adds laser findings; returns whether a test spot is required."""
+    sp = policy.screening
+    if not client.assessment.laser_requested:
+        c.findings.append(Finding("R20", "laser", Effect.SKIP, "not requested", policy.name))
+        return False
+    if client.pregnant and sp.pregnancy_defers_laser:
+        c.add("R8", "laser", Effect.SKIP, "pregnancy")
+    if client.breastfeeding and sp.breastfeeding_defers_laser:
+        c.add("R8", "laser", Effect.SKIP, "breastfeeding")
+    months = sp.isotretinoin_washout_months.get("laser", 0)
+    if _isotretinoin_within(client, date, months):
+        c.add("R7", "laser", Effect.SKIP, f"isotretinoin within {months} months")
+    elif client.isotretinoin_last_dose is not None and months == 0:
+        c.add("R7", "laser", Effect.WARN, "isotretinoin history: no delay for non-ablative laser")
+    if client.has(Condition.RECENT_TAN) and sp.tan_blocks_laser:
+        c.add(
+            "R9",
+            "laser",
+            Effect.SKIP,
+            f"recent tan or sun exposure (within {sp.sun_washout_days} days)",
+        )
+    short = sp.laser_device is not LaserDevice.ND_YAG_1064
+    if short and client.fitzpatrick > sp.short_wavelength_max_fitzpatrick:
+        c.add(
+            "R10",
+            "laser",
+            Effect.SKIP,
+            f"Fitzpatrick {client.fitzpatrick}: no {sp.laser_device.value} above type "
+            f"{sp.short_wavelength_max_fitzpatrick}",
+        )
+    hsv = client.has(Condition.HSV_HISTORY) and sp.hsv_requires_prophylaxis
+    if hsv and not client.assessment.antiviral_prophylaxis:
+        c.add("R11", "laser", Effect.SKIP, "HSV history without confirmed antiviral prophylaxis")
+    approved = client.assessment.clinician_approved_laser
+    if client.has(Condition.PHOTOSENSITIZING_MEDICATION) and sp.photosensitizer_requires_review:
+        if sp.laser_device is LaserDevice.IPL:
+            c.add("R13", "laser", Effect.SKIP, "photosensitising medication: no IPL")
+        elif not approved:
+            c.add(
+                "R13", "laser", Effect.SKIP, "photosensitising medication: needs clinician review"
+            )
+    if client.has(Condition.MELASMA) and sp.melasma_requires_review:
+        if sp.laser_device is LaserDevice.IPL:
+            c.add("R14", "laser", Effect.SKIP, "melasma: IPL can worsen it")
+        elif not approved:
+            c.add("R14", "laser", Effect.SKIP, "melasma: needs clinician review")
+    if client.has(Condition.TOPICAL_RETINOID) and sp.retinoid_blocks_laser:
+        c.add("R15", "laser", Effect.SKIP, "topical retinoid in use")
+    if client.has(Condition.RECENT_PEEL_OR_LASER) and sp.recent_procedure_blocks:
+        c.add("R16", "laser", Effect.SKIP, "peel, laser or microdermabrasion in the last 14 days")
+    test_spot = False
+    if client.fitzpatrick >= sp.test_spot_min_fitzpatrick:
+        c.add("R10", "laser", Effect.REQUIRE, f"test spot: Fitzpatrick {client.fitzpatrick}")
+        test_spot = True
+    if client.has(Condition.KELOID_HISTORY) and sp.keloid_requires_test_spot:
+        c.add("R12", "laser", Effect.REQUIRE, "test spot and conservative settings: keloid history")
+        test_spot = True
+    if client.has(Condition.ANTICOAGULANTS):
+        c.add("R18", "laser", Effect.WARN, "anticoagulants: bruising risk with laser")
+    return test_spot
+
+
+def _screen_exfoliation(c: _Collector, client: Client, date: dt.date, policy: Policy) -> str:
+    sp = policy.screening
+    before = len(c.findings)
+    if client.skin_type is SkinType.SENSITIVE:
+        c.add("R24", "exfoliation", Effect.RESTRICT, "gentle only: sensitive skin")
+    if client.has(Condition.ROSACEA):
+        c.add("R24", "exfoliation", Effect.RESTRICT, "gentle only: rosacea")
+    if client.has(Condition.TOPICAL_RETINOID) and sp.retinoid_blocks_strong_exfoliation:
+        c.add("R15", "exfoliation", Effect.RESTRICT, "gentle only: topical retinoid in use")
+    months = sp.isotretinoin_washout_months.get("strong_exfoliation", 0)
+    if _isotretinoin_within(client, date, months):
+        c.add(
+            "R7",
+            "exfoliation",
+            Effect.RESTRICT,
+            f"gentle only: isotretinoin within {months} months",
+        )
+    if client.pregnant or client.breastfeeding:
+        c.add(
+            "R8",
+            "exfoliation",
+            Effect.RESTRICT,
+            "gentle only: no peel in pregnancy or breastfeeding",
+        )
+    hsv = client.has(Condition.HSV_HISTORY) and sp.hsv_requires_prophylaxis
+    if hsv and not client.assessment.antiviral_prophylaxis:
+        # R11 covers peels as well as laser: heat and acids can reactivate HSV
+        c.add(
+            "R11",
+            "exfoliation",
+            Effect.RESTRICT,
+            "gentle only: HSV history without confirmed antiviral prophylaxis",
+        )
+    if client.fitzpatrick > sp.strong_exfoliation_max_fitzpatrick:
+        c.add(
+            "R22", "exfoliation", Effect.RESTRICT, f"gentle only: Fitzpatrick {client.fitzpatrick}"
+        )
+    if client.has(Condition.RECENT_PEEL_OR_LASER) and sp.recent_procedure_blocks:
+        c.add("R16", "exfoliation", Effect.RESTRICT, "gentle only: recent peel or laser")
+    return "gentle" if len(c.findings) > before else "strong"
+
+
+def screen(client: Client, date: dt.date, policy: Policy) -> Screening:
+    """Apply every intake rule to ``client`` on ``date`` under ``policy``."""
+    c = _Collector(policy.name)
+    _screen_session(c, client, policy)
+    blocked = bool(c.findings)
+    skipped: dict[str, str] = {}
+    warnings: list[str] = []
+    if blocked:
+        return _declined(policy.name, tuple(c.findings))
+    _screen_extraction(c, client, date, policy)
+    test_spot = _screen_laser(c, client, date, policy)
+    exfoliation = _screen_exfoliation(c, client, date, policy)
+    if client.has(Condition.RECENT_INJECTABLES):
+        c.add(
+            "R17",
+            "session",
+            Effect.WARN,
+            "recent injectables: no massage or pressure over injected areas",
+        )
+    for step in CONDITIONAL_STEPS:
+        reasons = c.reasons(step, Effect.SKIP)
+        if reasons:
+            skipped[step] = "; ".join(reasons)
+    # a warning about a step that will not happen is noise
+    warnings = [
+        f.reason
+        for f in c.findings
+        if f.effect in (Effect.WARN, Effect.REQUIRE) and f.step not in skipped
+    ]
+    laser = "laser" not in skipped
+    facts = Facts(
+        session_blocked=False,
+        extraction_indicated="extraction" not in skipped,
+        laser_indicated=laser,
+        test_spot_required=laser and test_spot,
+    )
+    return Screening(policy.name, facts, tuple(c.findings), skipped, exfoliation, tuple(warnings))
+
+
+def decline(screening: Screening, rule: str, cause: str) -> Screening:
+    """``screening`` with one more blocking finding: the session will be declined at intake."""
+    reason = f"{cause} ({screening.policy} policy)"
+    finding = Finding(rule, "session", Effect.DECLINE, reason, screening.policy)
+    return _declined(screening.policy, (*screening.findings, finding))
+
+
+def _declined(policy: str, findings: tuple[Finding, ...]) -> Screening:
+    """A screening that declines the session: nothing is applied, every conditional step says why."""
+    why = "session declined: " + "; ".join(f.reason for f in findings if f.effect is Effect.DECLINE)
+    skipped = dict.fromkeys(CONDITIONAL_STEPS, why)
+    return Screening(policy, Facts(session_blocked=True), findings, skipped, "gentle", ())
+
+
+def possible_rules(policy: Policy) -> frozenset[str]:
+    """Every rule id a screening (or the R27 intake decline) can record under ``policy``.
+
+    A rule the policy switches off cannot fire, so coverage must not ask for it.
+    """
+    sp = policy.screening
+    short = sp.laser_device is not LaserDevice.ND_YAG_1064
+    switched = {
+        "R9": sp.tan_blocks_laser,
+        "R10": sp.test_spot_min_fitzpatrick <= 6
+        or (short and sp.short_wavelength_max_fitzpatrick < 6),
+        "R11": sp.hsv_requires_prophylaxis,
+        "R12": sp.keloid_requires_test_spot,
+        "R13": sp.photosensitizer_requires_review,
+        "R14": sp.melasma_requires_review,
+        "R15": sp.retinoid_blocks_laser or sp.retinoid_blocks_strong_exfoliation,
+        "R16": sp.recent_procedure_blocks,
+        "R22": sp.strong_exfoliation_max_fitzpatrick < 6,
+    }
+    always = {"R7", "R8", "R17", "R18", "R19", "R20", "R24", "R27"}
+    on = {rule for rule, enabled in switched.items() if enabled}
+    return frozenset(always | on | set(sp.declining_conditions.values()))

@@ -1,0 +1,369 @@
+"""The protocol's diagram, built from the protocol data and nothing else.
+
+:func:`build_graph` turns :data:`~facialflow.protocol.spec.FACIAL` (and optionally
+one client's :class:`Route`) into a ``graphviz.Digraph``; :func:`to_dot` is its
+DOT source. The labels come from :mod:`facialflow.diagrams.route`, shared with
+Mermaid and the walkthrough page; rendering to SVG/PNG/PDF lives in
+:mod:`facialflow.diagrams.render`, and :mod:`facialflow.diagrams.produce` picks by format.
+"""
+
+from __future__ import annotations
+
+import itertools
+import textwrap
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from facialflow.protocol.spec import FACIAL, FacialProtocol, StateSpec, TransitionSpec
+
+if TYPE_CHECKING:
+    pass
+
+from facialflow.diagrams.route import (
+    BUNDLE_MIN,
+    Route,
+    compound_lines,
+    edge_text,
+    main_states,
+    node_lines,
+)
+from facialflow.diagrams.style import (
+    DIM_FILL,
+    DIM_LINE,
+    DIM_TEXT,
+    FONT,
+    INK,
+    ROUTE,
+    ROUTE_FILL,
+    STYLE,
+    WRAP,
+)
+
+
+def _esc(text: str) -> str:
+    # graphviz quotes labels but leaves backslash escapes alone; ours are only "\n"
+    return text.replace("\\", "\\\\")
+
+
+def _label(lines: Sequence[str]) -> str:
+    return "\\n".join(_esc(line) for line in lines)
+
+
+def _wrap(text: str) -> str:
+    return "\\n".join(
+        _esc(line) for line in textwrap.wrap(text, WRAP, break_on_hyphens=False) or [""]
+    )
+
+
+def _spine(protocol: FacialProtocol) -> frozenset[tuple[str, str]]:
+    steps = [s.name for s in main_states(protocol)]
+    return frozenset(itertools.pairwise(steps))
+
+
+def _kind(state: StateSpec) -> str:
+    if state.lane == "main":
+        return "complete" if state.final else "main"
+    if state.final:
+        return "decline" if state.lane == "decline" else "stopped"
+    return state.lane if state.lane in STYLE else "main"
+
+
+def _node_attrs(protocol: FacialProtocol, state: StateSpec, route: Route | None) -> dict[str, str]:
+    fill, line = STYLE[_kind(state)]
+    styles = ["rounded", "filled"]
+    if state.skipped_when and state.lane == "main":
+        styles.append("dashed")
+    attrs = {
+        "id": f"state-{state.name}",
+        "label": _label(node_lines(protocol, state, route)),
+        "fillcolor": fill,
+        "color": line,
+        "tooltip": _esc(state.does),
+    }
+    if state.final:
+        attrs["peripheries"] = "2"
+    if state.lane == "main" and not state.final:
+        attrs["group"] = "main"
+    if route is not None:
+        if state.name in route.visited:
+            attrs.update(color=ROUTE, penwidth="3", fillcolor=ROUTE_FILL, fontcolor=INK)
+        else:
+            attrs.update(color=DIM_LINE, fontcolor=DIM_TEXT, fillcolor=DIM_FILL)
+            if route.skip_reason(protocol, state.name) is not None and "dashed" not in styles:
+                styles.append("dashed")
+    attrs["style"] = ",".join(styles)
+    return attrs
+
+
+def _edge_attrs(protocol: FacialProtocol, t: TransitionSpec, route: Route | None) -> dict[str, str]:
+    dest = protocol.state_map[t.dest]
+    attrs = {"label": _wrap(edge_text(protocol, t)), "id": f"edge-{t.source}-{t.dest}-{t.trigger}"}
+    if t.trigger == "adverse":
+        attrs.update(color=STYLE["safe_exit"][1], fontcolor=STYLE["safe_exit"][1], style="dashed")
+        # drawn beside the main route; they must not pull the safe exit into treatment order
+        attrs["constraint"] = "false"
+    elif dest.lane == "decline":
+        attrs.update(color=STYLE["decline"][1], fontcolor=STYLE["decline"][1], penwidth="1.5")
+    elif dest.lane == "safe_exit":
+        attrs.update(color=STYLE["safe_exit"][1], fontcolor=STYLE["safe_exit"][1])
+    else:
+        attrs.update(color=INK, fontcolor=INK)
+        # the spine (each step to the next in treatment order) stays straight; bypasses bend
+        attrs["weight"] = "8" if (t.source, t.dest) in _spine(protocol) else "1"
+    if route is not None:
+        if (t.source, t.dest) in route.edges:
+            attrs.update(color=ROUTE, fontcolor=ROUTE, penwidth="3", style="solid")
+        else:
+            attrs.update(color=DIM_LINE, fontcolor=DIM_TEXT, penwidth="1")
+    return attrs
+
+
+def _legend(g: Any, protocol: FacialProtocol, route: Route | None) -> None:
+    # plain nodes, not an HTML-like table: the embedded renderer is built without HTML labels
+    rows: list[tuple[str, str, tuple[str, str], str]] = [
+        ("step", "Step", STYLE["main"], "rounded,filled"),
+        ("conditional", "Conditional step", STYLE["main"], "rounded,filled,dashed"),
+        ("complete", "Completed (final)", STYLE["complete"], "rounded,filled"),
+        ("declined", "Declined at intake (exit)", STYLE["decline"], "rounded,filled"),
+        ("safe_exit", "Safe exit, stopped (exit)", STYLE["safe_exit"], "rounded,filled"),
+    ]
+    if route is not None:
+        rows.append(("route", "On this client's route", (ROUTE_FILL, ROUTE), "rounded,filled"))
+        rows.append(
+            (
+                "off_route",
+                "Not on this route, or skipped",
+                (DIM_FILL, DIM_LINE),
+                "rounded,filled,dashed",
+            )
+        )
+    with g.subgraph(name="cluster_legend") as c:
+        c.attr(
+            label="Legend",
+            id="legend",
+            style="rounded",
+            color=DIM_LINE,
+            fontcolor=INK,
+            fontsize="12",
+        )
+        c.attr("node", fontsize="10", height="0.3")
+        kinds: list[str] = []
+        for key, text, (fill, line), style in rows:
+            name = f"legend_{key}"
+            c.node(name, label=text, fillcolor=fill, color=line, style=style, id=name)
+            kinds.append(name)
+        # two short rows keep the legend no wider than the diagram above it
+        lines = kinds[5:]
+        samples = [
+            ("condition", "condition, in plain language", INK, "solid"),
+            ("adverse", "adverse reaction at that step", STYLE["safe_exit"][1], "dashed"),
+        ]
+        for key, text, color, style in samples:
+            a, b = f"legend_{key}_a", f"legend_{key}_b"
+            c.node(a, label="", shape="point", width="0.05", color=color, id=a)
+            c.node(b, label="", shape="point", width="0.05", color=color, id=b)
+            c.edge(a, b, label=text, color=color, fontcolor=color, style=style, minlen="2")
+            lines += [a, b]
+        for names in (kinds[:5], lines):
+            with c.subgraph() as row:
+                row.attr(rank="same")
+                for name in names:
+                    row.node(name)
+                for left, right in itertools.pairwise(names):
+                    if not (left.endswith("_a") and right.endswith("_b")):
+                        row.edge(left, right, style="invis")
+        c.edge(kinds[0], lines[0], style="invis")
+    anchor = next((s.name for s in reversed(protocol.states) if s.lane == "main"), None)
+    if anchor is not None:
+        g.edge(anchor, kinds[0], style="invis")
+
+
+def build_graph(protocol: FacialProtocol = FACIAL, route: Route | None = None) -> Any:
+    """The diagram as a ``graphviz.Digraph``.
+
+    Treatment order runs top to bottom, compound states are clusters, exits sit
+    beside the route and a legend sits under it.
+    """
+    import graphviz
+
+    title = f"{protocol.name} {protocol.version}"
+    if route is not None:
+        title = f"{title}: {route.title()}"
+    g = graphviz.Digraph(name="facialflow", comment=f"generated by facialflow from {protocol.name}")
+    g.attr(
+        rankdir="TB",
+        newrank="true",
+        nodesep="0.35",
+        ranksep="0.45",
+        fontname=FONT,
+        fontsize="16",
+        label=_esc(title),
+        labelloc="t",
+        id="facialflow-diagram",
+    )
+    g.attr("node", shape="box", fontname=FONT, fontsize="12", margin="0.15,0.06", fontcolor=INK)
+    g.attr("edge", fontname=FONT, fontsize="10", arrowsize="0.7")
+
+    g.node(
+        "start", label="", shape="circle", style="filled", fillcolor=INK, width="0.18", id="start"
+    )
+    emitted: set[str] = set()
+    for state in protocol.states:
+        if state.parent is None:
+            g.node(state.name, **_node_attrs(protocol, state, route))
+            continue
+        if state.parent in emitted:
+            continue
+        emitted.add(state.parent)
+        _cluster(g, protocol, state.parent, route)
+
+    g.edge("start", protocol.initial, label="start", id="edge-start", color=INK, fontcolor=INK)
+    bundles = _bundles(protocol)
+    for t in protocol.transitions:
+        if (t.trigger, t.dest) in bundles:
+            continue
+        g.edge(t.source, t.dest, **_edge_attrs(protocol, t, route))
+    for (_, dest), members in bundles.items():
+        _rail(g, protocol, dest, members, route)
+
+    # the decline exit sits beside the first treatment step, visibly off the main route
+    declines = [s.name for s in protocol.states if s.lane == "decline"]
+    if declines:
+        with g.subgraph() as same:
+            same.attr(rank="same")
+            first_step = next(
+                (
+                    t.dest
+                    for t in protocol.outgoing[protocol.initial].get("advance", ())
+                    if not t.guards
+                ),
+                None,
+            )
+            for name in declines:
+                same.node(name)
+                if first_step is not None:
+                    # inside a rank an edge orders left to right: exits to the left of the route
+                    same.edge(name, first_step, style="invis")
+    _legend(g, protocol, route)
+    return g
+
+
+def _bundles(protocol: FacialProtocol) -> dict[tuple[str, str], list[TransitionSpec]]:
+    """Edges of one trigger from many states into one state, drawn merged along a rail.
+
+    Nine separate "adverse reaction" arrows across the treatment route would
+    bury it; a short stub from each step onto one rail beside the route, and a
+    single labelled arrow from the rail into the destination, say the same
+    thing readably. Mermaid keeps one labelled edge per transition.
+    """
+    groups: dict[tuple[str, str], list[TransitionSpec]] = {}
+    for t in protocol.transitions:
+        groups.setdefault((t.trigger, t.dest), []).append(t)
+    return {
+        key: members
+        for key, members in groups.items()
+        if len(members) >= BUNDLE_MIN and len({edge_text(protocol, t) for t in members}) == 1
+    }
+
+
+def _rail(
+    g: Any,
+    protocol: FacialProtocol,
+    dest: str,
+    members: Sequence[TransitionSpec],
+    route: Route | None,
+) -> None:
+    points = [f"{t.trigger}_from_{t.source}" for t in members]
+    taken_at = next(
+        (
+            i
+            for i, t in enumerate(members)
+            if route is not None and (t.source, t.dest) in route.edges
+        ),
+        None,
+    )
+    base = _edge_attrs(protocol, members[0], None)
+    for i, (t, point) in enumerate(zip(members, points, strict=True)):
+        on_route = taken_at is not None and i <= taken_at
+        line = _rail_color(base["color"], route, on_route)
+        g.node(
+            point,
+            label="",
+            shape="point",
+            width="0.06",
+            color=line,
+            group="rail",
+            id=f"rail-{point}",
+        )
+        with g.subgraph() as same:
+            same.attr(rank="same")
+            same.node(t.source)
+            same.node(point)
+        stub = _rail_color(base["color"], route, taken_at == i)
+        g.edge(
+            t.source,
+            point,
+            **_rail_edge(stub, route, taken_at == i),
+            id=f"edge-{t.source}-{t.dest}-{t.trigger}",
+        )
+        if i > 0:
+            g.edge(
+                points[i - 1],
+                point,
+                **_rail_edge(line, route, on_route),
+                id=f"rail-{points[i - 1]}-{point}",
+            )
+    out = _edge_attrs(protocol, members[0], route)
+    out["id"] = f"edge-rail-{members[0].trigger}-{dest}"
+    out.pop("constraint", None)
+    if taken_at is not None:
+        out.update(color=ROUTE, fontcolor=ROUTE, penwidth="3", style="solid")
+    g.edge(points[0], dest, **out)
+    with g.subgraph() as same:
+        same.attr(rank="same")
+        same.node(points[0])
+        same.node(dest)
+
+
+def _rail_color(color: str, route: Route | None, on_route: bool) -> str:
+    if route is None:
+        return color
+    return ROUTE if on_route else DIM_LINE
+
+
+def _rail_edge(color: str, route: Route | None, on_route: bool) -> dict[str, str]:
+    attrs = {"color": color, "dir": "none", "style": "dashed"}
+    if on_route:
+        attrs.update(style="solid", penwidth="3")
+    return attrs
+
+
+def _cluster(g: Any, protocol: FacialProtocol, compound: str, route: Route | None) -> None:
+    children = [protocol.state_map[c] for c in protocol.children(compound)]
+    lane = children[0].lane
+    fill, line = STYLE["safe_exit"] if lane == "safe_exit" else ("#f3f8fd", STYLE["main"][1])
+    style = "rounded,filled"
+    fontcolor = line
+    if route is not None and not any(c.name in route.visited for c in children):
+        fill, line, fontcolor = DIM_FILL, DIM_LINE, DIM_TEXT
+        if compound in route.skipped:
+            style = "rounded,filled,dashed"
+    with g.subgraph(name=f"cluster_{compound}") as c:
+        c.attr(
+            label=_label(compound_lines(compound, protocol.compounds[compound], route)),
+            id=f"state-{compound}",
+            style=style,
+            fillcolor=fill,
+            color=line,
+            fontcolor=fontcolor,
+            fontsize="13",
+            margin="12",
+        )
+        for child in children:
+            c.node(child.name, **_node_attrs(protocol, child, route))
+
+
+def to_dot(protocol: FacialProtocol = FACIAL, route: Route | None = None) -> str:
+    """The diagram's DOT source (pure: no Graphviz binary needed)."""
+    source: str = build_graph(protocol, route).source
+    return source

@@ -1,0 +1,149 @@
+"""A client's route through the protocol, and the labels every diagram format shares.
+
+DOT, Mermaid and the walkthrough page all read :func:`edge_text` and
+:func:`node_lines` here, so every format shows the same words.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from attrs import field, frozen
+
+from facialflow.protocol.spec import FACIAL, FacialProtocol, StateSpec, TransitionSpec
+from facialflow.session.live import Session
+
+if TYPE_CHECKING:
+    from facialflow.model import Client, Finding, Product, SessionResult
+
+
+#: this many same-trigger edges into one state are drawn through a junction (see _bundles)
+BUNDLE_MIN = 4
+
+#: the label of an unconditional edge; Mermaid and the legend need a word on every edge
+NEXT = "next"
+
+
+# -- a client's route ---------------------------------------------------------------------------
+
+
+def _str_tuple(items: Iterable[str]) -> tuple[str, ...]:
+    return tuple(items)
+
+
+def _str_dict(items: Mapping[str, str]) -> dict[str, str]:
+    return dict(items)
+
+
+@frozen
+class Route:
+    """One client's way through the protocol, as the diagrams mark it."""
+
+    client_id: str
+    date: dt.date
+    policy: str
+    outcome: str | None
+    path: tuple[str, ...] = field(converter=_str_tuple)
+    #: conditional step (``extraction``, ``laser``) -> why it was not performed
+    skipped: Mapping[str, str] = field(factory=dict, converter=_str_dict)
+    #: (state, product) in the order they were applied
+    products: tuple[tuple[str, Product], ...] = ()
+    findings: tuple[Finding, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    @classmethod
+    def from_result(cls, result: SessionResult) -> Route:
+        return cls(
+            client_id=result.client.id,
+            date=result.date,
+            policy=result.policy,
+            outcome=str(result.outcome) if result.outcome is not None else None,
+            path=result.path,
+            skipped=result.skipped,
+            products=tuple((a.step, a.product) for a in result.products),
+            findings=tuple(result.findings),
+            warnings=tuple(result.warnings),
+        )
+
+    @property
+    def visited(self) -> frozenset[str]:
+        return frozenset(self.path)
+
+    @property
+    def edges(self) -> frozenset[tuple[str, str]]:
+        return frozenset(zip(self.path, self.path[1:], strict=False))
+
+    def step_number(self, state: str) -> int | None:
+        return self.path.index(state) + 1 if state in self.path else None
+
+    def products_at(self, state: str) -> tuple[Product, ...]:
+        return tuple(p for step, p in self.products if step == state)
+
+    def skip_reason(self, protocol: FacialProtocol, state: str) -> str | None:
+        """Why ``state`` (or the compound step it belongs to) was skipped, if it was."""
+        if state in self.skipped:
+            return self.skipped[state]
+        if state in protocol.state_map:
+            return self.skipped.get(protocol.step_of(state))
+        return None
+
+    def title(self) -> str:
+        outcome = self.outcome or "unfinished"
+        return (
+            f"Client {self.client_id} on {self.date.isoformat()} ({self.policy} policy): {outcome}"
+        )
+
+
+def route_for_client(
+    client: Client,
+    *,
+    date: dt.date,
+    policy: str | None = None,
+    plugins: Any = None,
+    protocol: FacialProtocol = FACIAL,
+) -> Route:
+    """Run ``client``'s session to its end and return the route it took."""
+    session = Session.start(client, date=date, policy=policy, plugins=plugins, protocol=protocol)
+    return Route.from_result(session.run())
+
+
+# -- shared text --------------------------------------------------------------------------------
+
+
+def edge_text(protocol: FacialProtocol, t: TransitionSpec) -> str:
+    """The plain-language label of an edge, the same in every format."""
+    return protocol.edge_label(t) or NEXT
+
+
+def product_text(p: Product) -> str:
+    if p.spf and f"SPF {p.spf}" not in p.name:
+        return f"{p.name} (SPF {p.spf})"
+    return p.name
+
+
+def node_lines(protocol: FacialProtocol, state: StateSpec, route: Route | None) -> list[str]:
+    """The lines of a state's box: its label (numbered on a route), products, skip reason."""
+    lines = [state.label]
+    if route is None:
+        return lines
+    number = route.step_number(state.name)
+    if number is not None:
+        lines[0] = f"{number}. {state.label}"
+    lines.extend(product_text(p) for p in route.products_at(state.name))
+    reason = route.skipped.get(state.name)
+    if reason is not None:
+        lines.append(f"skipped: {reason}")
+    return lines
+
+
+def compound_lines(name: str, label: str, route: Route | None) -> list[str]:
+    lines = [label]
+    if route is not None and name in route.skipped:
+        lines.append(f"skipped: {route.skipped[name]}")
+    return lines
+
+
+def main_states(protocol: FacialProtocol) -> list[StateSpec]:
+    return [s for s in protocol.states if s.lane == "main"]

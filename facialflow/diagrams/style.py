@@ -1,0 +1,25 @@
+"""Colours, fonts and shapes of the diagrams: one palette for DOT, Mermaid and the page."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+FONT = "Helvetica"
+INK = "#2d3748"
+DIM_LINE = "#b8bec7"
+DIM_TEXT = "#8a939f"
+DIM_FILL = "#f7f8fa"
+ROUTE = "#6b46c1"
+ROUTE_FILL = "#efe7fd"
+
+#: edge labels wrap at this many characters
+WRAP = 34
+
+#: (fill, line) per kind of state
+STYLE: Mapping[str, tuple[str, str]] = {
+    "main": ("#eaf2fb", "#2b6cb0"),
+    "complete": ("#e6f4ea", "#2f855a"),
+    "decline": ("#fdecea", "#c53030"),
+    "safe_exit": ("#fff4e5", "#c05621"),
+    "stopped": ("#fdecea", "#c53030"),
+}

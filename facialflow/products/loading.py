@@ -1,0 +1,245 @@
+"""Finding, validating and calling plugins.
+
+Three sources, in this order: the built-in plugins (the top-level ``plugins/``
+folder, shipped inside the wheel as ``facialflow/_builtin_plugins``), third
+party plugins registered under the ``facialflow.plugins`` entry-point group,
+and clinic catalogs (``--catalog``). Each plugin is validated against the hook
+specs when it is loaded; a broken one is an error that names it, never a
+silent change to what the others chose.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from collections.abc import Iterable, Sequence
+from functools import cache
+from importlib.metadata import entry_points
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pluggy
+from attrs import frozen
+
+from facialflow.errors import PluginError
+from facialflow.model import Client
+from facialflow.products.catalog import load_catalog
+from facialflow.products.hookspecs import Candidate, FacialflowSpec, PluginInfo, SelectionContext
+
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "LoadedPlugin",
+    "PluginSet",
+    "builtin_plugin_dir",
+    "load_plugins",
+    "plugins_to_dict",
+]
+
+ENTRY_POINT_GROUP = "facialflow.plugins"
+
+
+def builtin_plugin_dir() -> Path:
+    """Where the built-in plugins are: inside the installed package, or the source tree."""
+    installed = Path(__file__).parent.parent / "_builtin_plugins"
+    if installed.is_dir():
+        return installed
+    return Path(__file__).resolve().parents[2] / "plugins"
+
+
+@frozen
+class LoadedPlugin:
+    name: str
+    #: "built-in", "entry point" or "catalog"
+    source: str
+    info: PluginInfo
+
+
+def _import_file(path: Path) -> ModuleType:
+    # a private module name: no generic top-level "plugins" package is ever imported
+    name = f"facialflow._builtin_plugins.{path.stem}"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise PluginError(f"built-in plugin {path.stem}: cannot import {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except Exception as exc:
+        del sys.modules[name]
+        raise PluginError(f"built-in plugin {path.stem} failed to import: {exc}") from exc
+    return module
+
+
+def _plugin_object(obj: Any) -> Any:
+    # a module may expose a ready-made plugin object (an OfferPlugin) as `plugin`
+    return getattr(obj, "plugin", obj) if isinstance(obj, ModuleType) else obj
+
+
+class PluginSet:
+    """Validated plugins in a fixed order; calls each one and attributes its failures."""
+
+    def __init__(self) -> None:
+        self._pm = pluggy.PluginManager("facialflow")
+        self._pm.add_hookspecs(FacialflowSpec)
+        self._order: list[str] = []
+        self._loaded: list[LoadedPlugin] = []
+        # (plugin name, function, argument names) in load order; rebuilt on register
+        self._candidate_impls: list[tuple[str, Any, tuple[str, ...]]] = []
+
+    @property
+    def plugins(self) -> tuple[LoadedPlugin, ...]:
+        return tuple(self._loaded)
+
+    def plugin_object(self, name: str) -> Any:
+        """The registered object of plugin ``name`` (a module, an OfferPlugin, ...)."""
+        obj = self._pm.get_plugin(name)
+        if obj is None:
+            raise PluginError(f"no plugin named {name!r} is loaded")
+        return obj
+
+    def register(self, obj: Any, name: str, source: str) -> None:
+        """Register and validate one plugin; raise :class:`PluginError` naming it if it is broken."""
+        plugin = _plugin_object(obj)
+        if name in self._order:
+            raise PluginError(
+                f"plugin {name} ({source}): a plugin with this name is already loaded"
+            )
+        try:
+            self._pm.register(plugin, name=name)
+            self._pm.check_pending()
+        except pluggy.PluginValidationError as exc:
+            self._unregister_quietly(name)
+            raise PluginError(f"plugin {name} ({source}) is invalid: {exc}") from None
+        impls = [
+            i for i in self._pm.hook.facialflow_plugin_info.get_hookimpls() if i.plugin_name == name
+        ]
+        info = self._call(impls[0].function, name, {}) if impls else None
+        if not isinstance(info, PluginInfo):
+            self._unregister_quietly(name)
+            raise PluginError(
+                f"plugin {name} ({source}) must implement facialflow_plugin_info returning a PluginInfo"
+            )
+        self._order.append(name)
+        self._loaded.append(LoadedPlugin(name, source, info))
+        by_name = {i.plugin_name: i for i in self._pm.hook.facialflow_candidates.get_hookimpls()}
+        self._candidate_impls = [
+            (n, by_name[n].function, tuple(by_name[n].argnames))
+            for n in self._order
+            if n in by_name
+        ]
+
+    def _unregister_quietly(self, name: str) -> None:
+        if self._pm.get_plugin(name) is not None:
+            self._pm.unregister(name=name)
+        # pluggy keeps unknown-hook impls pending; a failed plugin must leave none behind
+        self._pm = self._rebuilt_without(name)
+
+    def _rebuilt_without(self, name: str) -> pluggy.PluginManager:
+        pm = pluggy.PluginManager("facialflow")
+        pm.add_hookspecs(FacialflowSpec)
+        for kept in self._order:
+            plugin = self._pm.get_plugin(kept)
+            if plugin is not None:
+                pm.register(plugin, name=kept)
+        return pm
+
+    @staticmethod
+    def _call(function: Any, name: str, kwargs: dict[str, Any]) -> Any:
+        try:
+            return function(**kwargs)
+        except Exception as exc:
+            raise PluginError(f"plugin {name} raised {type(exc).__name__}: {exc}") from exc
+
+    def candidates(self, client: Client, context: SelectionContext) -> list[tuple[Candidate, str]]:
+        """Every plugin's proposals for this session, in load order, each tagged with its plugin."""
+        args = {"client": client, "context": context}
+        out: list[tuple[Candidate, str]] = []
+        for name, function, argnames in self._candidate_impls:
+            result = self._call(function, name, {a: args[a] for a in argnames})
+            if not isinstance(result, list | tuple) or not all(
+                isinstance(c, Candidate) for c in result
+            ):
+                raise PluginError(
+                    f"plugin {name}: facialflow_candidates must return a list of Candidate, "
+                    f"got {type(result).__name__}"
+                )
+            out.extend((c, name) for c in result)
+        return out
+
+
+def _builtin_files() -> list[Path]:
+    return sorted(p for p in builtin_plugin_dir().glob("*.py") if not p.name.startswith("_"))
+
+
+def _add_builtins(ps: PluginSet) -> None:
+    for path in _builtin_files():
+        ps.register(_import_file(path), path.stem, "built-in")
+
+
+def _add_entry_points(ps: PluginSet) -> None:
+    for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+        try:
+            obj = ep.load()
+        except Exception as exc:
+            raise PluginError(f"plugin {ep.name} ({ep.value}) failed to load: {exc}") from exc
+        ps.register(obj, ep.name, "entry point")
+
+
+def load_plugins(
+    *,
+    catalogs: Iterable[str | Path] = (),
+    builtins: bool = True,
+    entry_point_plugins: bool = True,
+    extra: Sequence[tuple[str, Any]] = (),
+    fresh: bool = False,
+) -> PluginSet:
+    """Load and validate plugins.
+
+    Without arguments the result is cached and shared; ``fresh=True`` looks
+    for entry points again (after installing a plugin in a running process).
+    """
+    names = tuple(str(c) for c in catalogs)
+    if not names and builtins and entry_point_plugins and not extra and not fresh:
+        return _default_plugins()
+    return _build(names, builtins, entry_point_plugins, extra)
+
+
+def _build(
+    catalogs: tuple[str, ...], builtins: bool, eps: bool, extra: Sequence[tuple[str, Any]]
+) -> PluginSet:
+    ps = PluginSet()
+    if builtins:
+        _add_builtins(ps)
+    if eps:
+        _add_entry_points(ps)
+    for name, obj in extra:
+        ps.register(obj, name, "extra")
+    for catalog in catalogs:
+        for plugin in load_catalog(catalog):
+            ps.register(plugin, plugin.name, "catalog")
+    return ps
+
+
+@cache
+def _default_plugins() -> PluginSet:
+    return _build((), True, True, ())
+
+
+def plugins_to_dict(plugins: PluginSet) -> list[dict[str, Any]]:
+    """The JSON of ``facialflow plugins``: one object per plugin, in load order."""
+    from facialflow.io.documents import product_to_full_dict
+
+    return [
+        {
+            "name": p.name,
+            "source": p.source,
+            "description": p.info.description,
+            "concerns": [str(c) for c in p.info.concerns],
+            "skin_types": [str(s) for s in p.info.skin_types],
+            "products": [product_to_full_dict(prod) for prod in p.info.products],
+        }
+        for p in plugins.plugins
+    ]

@@ -1,0 +1,211 @@
+"""Choosing a session's products from what the plugins propose.
+
+Plugins propose :class:`~facialflow.products.hookspecs.Candidate` products; this module
+ranks them, drops every unsafe one (:mod:`facialflow.products.safety`, after all
+plugins, so none can bypass it) and picks:
+
+- one cleanser, one exfoliant, one mask, one moisturiser and one SPF 30+
+  sunscreen, plus a soothing product and a mineral sunscreen for the safe exit;
+- serums: the best safe serum for each concern in the client's order, at most
+  ``policy.products.max_serums``, never two that conflict (R23), and on
+  sensitive skin at most one irritant active (R24).
+
+Tie-break, documented and deterministic: lower rank first, then the concern
+listed earlier by the client, then the plugin loaded earlier, then the
+product name. When a filter removes the preferred product, the next safe one is
+taken and a warning says what was replaced and why; when nothing safe remains
+the step is reported in ``missing`` instead of applying something unsafe.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from facialflow.clinic.policy import Policy
+from facialflow.clinic.screening import Screening
+from facialflow.model import Client, Product, ProductKind, Selection, SkinType
+from facialflow.products.catalog import steps_for_kind
+from facialflow.products.hookspecs import Candidate, SelectionContext
+from facialflow.products.ingredients import IngredientClass, classes_of, product_classes
+from facialflow.products.safety import IRRITANT_ACTIVES, conflicts, profile_problems, safety_profile
+
+__all__ = ["SUNSCREEN_MISSING", "choose_products", "selection_context"]
+
+#: the ``missing`` key that means no tolerated SPF 30+ sunscreen exists: the session cannot end safely
+SUNSCREEN_MISSING = "hydration (sunscreen)"
+
+_SINGLE_STEPS = ("cleansing", "exfoliation")
+
+
+def selection_context(screening: Screening) -> SelectionContext:
+    f = screening.facts
+    return SelectionContext(
+        exfoliation=screening.exfoliation,
+        extraction_today=f.extraction_indicated,
+        laser_today=f.laser_indicated,
+        policy=screening.policy,
+    )
+
+
+class _Chooser:
+    """State of one selection run (not shared): chosen products, warnings, gaps."""
+
+    def __init__(
+        self, client: Client, context: SelectionContext, policy: Policy, plugins: Any
+    ) -> None:
+        self.client = client
+        self.context = context
+        self.policy = policy
+        self.plugins = plugins
+        self.profile = safety_profile(client)
+        self.order = {c: i for i, c in enumerate(client.concerns)}
+        self.plugin_order = {p.name: i for i, p in enumerate(plugins.plugins)}
+        self.steps: dict[str, tuple[Product, ...]] = {}
+        self.chosen: list[Product] = []
+        self.warnings: list[str] = []
+        self.missing: dict[str, str] = {}
+        self.sources: dict[str, str] = {}
+        self._ranked = self._rank_all()
+
+    def _rank_all(self) -> dict[str, list[tuple[Candidate, str]]]:
+        cands = self.plugins.candidates(self.client, self.context)
+        far = len(self.order)
+        cands.sort(
+            key=lambda cp: (
+                cp[0].rank,
+                self.order.get(cp[0].concern, far) if cp[0].concern else far,
+                self.plugin_order.get(cp[1], 0),
+                cp[0].product.name,
+            )
+        )
+        by_step: dict[str, list[tuple[Candidate, str]]] = {}
+        for cp in cands:
+            for step in steps_for_kind(cp[0].product.kind):
+                by_step.setdefault(step, []).append(cp)
+        return by_step
+
+    def ranked(self, step: str) -> list[tuple[Candidate, str]]:
+        return self._ranked.get(step, [])
+
+    def problems(self, product: Product) -> list[str]:
+        problems = list(profile_problems(product, self.profile, self.context, self.policy.products))
+        for other in self.chosen:
+            clash = conflicts(product, other)
+            if clash:
+                problems.append(clash)
+        return problems
+
+    def pick(
+        self, cands: Sequence[tuple[Candidate, str]], what: str, extra: Any = None
+    ) -> Product | None:
+        """The first safe candidate; warn when a better-ranked one was filtered out."""
+        rejected: list[str] = []
+        seen: set[str] = set()
+        for cand, plugin in cands:
+            problems = self.problems(cand.product)
+            if extra is not None:
+                problems.extend(extra(cand.product))
+            if problems:
+                # one product offered twice (say for two concerns) is reported once
+                if cand.product.name not in seen:
+                    seen.add(cand.product.name)
+                    rejected.append(f"{cand.product.name!r} ({'; '.join(problems)})")
+                continue
+            if rejected:
+                self.warnings.append(f"{what}: replaced {rejected[0]} with {cand.product.name!r}")
+            self.chosen.append(cand.product)
+            self.sources[cand.product.name] = plugin
+            return cand.product
+        if rejected:
+            self.missing[what] = "no safe product: " + "; ".join(rejected[:3])
+        else:
+            self.missing[what] = "no plugin offers a product"
+        return None
+
+    def single(self, step: str, kind: ProductKind | None = None, extra: Any = None) -> None:
+        cands = [c for c in self.ranked(step) if kind is None or c[0].product.kind is kind]
+        what = f"{step} ({kind})" if kind is not None else step
+        product = self.pick(cands, what, extra)
+        if product is not None:
+            self.steps[step] = (*self.steps.get(step, ()), product)
+
+    def serums(self) -> None:
+        cands = self.ranked("serums")
+        chosen: list[Product] = []
+        irritant_taken = False
+        sensitive = self.client.skin_type is SkinType.SENSITIVE
+        limit = self.policy.products.max_serums
+
+        def stacking(product: Product) -> list[str]:
+            if sensitive and irritant_taken and product_classes(product) & IRRITANT_ACTIVES:
+                return ["a second irritant active on sensitive skin (R24)"]
+            if product in chosen:
+                return ["already chosen"]
+            # two serums built on the same irritant active add irritation, not benefit
+            shared = sorted(
+                a
+                # the exfoliant counts too: a glycolic serum right after a glycolic peel stacks
+                for a in set(product.strengths) & {a for c in self.chosen for a in c.strengths}
+                if classes_of(a) & IRRITANT_ACTIVES
+            )
+            if shared:
+                return [f"duplicates the active {', '.join(shared)}"]
+            return []
+
+        for concern in self.client.concerns:
+            if len(chosen) >= limit:
+                self.warnings.append(
+                    f"serums: at most {limit} serums per session; none added for {concern}"
+                )
+                continue
+            # a serum offered without a concern serves every concern
+            mine = [
+                c for c in cands if c[0].concern in (concern, None) and c[0].product not in chosen
+            ]
+            if not mine:
+                continue
+            product = self.pick(mine, f"serums ({concern})", stacking)
+            if product is not None:
+                chosen.append(product)
+                irritant_taken = irritant_taken or bool(product_classes(product) & IRRITANT_ACTIVES)
+        if chosen:
+            self.steps["serums"] = tuple(chosen)
+            for key in [k for k in self.missing if k.startswith("serums (")]:
+                self.warnings.append(f"{key}: {self.missing.pop(key)}")
+        else:
+            reasons = [self.missing.pop(k) for k in list(self.missing) if k.startswith("serums (")]
+            self.missing["serums"] = reasons[0] if reasons else "no plugin offers a serum"
+
+
+def _mineral(product: Product) -> list[str]:
+    if IngredientClass.MINERAL_FILTER not in product_classes(product):
+        return ["not a mineral sunscreen"]
+    return []
+
+
+def choose_products(
+    client: Client, screening: Screening, policy: Policy, *, plugins: Any = None
+) -> Selection:
+    """Products for every step of this client's session (nothing when it is declined)."""
+    if screening.declined:
+        return Selection(steps={})
+    if plugins is None:
+        from facialflow.products.loading import load_plugins
+
+        plugins = load_plugins()
+    ch = _Chooser(client, selection_context(screening), policy, plugins)
+    for step in _SINGLE_STEPS:
+        ch.single(step)
+    ch.serums()
+    ch.single("mask")
+    ch.single("hydration", ProductKind.MOISTURIZER)
+    ch.single("hydration", ProductKind.SUNSCREEN)
+    ch.single("safe_exit_soothe")
+    ch.single("safe_exit_protect", ProductKind.SUNSCREEN, _mineral)
+    return Selection(
+        steps=ch.steps,
+        warnings=tuple(ch.warnings),
+        missing=ch.missing,
+        sources=ch.sources,
+    )

@@ -1,0 +1,394 @@
+"""Seeded draws: generated clients as compact raw tuples, and the clients they stand for.
+
+Client ``i`` of a run depends only on the seed and ``i``: each chunk of
+:data:`CHUNK` clients has its own random stream, so workers can draw chunks in
+any order and still give byte-identical output.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import math
+import random
+from bisect import bisect_right
+from collections.abc import Callable, Iterator, Mapping
+from itertools import accumulate
+from typing import Any
+
+from facialflow.clinic.screening import add_months
+from facialflow.model import Assessment, Client, Comedones, Concern, Condition, SkinType
+from facialflow.qa.population import DEFAULT_POPULATION, MEDICATION_FOR, Population
+
+__all__ = [
+    "CHUNK",
+    "COMEDONES",
+    "CONCERNS",
+    "CONDITIONS",
+    "PRESCRIPTION_REFERENCE",
+    "SKIN_TYPES",
+    "RawClient",
+    "chunk_rng",
+    "client_id",
+    "iter_clients",
+    "iter_raw",
+    "raw_to_client",
+    "raw_to_dict",
+]
+
+#: clients per random stream; part of what a seed means, so never change it silently
+CHUNK = 1024
+
+#: the prescription reference generated clients carry (a constant: its text is never read)
+PRESCRIPTION_REFERENCE = "rx on file"
+
+# raw draws hold vocabulary positions, not enum members: hashing a tuple of ints is
+# several times faster than hashing enums, and the simulator keys caches on draws
+SKIN_TYPES: tuple[SkinType, ...] = tuple(SkinType)
+CONCERNS: tuple[Concern, ...] = tuple(Concern)
+CONDITIONS: tuple[Condition, ...] = tuple(Condition)
+COMEDONES: tuple[Comedones, ...] = tuple(Comedones)
+
+#: one generated client without its id; enum values as positions in the tuples above
+RawClient = tuple[
+    int,  # skin type
+    tuple[int, ...],  # concerns, in drawn order
+    int,  # fitzpatrick
+    bool,  # pregnant
+    bool,  # breastfeeding
+    int | None,  # isotretinoin: months before the session date
+    tuple[str, ...],  # allergies, in drawn order
+    tuple[int, ...],  # conditions, in vocabulary order
+    int,  # comedones
+    bool,  # laser requested
+    bool,  # antiviral prophylaxis
+    bool,  # clinician approved laser
+    bool,  # prescription on file
+]
+
+
+def _codes(vocabulary: tuple[Any, ...], weights: Mapping[Any, float]) -> dict[int, float]:
+    return {vocabulary.index(k): w for k, w in weights.items()}
+
+
+class _Table:
+    """Weighted choice by one uniform draw: cumulative weights and bisection."""
+
+    __slots__ = ("bounds", "total", "values", "weights")
+
+    def __init__(self, weights: Mapping[Any, float]) -> None:
+        items = [(k, float(w)) for k, w in weights.items() if w > 0]
+        self.values = tuple(k for k, _ in items)
+        self.weights = tuple(w for _, w in items)
+        cumulative = tuple(accumulate(self.weights))
+        self.total = cumulative[-1]
+        # the last bound is infinite: u * total can round up to total itself
+        self.bounds = (*cumulative[:-1], math.inf)
+
+    def pick(self, u: float) -> Any:
+        return self.values[bisect_right(self.bounds, u * self.total)]
+
+    def sample(self, draw: Callable[[], float], k: int) -> tuple[Any, ...]:
+        """``k`` distinct values without replacement, in drawn order.
+
+        Rejection: drawing from all values and redrawing a value already taken
+        samples exactly from the remaining weights, and is cheap while few are
+        taken. After 32 rejections in a row (a value with most of the weight),
+        the remaining weights are renormalised explicitly.
+        """
+        k = min(k, len(self.values))
+        out: list[Any] = []
+        rejected = 0
+        values, bounds, total = self.values, self.bounds, self.total
+        while len(out) < k:
+            value = values[bisect_right(bounds, draw() * total)]
+            if value not in out:
+                out.append(value)
+                rejected = 0
+                continue
+            rejected += 1
+            if rejected == 32:
+                out.extend(self._sample_exact(draw, out, k - len(out)))
+        return tuple(out)
+
+    def _sample_exact(self, draw: Callable[[], float], taken: list[Any], k: int) -> list[Any]:
+        remaining = [
+            (v, w) for v, w in zip(self.values, self.weights, strict=True) if v not in taken
+        ]
+        out: list[Any] = []
+        for _ in range(k):
+            cumulative = list(accumulate(w for _, w in remaining))
+            i = min(bisect_right(cumulative, draw() * cumulative[-1]), len(remaining) - 1)
+            out.append(remaining.pop(i)[0])
+        return out
+
+
+class _Bernoullis:
+    """Independent events, each with its own rate, drawn with one uniform when none happens.
+
+    Most clients have no condition: one draw decides that (it happens with
+    probability ``prod(1 - rate)``). Otherwise the events are drawn in order
+    conditioned on at least one happening among those left: event ``i``
+    happens with ``rate_i / (1 - prod(1 - rate_j), j >= i)`` until the first
+    one does, then each later one with its own rate. This is exactly the
+    joint distribution of independent draws.
+    """
+
+    __slots__ = ("events", "none")
+
+    def __init__(self, events: list[tuple[int, float]]) -> None:
+        tails: list[float] = []
+        product = 1.0
+        for _, rate in reversed(events):
+            product *= 1.0 - rate
+            tails.append(1.0 - product)
+        tails.reverse()
+        #: (code, rate, chance that event or a later one happens)
+        self.events = tuple((c, rate, tail) for (c, rate), tail in zip(events, tails, strict=True))
+        self.none = product
+
+    def draw(self, r: Callable[[], float]) -> tuple[int, ...]:
+        if not self.events or r() < self.none:
+            return ()
+        out: list[int] = []
+        for code, rate, some in self.events:
+            if out:
+                if r() < rate:
+                    out.append(code)
+            elif some <= 0.0 or r() * some < rate:
+                out.append(code)
+        return tuple(out)
+
+
+_HSV = CONDITIONS.index(Condition.HSV_HISTORY)
+_MELASMA = CONDITIONS.index(Condition.MELASMA)
+_PHOTOSENSITIZER = CONDITIONS.index(Condition.PHOTOSENSITIZING_MEDICATION)
+_MEDICATIONS = {CONDITIONS.index(c): m for c, m in MEDICATION_FOR.items()}
+
+
+class _Sampler:
+    """A population compiled for fast drawing; private to one process."""
+
+    def __init__(self, population: Population) -> None:
+        p = population
+        self.skin = _Table(_codes(SKIN_TYPES, p.skin_types))
+        self.counts = _Table(p.concern_counts)
+        self.concerns = _Table(_codes(CONCERNS, p.concerns))
+        self.fitzpatrick = _Table(p.fitzpatrick)
+        # vocabulary order, so the tuple is canonical and the stream does not depend on dict order
+        self.conditions = _Bernoullis(
+            [(i, p.conditions[c]) for i, c in enumerate(CONDITIONS) if p.conditions.get(c, 0) > 0]
+        )
+        self.pregnancy = p.pregnancy_rate
+        self.breastfeeding = p.breastfeeding_rate
+        self.isotretinoin = p.isotretinoin_rate
+        self.months = _Table(p.isotretinoin_months_ago)
+        self.allergy = p.allergy_rate
+        self.max_allergies = min(p.max_allergies, len(_Table(p.allergens).values))
+        self.allergens = _Table(p.allergens)
+        self.comedones = _Table(_codes(COMEDONES, p.comedones))
+        self.laser = p.laser_request_rate
+        self.antiviral = p.antiviral_prophylaxis_rate
+        self.approval = p.clinician_approval_rate
+        self.prescription = p.prescription_rate
+
+    def draw(self, r: Callable[[], float]) -> RawClient:
+        """One client's features from the uniform stream ``r``.
+
+        The order of the draws is part of what a seed means: never reorder them.
+        """
+        # the one-draw picks inlined: this runs once per simulated session
+        skin = self.skin
+        counts = self.counts
+        fitz = self.fitzpatrick
+        skin_type = skin.values[bisect_right(skin.bounds, r() * skin.total)]
+        count = counts.values[bisect_right(counts.bounds, r() * counts.total)]
+        concerns = self.concerns.sample(r, count)
+        fitzpatrick = fitz.values[bisect_right(fitz.bounds, r() * fitz.total)]
+        pregnant = r() < self.pregnancy
+        breastfeeding = r() < self.breastfeeding
+        months = self.months.pick(r()) if r() < self.isotretinoin else None
+        allergies: tuple[str, ...] = ()
+        if r() < self.allergy:
+            allergies = self.allergens.sample(r, 1 + int(r() * self.max_allergies))
+        conditions = self.conditions.draw(r)
+        com = self.comedones
+        comedones = com.values[bisect_right(com.bounds, r() * com.total)]
+        laser = r() < self.laser
+        antiviral = _HSV in conditions and r() < self.antiviral
+        needs_review = _MELASMA in conditions or _PHOTOSENSITIZER in conditions
+        approved = laser and needs_review and r() < self.approval
+        prescription = r() < self.prescription
+        return (
+            skin_type,
+            concerns,
+            fitzpatrick,
+            pregnant,
+            breastfeeding,
+            months,
+            allergies,
+            conditions,
+            comedones,
+            laser,
+            antiviral,
+            approved,
+            prescription,
+        )
+
+
+_SAMPLERS: dict[int, tuple[Population, _Sampler]] = {}
+
+
+def _sampler(population: Population) -> _Sampler:
+    # keyed by identity and kept alive with the population, so an id is never reused
+    hit = _SAMPLERS.get(id(population))
+    if hit is not None and hit[0] is population:
+        return hit[1]
+    if len(_SAMPLERS) > 64:
+        _SAMPLERS.clear()
+    sampler = _Sampler(population)
+    _SAMPLERS[id(population)] = (population, sampler)
+    return sampler
+
+
+def chunk_rng(seed: int, chunk: int, stream: str) -> random.Random:
+    """The random stream ``stream`` of chunk ``chunk`` of ``seed``: stable across Pythons."""
+    digest = hashlib.sha256(f"facialflow:{stream}:{seed}:{chunk}".encode()).digest()
+    return random.Random(int.from_bytes(digest[:16], "big"))
+
+
+def client_id(seed: int, index: int) -> str:
+    return f"sim-{seed}-{index}"
+
+
+def iter_raw(
+    seed: int, start: int, n: int, population: Population | None = None
+) -> Iterator[RawClient]:
+    """The features of clients ``start`` .. ``start + n - 1`` of ``seed``, in index order."""
+    if n < 0 or start < 0:
+        raise ValueError("start and n must not be negative")
+    sampler = _sampler(population if population is not None else DEFAULT_POPULATION)
+    draw = sampler.draw
+    index, end = start, start + n
+    while index < end:
+        chunk, offset = divmod(index, CHUNK)
+        r = chunk_rng(seed, chunk, "clients").random
+        # a chunk's stream is consumed from its beginning, whatever index a run starts at
+        for _ in range(offset):
+            draw(r)
+        stop = min(end, (chunk + 1) * CHUNK)
+        for _ in range(index, stop):
+            yield draw(r)
+        index = stop
+
+
+def raw_to_client(raw: RawClient, client_id: str, date: dt.date) -> Client:
+    """The :class:`Client` a raw draw describes, for a session on ``date``."""
+    (
+        skin,
+        concerns,
+        fitzpatrick,
+        pregnant,
+        breastfeeding,
+        months,
+        allergies,
+        conditions,
+        comedones,
+        laser,
+        antiviral,
+        approved,
+        prescription,
+    ) = raw
+    fields: dict[str, Any] = {
+        "id": client_id,
+        "skin_type": SKIN_TYPES[skin],
+        "concerns": tuple(CONCERNS[c] for c in concerns),
+        "fitzpatrick": fitzpatrick,
+        "pregnant": pregnant,
+        "breastfeeding": breastfeeding,
+        "isotretinoin_last_dose": add_months(date, -months) if months is not None else None,
+        "allergies": allergies,
+        "medications": tuple(_MEDICATIONS[c] for c in conditions if c in _MEDICATIONS),
+        "conditions": frozenset(CONDITIONS[c] for c in conditions),
+        "assessment": Assessment(
+            comedones=COMEDONES[comedones],
+            laser_requested=laser,
+            antiviral_prophylaxis=antiviral,
+            clinician_approved_laser=approved,
+            prescription_reference=PRESCRIPTION_REFERENCE if prescription else None,
+        ),
+    }
+    return Client(**fields)
+
+
+_SKIN_NAMES = tuple(str(v) for v in SKIN_TYPES)
+_CONCERN_NAMES = tuple(str(v) for v in CONCERNS)
+_CONDITION_NAMES = tuple(str(v) for v in CONDITIONS)
+_COMEDONE_NAMES = tuple(str(v) for v in COMEDONES)
+
+
+def raw_to_dict(raw: RawClient, client_id: str, date: dt.date) -> dict[str, Any]:
+    """``client_to_dict(raw_to_client(raw, client_id, date))`` without building the client.
+
+    The simulator writes millions of clients; this skips the validation a
+    draw does not need (the tests and the simulator's spot checks compare the
+    two for equality).
+    """
+    (
+        skin,
+        concerns,
+        fitzpatrick,
+        pregnant,
+        breastfeeding,
+        months,
+        allergies,
+        conditions,
+        comedones,
+        laser,
+        antiviral,
+        approved,
+        prescription,
+    ) = raw
+    out: dict[str, Any] = {
+        "id": client_id,
+        "skin_type": _SKIN_NAMES[skin],
+        "concerns": [_CONCERN_NAMES[c] for c in concerns],
+        "fitzpatrick": fitzpatrick,
+        "pregnant": pregnant,
+        "breastfeeding": breastfeeding,
+    }
+    if months is not None:
+        out["isotretinoin_last_dose"] = add_months(date, -months).isoformat()
+    out["allergies"] = list(allergies)
+    out["medications"] = [_MEDICATIONS[c] for c in conditions if c in _MEDICATIONS]
+    # conditions are drawn in vocabulary order, the order client files are written in
+    out["conditions"] = [_CONDITION_NAMES[c] for c in conditions]
+    assessment: dict[str, Any] = {
+        "comedones": _COMEDONE_NAMES[comedones],
+        "laser_requested": laser,
+    }
+    if antiviral:
+        assessment["antiviral_prophylaxis"] = True
+    if approved:
+        assessment["clinician_approved_laser"] = True
+    if prescription:
+        assessment["prescription_reference"] = PRESCRIPTION_REFERENCE
+    out["assessment"] = assessment
+    return out
+
+
+def iter_clients(
+    seed: int,
+    n: int,
+    *,
+    date: dt.date,
+    population: Population | None = None,
+    start: int = 0,
+) -> Iterator[Client]:
+    """Clients ``start`` .. ``start + n - 1`` generated from ``seed`` for sessions on ``date``.
+
+    Client ``i`` depends only on ``seed``, ``i``, ``date`` and the population:
+    never on ``n``, ``start`` or how a run is split between processes.
+    """
+    for index, raw in enumerate(iter_raw(seed, start, n, population), start):
+        yield raw_to_client(raw, client_id(seed, index), date)

@@ -1,0 +1,196 @@
+"""Many sessions at the cost of a lookup each, with exactly the engine's results.
+
+Three facts make a simulation of millions of sessions cheap without a second
+implementation of the protocol:
+
+1. Screening is a pure function of a few client features (and of the date
+   and the policy): equivalent clients share one :class:`Screening`, keyed by
+   :func:`screening_key`.
+2. Product selection is a pure function of a few other features when every
+   loaded plugin is a plain :class:`~facialflow.products.catalog.OfferPlugin` (their
+   offers read only the skin type and the concerns): equivalent clients share
+   one :class:`Selection`, keyed by :func:`selection_part` and
+   :func:`context_key`. With any other plugin (code from an entry point can
+   read anything) selection runs for every client.
+3. A session's route is a pure function of its guard facts and of the
+   adverse reaction (kind and step): it is computed once per such variant by
+   stepping a real :class:`~facialflow.session.live.Session` through the shared
+   transitions engine, and reused.
+
+A :class:`Plan` puts a :class:`~facialflow.session.live.Session` where the engine
+left it and lets ``Session.result`` (and its other methods) build the result,
+so results are the session's own. Keys are deliberately conservative: a
+feature is left out of a key only when the code the key stands for never
+reads it (see each key's docstring; the tests check that changing a left-out
+feature never changes the result, and that whole simulations are identical to
+sessions started and stepped one by one).
+
+:class:`FastRunner` runs the simulator's chunks of generated clients this
+way. It writes each session's JSON from pieces (products, findings, skipped
+steps, path) cached where they repeat, produced by the session's own methods;
+samples of what it writes are compared with ``session_to_dict`` as it runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from facialflow.io.client_file import client_to_dict
+from facialflow.model import AdverseKind, Client, Selection
+from facialflow.qa.draws import (
+    RawClient,
+    chunk_rng,
+    client_id,
+    iter_raw,
+    raw_to_client,
+    raw_to_dict,
+)
+from facialflow.simulation.memo_keys import ADVERSE_KINDS, Variant
+from facialflow.simulation.planner import Intake, Memo, Plan, Planner, StepRoute
+from facialflow.simulation.writer import (
+    NO_ALLERGIES,
+    ChunkResult,
+    Fragments,
+    RunSpec,
+    dumps,
+    trace_key,
+)
+
+__all__ = ["FastRunner"]
+
+
+class FastRunner:
+    """Per-process state of a fast run: the planner and bounded caches of serialised JSON.
+
+    The planner is keyed on projections of the raw draws, which stand for the
+    clients' keys exactly: ``raw_to_client`` maps each drawn feature to one
+    client field and back (the run's date is fixed), so equal projections
+    mean equal :func:`~facialflow.simulation.memo_keys.screening_key` and
+    :func:`~facialflow.simulation.memo_keys.selection_part`.
+    """
+
+    def __init__(self, spec: RunSpec) -> None:
+        from facialflow.products.loading import load_plugins
+
+        self.spec = spec
+        self.planner = Planner(spec.date, spec.policy, load_plugins(catalogs=spec.catalogs))
+        self.universe = self.planner.universe
+        #: raw draw -> the client's JSON after its id
+        self.tails = Memo(1 << 12)
+        #: (intake, id(selection), route) -> (selection, the session JSON after the client)
+        self.fragments = Memo(1 << 11)
+        self.writer = Fragments(spec)
+        self.tails_made = 0
+
+    def client(self, raw: RawClient, index: int) -> Client:
+        return raw_to_client(raw, client_id(self.spec.seed, index), self.spec.date)
+
+    def client_tail(self, raw: RawClient, index: int) -> str:
+        """The client's JSON after ``{"id":"...",``: equal for equal draws."""
+        tail: str | None = self.tails.young.get(raw) or self.tails.get(raw)
+        if tail is None:
+            ident = client_id(self.spec.seed, index)
+            data = raw_to_dict(raw, ident, self.spec.date)
+            self.tails_made += 1
+            if self.tails_made <= 64 or self.tails_made % Fragments.CHECK_EVERY == 0:
+                expected = client_to_dict(self.client(raw, index))
+                if list(data.items()) != list(expected.items()):
+                    raise AssertionError(f"raw_to_dict differs from client_to_dict: {data!r}")
+            text = dumps(data)
+            head = '{"id":' + dumps(ident) + ","
+            tail = text[len(head) :]
+            self.tails.put(raw, tail)
+        return tail
+
+    def chunk(self, chunk: int) -> ChunkResult:
+        spec = self.spec
+        seed = spec.seed
+        start, end = spec.chunk_bounds(chunk)
+        draw = chunk_rng(seed, chunk, "adverse").random
+        rate = spec.adverse_rate
+        kinds = ADVERSE_KINDS
+        n_kinds = len(kinds)
+        planner = self.planner
+        universe = self.universe
+        counts: dict[tuple[StepRoute, frozenset[str], AdverseKind | None], int] = {}
+        lines: list[str] | None = [] if spec.sessions else None
+        fragments = self.fragments
+        intakes = planner.intakes
+        selections = planner.selections
+        index = start
+        for raw in iter_raw(seed, start, end - start, spec.population):
+            u, a, b = draw(), draw(), draw()
+            if universe is None:
+                plan = planner.plan(self.client(raw, index))
+                intake, selection = plan.intake, plan.selection
+            else:
+                # every feature but the concerns (1) and the allergies (6), which screening never reads
+                skey = raw[:1] + raw[2:6] + raw[7:]
+                allergies = raw[6]
+                spart = (
+                    raw[0],
+                    raw[1],
+                    raw[3],
+                    raw[4],
+                    frozenset(allergies) & universe if allergies else NO_ALLERGIES,
+                    raw[12],
+                )
+                # the planner's young generations first: most sessions hit them
+                make: _Once | None = None
+                found: Intake | None = intakes.young.get(skey)
+                if found is None:
+                    make = _Once(self.client, raw, index)
+                    found = planner.intake(skey, make)
+                chosen: Selection | None = selections.young.get((spart, found.context_id))
+                if chosen is None:
+                    make = make or _Once(self.client, raw, index)
+                    chosen = planner.selection(spart, found, make)
+                intake, selection = planner.settle(skey, spart, found, chosen)
+            variant: Variant | None = None
+            kind: AdverseKind | None = None
+            route = intake.natural
+            if u < rate and intake.active:
+                kind = kinds[int(a * n_kinds)]
+                variant = (kind, intake.active[int(b * len(intake.active))])
+                route = intake.route(variant)
+            key = (route, intake.rules, kind)
+            counts[key] = counts.get(key, 0) + 1
+            if lines is not None:
+                # identity keys hash fast; the selection kept in the entry pins its id
+                fkey = (intake, id(selection), route)
+                hit = fragments.young.get(fkey) or fragments.get(fkey)
+                if hit is not None and hit[0] is selection:
+                    fragment: str = hit[1]
+                else:
+                    fragment = self.writer.fragment(Plan(intake, selection), variant)
+                    fragments.put(fkey, (selection, fragment))
+                lines.append(
+                    '{"client":{"id":"'
+                    + client_id(seed, index)
+                    + '",'
+                    + self.client_tail(raw, index)
+                    + fragment
+                )
+            index += 1
+        tally = tuple(
+            ((trace_key(route.trace), rules, str(kind) if kind else None), c)
+            for (route, rules, kind), c in counts.items()
+        )
+        return end - start, "\n".join(lines) if lines is not None else None, tally
+
+
+class _Once:
+    """A client made on first call only: a session missing two caches builds it once."""
+
+    __slots__ = ("args", "made", "make")
+
+    def __init__(self, make: Callable[[RawClient, int], Client], *args: Any) -> None:
+        self.make = make
+        self.args = args
+        self.made: Client | None = None
+
+    def __call__(self) -> Client:
+        if self.made is None:
+            self.made = self.make(*self.args)
+        return self.made

@@ -1,0 +1,289 @@
+"""The memoising planner: screenings, selections and routes shared by equivalent clients."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Hashable
+from typing import Any
+
+from facialflow.clinic.policy import Policy
+from facialflow.clinic.reactions import AdverseRecord
+from facialflow.clinic.screening import Screening, screen
+from facialflow.model import Client, Concern, Selection, SessionResult
+from facialflow.protocol.engine import engine_for
+from facialflow.protocol.guards import Facts
+from facialflow.protocol.spec import FACIAL
+from facialflow.qa.coverage import Trace, trace_path
+from facialflow.session.intake import settle_intake
+from facialflow.session.live import Session
+
+__all__ = ["Intake", "Memo", "Plan", "Planner", "StepRoute", "route_for"]
+
+
+from facialflow.simulation.memo_keys import (
+    Variant,
+    context_key,
+    offer_universe,
+    screening_key,
+    selection_part,
+)
+
+
+class StepRoute:
+    """One way through the protocol, as the engine stepped it."""
+
+    __slots__ = ("adverse", "facts_after", "path", "trace")
+
+    def __init__(
+        self, path: tuple[str, ...], adverse: AdverseRecord | None, facts_after: Facts, trace: Trace
+    ) -> None:
+        self.path = path
+        self.adverse = adverse
+        self.facts_after = facts_after
+        self.trace = trace
+
+
+class Intake:
+    """A settled screening and what follows from it alone: the rules fired and the routes."""
+
+    __slots__ = (
+        "active",
+        "context",
+        "context_id",
+        "date",
+        "natural",
+        "pieces",
+        "policy",
+        "rules",
+        "screening",
+    )
+
+    def __init__(self, date: dt.date, policy: Policy, screening: Screening) -> None:
+        #: serialised pieces of this intake's results, filled by whoever serialises
+        self.pieces: dict[Any, str] = {}
+        self.date = date
+        self.policy = policy
+        self.screening = screening
+        self.context = context_key(screening)
+        #: a small int standing for ``context``, set by the planner that made the intake
+        self.context_id = -1
+        self.rules = frozenset(f.rule for f in screening.findings)
+        self.natural = route_for(screening.facts, None)
+        outgoing = FACIAL.outgoing
+        #: the steps during which an adverse reaction can happen, in session order
+        self.active = tuple(s for s in self.natural.path if "adverse" in outgoing[s])
+
+    def route(self, variant: Variant | None) -> StepRoute:
+        return self.natural if variant is None else route_for(self.screening.facts, variant)
+
+
+class Plan:
+    """What ``Session.start`` decides for a client: the settled intake and the products."""
+
+    __slots__ = ("intake", "selection")
+
+    def __init__(self, intake: Intake, selection: Selection) -> None:
+        self.intake = intake
+        self.selection = selection
+
+    @property
+    def screening(self) -> Screening:
+        return self.intake.screening
+
+    def route(self, variant: Variant | None) -> StepRoute:
+        return self.intake.route(variant)
+
+    def session_at_end(self, client: Client, variant: Variant | None) -> Session:
+        """A session for ``client`` (one this plan was made for), where the engine ends it."""
+        intake = self.intake
+        route = intake.route(variant)
+        engine = engine_for(FACIAL)
+        session = Session(
+            client, intake.date, intake.policy, intake.screening, self.selection, engine=engine
+        )
+        # what Session.restore does: put the session where the engine took it
+        session.state = engine.to_internal[route.path[-1]]
+        session.path = list(route.path)
+        session.adverse = route.adverse
+        session.facts = route.facts_after
+        return session
+
+    def result(self, client: Client, variant: Variant | None) -> SessionResult:
+        """What ``Session.result`` gives for ``client``, a client this plan was made for."""
+        return self.session_at_end(client, variant).result()
+
+
+_ROUTES: dict[tuple[Facts, Variant | None], StepRoute] = {}
+_NO_PRODUCTS = Selection(steps={})
+
+
+def route_for(facts: Facts, variant: Variant | None) -> StepRoute:
+    """The route of a session with these facts and ``variant``: stepped by the real engine once.
+
+    The engine's choices depend only on the guard facts and on the reaction
+    (its kind decides whether the skin still tolerates product), so one route
+    serves every session with the same facts and variant.
+    """
+    key = (facts, variant)
+    route = _ROUTES.get(key)
+    if route is None:
+        route = _step(facts, variant)
+        _ROUTES[key] = route
+    return route
+
+
+def _step(facts: Facts, variant: Variant | None) -> StepRoute:
+    # the engine reads nothing but the facts: any client, screening and products with them will do
+    client = Client(id="route", skin_type="normal", concerns=tuple(Concern)[:1], fitzpatrick=1)
+    screening = Screening("route", facts, (), {}, "gentle", ())
+    day = dt.date(2000, 1, 1)
+    session = Session(client, day, Policy(), screening, _NO_PRODUCTS, engine=engine_for(FACIAL))
+    if variant is not None:
+        kind, step = variant
+        while session.current != step:
+            if session.finished:
+                raise ValueError(f"step {step!r} is not on the route of {facts}")
+            session.advance()
+        session.report_adverse(kind)
+    while not session.finished:
+        session.advance()
+    trace = trace_path(session.path, facts, facts_after_adverse=session.facts)
+    return StepRoute(tuple(session.path), session.adverse, session.facts, trace)
+
+
+class Memo:
+    """A bounded cache that keeps what is used: two generations of at most ``limit`` entries each.
+
+    Entries go into the young generation; when it is full it becomes the old
+    one and the previous old one is dropped. A hit in the old generation moves
+    the entry back to the young one, so frequently used entries survive and
+    memory stays bounded whatever the run length.
+    """
+
+    __slots__ = ("limit", "old", "young")
+
+    def __init__(self, limit: int) -> None:
+        if limit < 1:
+            raise ValueError("limit must be at least 1")
+        self.limit = limit
+        self.young: dict[Any, Any] = {}
+        self.old: dict[Any, Any] = {}
+
+    def __len__(self) -> int:
+        return len(self.young) + len(self.old)
+
+    def get(self, key: Any) -> Any:
+        value = self.young.get(key)
+        if value is None and self.old:
+            value = self.old.pop(key, None)
+            if value is not None:
+                self.put(key, value)
+        return value
+
+    def put(self, key: Any, value: Any) -> None:
+        if len(self.young) >= self.limit:
+            self.old = self.young
+            self.young = {}
+        self.young[key] = value
+
+
+class Planner:
+    """Plans for clients on one date under one policy and plugin set, reused across equivalent clients.
+
+    :meth:`plan` is the whole story for one client. The steps are public so a
+    caller that knows its clients better (the simulator's generated draws) can
+    key them more cheaply, on one condition: equal keys must mean equal
+    :func:`screening_key` (for ``skey``) and :func:`selection_part` (for
+    ``spart``). One planner must be used with one kind of key.
+    """
+
+    def __init__(
+        self, date: dt.date, policy: Policy, plugins: Any, *, cache_size: int = 1 << 14
+    ) -> None:
+        self.date = date
+        self.policy = policy
+        self.plugins = plugins
+        self.universe = offer_universe(plugins)
+        #: screenings by ``skey``, products by ``(spart, intake.context_id)``; each holds at
+        #: most 2 * cache_size entries (see Memo)
+        self.intakes = Memo(cache_size)
+        self.selections = Memo(cache_size)
+        self._declined = Memo(1024)
+        self._contexts: dict[Hashable, int] = {}
+        #: how often each expensive step ran (cache misses)
+        self.stats: dict[str, int] = {"screenings": 0, "selections": 0}
+
+    @property
+    def shares_selections(self) -> bool:
+        """Whether equivalent clients share a selection (every plugin a plain OfferPlugin)."""
+        return self.universe is not None
+
+    def plan(self, client: Client) -> Plan:
+        """The plan ``Session.start(client, date=..., policy=..., plugins=...)`` would make."""
+        if self.universe is None:
+            intake = self._intake(client)
+            selection = self._choose(client, intake.screening)
+            settled, chosen = settle_intake(intake.screening, selection, self.policy)
+            if settled is not intake.screening:
+                intake = self._numbered(Intake(self.date, self.policy, settled))
+            return Plan(intake, chosen)
+        skey = screening_key(client)
+        spart = selection_part(client, self.universe)
+        intake = self.intake(skey, lambda: client)
+        intake, chosen = self.settle(
+            skey, spart, intake, self.selection(spart, intake, lambda: client)
+        )
+        return Plan(intake, chosen)
+
+    def intake(self, skey: Hashable, client: Callable[[], Client]) -> Intake:
+        """The screening of clients with key ``skey``; ``client()`` is called on a miss only."""
+        intake: Intake | None = self.intakes.young.get(skey) or self.intakes.get(skey)
+        if intake is None:
+            intake = self._intake(client())
+            self.intakes.put(skey, intake)
+        return intake
+
+    def selection(self, spart: Hashable, intake: Intake, client: Callable[[], Client]) -> Selection:
+        """The products of clients with ``spart`` and this intake, before :meth:`settle`.
+
+        Only for planners that :attr:`shares_selections`.
+        """
+        # contexts are few: a small int keys the selection cheaper than the context itself
+        selkey = (spart, intake.context_id)
+        selection: Selection | None = self.selections.young.get(selkey) or self.selections.get(
+            selkey
+        )
+        if selection is None:
+            selection = self._choose(client(), intake.screening)
+            self.selections.put(selkey, selection)
+        return selection
+
+    def settle(
+        self, skey: Hashable, spart: Hashable, intake: Intake, selection: Selection
+    ) -> tuple[Intake, Selection]:
+        """The intake decision ``Session.start`` takes once products are chosen (R27)."""
+        settled, chosen = settle_intake(intake.screening, selection, self.policy)
+        if settled is intake.screening:
+            return intake, chosen
+        key = (skey, spart)
+        declined: Intake | None = self._declined.get(key)
+        if declined is None:
+            declined = self._numbered(Intake(self.date, self.policy, settled))
+            self._declined.put(key, declined)
+        return declined, chosen
+
+    def _intake(self, client: Client) -> Intake:
+        self.stats["screenings"] += 1
+        return self._numbered(
+            Intake(self.date, self.policy, screen(client, self.date, self.policy))
+        )
+
+    def _numbered(self, intake: Intake) -> Intake:
+        intake.context_id = self._contexts.setdefault(intake.context, len(self._contexts))
+        return intake
+
+    def _choose(self, client: Client, screening: Screening) -> Selection:
+        from facialflow.products.selection import choose_products
+
+        self.stats["selections"] += 1
+        return choose_products(client, screening, self.policy, plugins=self.plugins)

@@ -1,0 +1,448 @@
+"""Seeded simulation of many generated sessions: outcomes, paths and coverage.
+
+:func:`simulate` runs ``n`` clients of a :class:`~facialflow.qa.population.Population`
+through the protocol and yields :class:`Batch` es in client order; a
+:class:`Tally` adds them up and :func:`summarize` turns the tally into a
+:class:`Summary` (outcome, path, step and branch frequencies, adverse
+reactions and :mod:`~facialflow.qa.coverage`).
+
+Determinism: the work is cut into the population's chunks of
+:data:`~facialflow.qa.population.CHUNK` clients; a chunk's clients and adverse
+reactions come from random streams seeded by ``(seed, chunk)`` alone, so the
+output is byte-identical for any number of worker processes.
+
+Adverse reactions: with probability ``adverse_rate`` a session that passed
+intake meets a reaction, its kind uniform over
+:data:`~facialflow.simulation.memo_keys.ADVERSE_KINDS` and its step uniform over the
+active steps of that session's route; it then takes the safe exit.
+
+Two engines give identical output: ``fast`` (the default;
+:class:`~facialflow.simulation.fast_runner.FastRunner`) and ``transitions``, which starts and steps a
+:class:`~facialflow.session.live.Session` for every client, exactly as an
+application would.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+import itertools
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any, Literal
+
+from attrs import field, frozen
+
+from facialflow.clinic.policy import Policy
+from facialflow.clinic.screening import possible_rules
+from facialflow.model import AdverseKind, Client
+from facialflow.protocol.spec import FACIAL
+from facialflow.qa.coverage import Coverage, CoverageReport, Trace, trace_path
+from facialflow.qa.draws import CHUNK, chunk_rng, iter_clients
+from facialflow.qa.population import DEFAULT_POPULATION, Population
+from facialflow.session.live import Session
+from facialflow.simulation.fast_runner import FastRunner
+from facialflow.simulation.memo_keys import ADVERSE_KINDS
+from facialflow.simulation.writer import ChunkResult, TallyKey, session_line, trace_key
+
+__all__ = [
+    "Batch",
+    "PathCount",
+    "SimulationSpec",
+    "Summary",
+    "Tally",
+    "rule_universe",
+    "run_summary",
+    "simulate",
+    "summarize",
+    "summary_lines",
+]
+
+Engine = Literal["fast", "transitions"]
+
+
+def rule_universe(policy: Policy) -> tuple[str, ...]:
+    """Every rule id a session's findings can carry under ``policy``, in rule order."""
+    return tuple(sorted(possible_rules(policy), key=lambda r: (len(r), r)))
+
+
+def _positive(_: Any, attribute: Any, value: int) -> None:
+    if value < 1:
+        raise ValueError(f"{attribute.name} must be at least 1, got {value}")
+
+
+def _not_negative(_: Any, attribute: Any, value: int) -> None:
+    if value < 0:
+        raise ValueError(f"{attribute.name} must not be negative, got {value}")
+
+
+def _probability(_: Any, attribute: Any, value: float) -> None:
+    # "not (a <= x <= b)" also rejects NaN
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(f"{attribute.name} must be from 0 to 1, got {value}")
+
+
+def _strings(values: Iterable[Any]) -> tuple[str, ...]:
+    return tuple(str(v) for v in values)
+
+
+@frozen(kw_only=True)
+class SimulationSpec:
+    """What to simulate. Everything that decides the output is here (and picklable)."""
+
+    n: int = field(validator=_not_negative)
+    seed: int = 0
+    date: dt.date
+    policy: Policy
+    adverse_rate: float = field(default=0.0, converter=float, validator=_probability)
+    population: Population = DEFAULT_POPULATION
+    catalogs: tuple[str, ...] = field(default=(), converter=_strings)
+    workers: int = field(default=1, validator=_positive)
+    engine: Engine = field(default="fast")
+    #: produce each session's JSON line (jsonl/json output); summaries need only the tally
+    sessions: bool = False
+
+    @engine.validator
+    def _check_engine(self, attribute: Any, value: str) -> None:
+        if value not in ("fast", "transitions"):
+            raise ValueError(f"engine must be 'fast' or 'transitions', got {value!r}")
+
+    @property
+    def chunks(self) -> range:
+        return range((self.n + CHUNK - 1) // CHUNK)
+
+    def chunk_bounds(self, chunk: int) -> tuple[int, int]:
+        start = chunk * CHUNK
+        return start, min(self.n, start + CHUNK)
+
+
+@frozen
+class Batch:
+    """One chunk of consecutive sessions: their JSON (if asked for) and what they exercised."""
+
+    chunk: int
+    count: int
+    #: the sessions' JSON, one compact document per line, in client order, no final newline;
+    #: one string, not a tuple of lines: it crosses process boundaries several times faster
+    text: str | None
+    tally: tuple[tuple[TallyKey, int], ...]
+
+    @property
+    def lines(self) -> list[str] | None:
+        if self.text is None:
+            return None
+        return self.text.split("\n") if self.count else []
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a group of chunks runs.
+
+    A chunk allocates hundreds of thousands of small objects, none of them in
+    reference cycles, while the caches hold tens of thousands of long-lived
+    ones: the collector's passes over those cost a fifth of the run. It runs
+    again between groups, so anything cyclic is still collected.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+# -- the reference engine -----------------------------------------------------------------------
+
+
+class _TransitionsRunner:
+    """Starts and steps a Session per client, as an application would: the reference."""
+
+    def __init__(self, spec: SimulationSpec) -> None:
+        from facialflow.products.loading import load_plugins
+
+        self.spec = spec
+        self.plugins = load_plugins(catalogs=spec.catalogs)
+
+    def _start(self, client: Client) -> Session:
+        spec = self.spec
+        return Session.start(client, date=spec.date, policy=spec.policy, plugins=self.plugins)
+
+    def chunk(self, chunk: int) -> ChunkResult:
+        spec = self.spec
+        start, end = spec.chunk_bounds(chunk)
+        draw = chunk_rng(spec.seed, chunk, "adverse").random
+        counts: Counter[TallyKey] = Counter()
+        lines: list[str] | None = [] if spec.sessions else None
+        clients = iter_clients(
+            spec.seed, end - start, date=spec.date, population=spec.population, start=start
+        )
+        for client in clients:
+            u, a, b = draw(), draw(), draw()
+            session = self._start(client)
+            natural = session.run().path
+            active = [s for s in natural if "adverse" in FACIAL.outgoing[s]]
+            kind: AdverseKind | None = None
+            if u < spec.adverse_rate and active:
+                kind = ADVERSE_KINDS[int(a * len(ADVERSE_KINDS))]
+                step = active[int(b * len(active))]
+                session = self._start(client)
+                while session.current != step:
+                    session.advance()
+                session.report_adverse(kind)
+                session.run()
+            result = session.result()
+            trace = trace_path(
+                result.path, session.screening.facts, facts_after_adverse=session.facts
+            )
+            rules = frozenset(f.rule for f in result.findings)
+            counts[(trace_key(trace), rules, str(kind) if kind else None)] += 1
+            if lines is not None:
+                lines.append(session_line(result))
+        return end - start, "\n".join(lines) if lines is not None else None, tuple(counts.items())
+
+
+# -- running ------------------------------------------------------------------------------------
+
+_RUNNER: Any = None
+
+
+def _make_runner(spec: SimulationSpec) -> Any:
+    return FastRunner(spec) if spec.engine == "fast" else _TransitionsRunner(spec)
+
+
+def _init_worker(spec: SimulationSpec) -> None:
+    global _RUNNER
+    # a forked worker holds the parent's objects; the collector need never look at
+    # them again (and looking would copy their memory pages into the worker)
+    gc.freeze()
+    _RUNNER = _make_runner(spec)
+
+
+def _run_group(runner: Any, group: tuple[int, ...]) -> list[Batch]:
+    # one collector pause per group, not per chunk: collector passes between
+    # chunks over the caches' long-lived objects are what the pause saves
+    with _collector_paused():
+        return [Batch(chunk, *runner.chunk(chunk)) for chunk in group]
+
+
+def _run_group_in_worker(group: tuple[int, ...]) -> list[Batch]:
+    return _run_group(_RUNNER, group)
+
+
+def _groups(spec: SimulationSpec) -> Iterator[tuple[int, ...]]:
+    """Consecutive chunks run as one unit; fewer when each holds session JSON (memory)."""
+    size = 4 if spec.sessions else 8
+    chunks = iter(spec.chunks)
+    while group := tuple(itertools.islice(chunks, size)):
+        yield group
+
+
+def simulate(spec: SimulationSpec) -> Iterator[Batch]:
+    """Run the simulation, yielding batches in client order (streamed: memory stays flat)."""
+    if spec.workers == 1 or len(spec.chunks) <= 1:
+        runner = _make_runner(spec)
+        for group in _groups(spec):
+            yield from _run_group(runner, group)
+        return
+    yield from _parallel(spec)
+
+
+def _parallel(spec: SimulationSpec) -> Iterator[Batch]:
+    import multiprocessing
+
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    workers = min(spec.workers, len(spec.chunks))
+    with context.Pool(workers, initializer=_init_worker, initargs=(spec,)) as pool:
+        # a bounded window of groups in flight: ordered output, and no pile-up
+        # of finished groups when the consumer (a pipe, a disk) is slower
+        pending: deque[Any] = deque()
+        groups = _groups(spec)
+        for group in groups:
+            pending.append(pool.apply_async(_run_group_in_worker, (group,)))
+            if len(pending) >= 2 * workers:
+                break
+        while pending:
+            batches: list[Batch] = pending.popleft().get()
+            nxt = next(groups, None)
+            if nxt is not None:
+                pending.append(pool.apply_async(_run_group_in_worker, (nxt,)))
+            yield from batches
+
+
+# -- summary ------------------------------------------------------------------------------------
+
+
+class Tally:
+    """Adds up batches. Holds one count per distinct (trace, reaction): bounded by the protocol."""
+
+    __slots__ = ("counts", "sessions")
+
+    def __init__(self) -> None:
+        self.counts: Counter[TallyKey] = Counter()
+        self.sessions = 0
+
+    def add(self, batch: Batch) -> None:
+        self.sessions += batch.count
+        for key, count in batch.tally:
+            self.counts[key] += count
+
+
+@frozen
+class PathCount:
+    path: tuple[str, ...]
+    count: int
+
+    @property
+    def outcome(self) -> str:
+        return self.path[-1]
+
+
+@frozen
+class Summary:
+    """What a simulation did: frequencies and coverage."""
+
+    spec: SimulationSpec
+    sessions: int
+    outcomes: Mapping[str, int]
+    #: every distinct path, most frequent first (ties in path order)
+    paths: tuple[PathCount, ...]
+    #: sessions that entered each state, in protocol order
+    steps: Mapping[str, int]
+    #: for each decision with more than one way out: ``"state/trigger"`` -> dest -> sessions
+    branches: Mapping[str, Mapping[str, int]]
+    #: reactions by kind and by the step they happened at
+    adverse_kinds: Mapping[str, int]
+    adverse_steps: Mapping[str, int]
+    coverage: CoverageReport
+
+    def to_dict(self) -> dict[str, Any]:
+        s = self.spec
+        return {
+            "sessions": self.sessions,
+            "seed": s.seed,
+            "date": s.date.isoformat(),
+            "policy": s.policy.name,
+            "adverse_rate": s.adverse_rate,
+            "outcomes": dict(self.outcomes),
+            "paths": [
+                {"path": list(p.path), "outcome": p.outcome, "count": p.count} for p in self.paths
+            ],
+            "steps": dict(self.steps),
+            "branches": {k: dict(v) for k, v in self.branches.items()},
+            "adverse": {"kinds": dict(self.adverse_kinds), "steps": dict(self.adverse_steps)},
+            "coverage": self.coverage.to_dict(),
+        }
+
+
+def summarize(tally: Tally, spec: SimulationSpec) -> Summary:
+    protocol = FACIAL
+    coverage = Coverage(protocol, rules=rule_universe(spec.policy))
+    paths: Counter[tuple[str, ...]] = Counter()
+    outcomes = dict.fromkeys(("complete", "declined", "stopped"), 0)
+    adverse_kinds = {str(k): 0 for k in ADVERSE_KINDS}
+    adverse_steps: Counter[str] = Counter()
+    for ((path, transitions_taken, guards), rules, kind), count in tally.counts.items():
+        coverage.add(Trace(path, transitions_taken, guards, rules), count)
+        paths[path] += count
+        outcomes[path[-1]] = outcomes.get(path[-1], 0) + count
+        if kind is not None:
+            adverse_kinds[kind] += count
+            adverse_steps[path[path.index("safe_exit_stop") - 1]] += count
+    report = coverage.report()
+    steps = dict(report["states"].counts)
+    transitions = report["transitions"].counts
+    branches: dict[str, dict[str, int]] = {}
+    names = list(transitions)
+    for state, by_trigger in protocol.outgoing.items():
+        for trigger, candidates in by_trigger.items():
+            if len(candidates) < 2:
+                continue
+            branch = branches.setdefault(f"{state}/{trigger}", {})
+            for t in candidates:
+                branch[t.dest] = transitions[names[protocol.transitions.index(t)]]
+    ordered = sorted(paths.items(), key=lambda pc: (-pc[1], _path_order(pc[0])))
+    step_order = {s: i for i, s in enumerate(protocol.state_names)}
+    return Summary(
+        spec=spec,
+        sessions=tally.sessions,
+        outcomes=outcomes,
+        paths=tuple(PathCount(p, c) for p, c in ordered),
+        steps=steps,
+        branches=branches,
+        adverse_kinds=adverse_kinds,
+        adverse_steps=dict(sorted(adverse_steps.items(), key=lambda sc: step_order[sc[0]])),
+        coverage=report,
+    )
+
+
+_ORDER = {s: i for i, s in enumerate(FACIAL.state_names)}
+
+
+def _path_order(path: tuple[str, ...]) -> tuple[int, ...]:
+    return tuple(_ORDER[s] for s in path)
+
+
+def _pct(part: int, whole: int) -> str:
+    return f"{100.0 * part / whole:5.1f}%" if whole else "    -"
+
+
+def summary_lines(summary: Summary, *, top_paths: int = 15) -> Iterable[str]:
+    """The summary as text lines (the ``summary`` output format)."""
+    s, n = summary.spec, summary.sessions
+    yield (
+        f"{n} sessions: seed {s.seed}, date {s.date.isoformat()}, {s.policy.name} policy, "
+        f"adverse rate {s.adverse_rate:g}"
+    )
+    yield ""
+    yield "Outcomes"
+    for outcome, count in summary.outcomes.items():
+        yield f"  {outcome:<10} {count:>9}  {_pct(count, n)}"
+    yield ""
+    shown = summary.paths[:top_paths]
+    more = (
+        f" ({len(shown)} most frequent of {len(summary.paths)})"
+        if len(summary.paths) > len(shown)
+        else ""
+    )
+    yield f"Paths{more}"
+    for p in shown:
+        yield f"  {p.count:>9}  {_pct(p.count, n)}  {' > '.join(p.path)}"
+    yield ""
+    yield "Steps (sessions entering each state)"
+    for state, count in summary.steps.items():
+        yield f"  {state:<20} {count:>9}  {_pct(count, n)}"
+    yield ""
+    yield "Branches"
+    for decision, dests in summary.branches.items():
+        yield f"  {decision}: " + ", ".join(f"{d} {c}" for d, c in dests.items())
+    if any(summary.adverse_kinds.values()):
+        yield ""
+        yield "Adverse reactions"
+        yield "  by kind: " + ", ".join(f"{k} {c}" for k, c in summary.adverse_kinds.items())
+        yield "  by step: " + ", ".join(f"{k} {c}" for k, c in summary.adverse_steps.items())
+    cov = summary.coverage
+    yield ""
+    yield f"Coverage {cov.percent:.1f}% ({cov.covered}/{cov.total} items)"
+    for c in cov.criteria:
+        yield f"  {c.name:<15} {c.covered:>3}/{c.total:<3} {c.percent:5.1f}%"
+    missed = cov.never_exercised
+    yield ""
+    if missed:
+        yield "Never exercised"
+        for name, items in missed.items():
+            yield f"  {name}: {', '.join(items)}"
+    else:
+        yield "Never exercised: nothing"
+
+
+def run_summary(spec: SimulationSpec, on_batch: Callable[[Batch], None] | None = None) -> Summary:
+    """Run ``spec`` and return only its summary."""
+    tally = Tally()
+    for batch in simulate(spec):
+        tally.add(batch)
+        if on_batch is not None:
+            on_batch(batch)
+    return summarize(tally, spec)

@@ -1,0 +1,160 @@
+"""Clinic catalogs: products added without code, used when they fit, and clear errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import DATE, build_client
+
+from facialflow.errors import CatalogError
+from facialflow.products.catalog import load_catalog
+from facialflow.products.loading import load_plugins
+from facialflow.session.live import Session
+
+LUMEN = """
+name = "Lumen"
+description = "Lumen clinic house products"
+
+[[products]]
+name = "Lumen Clarifying Serum"
+kind = "serum"
+ingredients = ["salicylic acid", "zinc pca"]
+strengths = { "salicylic acid" = 1.5 }
+concerns = ["acne"]
+skin_types = ["oily", "combination"]
+
+[[products]]
+name = "Lumen Hydroquinone 4%"
+kind = "serum"
+ingredients = ["hydroquinone"]
+strengths = { hydroquinone = 4.0 }
+concerns = ["hyperpigmentation"]
+rx_only = true
+rank = 1
+
+[[products]]
+name = "Lumen Rose Mask"
+kind = "mask"
+ingredients = ["kaolin", "rose oil"]
+tags = ["fragrance"]
+rank = 1
+"""
+
+
+@pytest.fixture
+def catalog(tmp_path: Path) -> Path:
+    f = tmp_path / "lumen.toml"
+    f.write_text(LUMEN)
+    return f
+
+
+def test_catalog_loads_as_a_plugin(catalog: Path) -> None:
+    (plugin,) = load_catalog(catalog)
+    assert plugin.name == "catalog:Lumen"
+    assert len(plugin.offers) == 3
+
+
+def test_catalog_products_win_where_they_fit(catalog: Path) -> None:
+    ps = load_plugins(catalogs=[catalog])
+    assert ps.plugins[-1].source == "catalog"
+    r = Session.start(
+        build_client(concerns=["acne"], skin_type="oily"), date=DATE, plugins=ps
+    ).run()
+    names = [a.product.name for a in r.products]
+    assert "Lumen Clarifying Serum" in names
+    assert "Lumen Rose Mask" in names
+    dry = Session.start(
+        build_client(concerns=["acne"], skin_type="dry"), date=DATE, plugins=ps
+    ).run()
+    assert "Lumen Clarifying Serum" not in [a.product.name for a in dry.products]
+
+
+def test_catalog_products_still_pass_the_safety_filter(catalog: Path) -> None:
+    ps = load_plugins(catalogs=[catalog])
+    c = build_client(concerns=["hyperpigmentation"], allergies=["fragrance"])
+    names = [a.product.name for a in Session.start(c, date=DATE, plugins=ps).run().products]
+    assert "Lumen Hydroquinone 4%" not in names  # no prescription recorded
+    assert "Lumen Rose Mask" not in names  # fragrance allergy
+    rx = build_client(concerns=["hyperpigmentation"], a_prescription_reference="RX-77")
+    rx_names = [a.product.name for a in Session.start(rx, date=DATE, plugins=ps).run().products]
+    assert "Lumen Hydroquinone 4%" in rx_names
+
+
+def test_a_folder_loads_every_catalog_in_it(tmp_path: Path) -> None:
+    (tmp_path / "a.toml").write_text(LUMEN)
+    (tmp_path / "b.toml").write_text(LUMEN.replace('name = "Lumen"', 'name = "Lumen B"'))
+    assert [p.name for p in load_catalog(tmp_path)] == ["catalog:Lumen", "catalog:Lumen B"]
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("x = ", "malformed TOML"),
+        ('name = "x"\n', "at least one [[products]]"),
+        (
+            '[[products]]\nname = "A"\nkind = "potion"\ningredients = ["water"]\n',
+            "products[1] (A): kind: 'potion' is not one of",
+        ),
+        ('[[products]]\nname = "A"\nkind = "serum"\n', "products[1] (A): ingredients is required"),
+        (
+            '[[products]]\nname = "A"\nkind = "serum"\ningredients = ["x"]\nconcerns = ["wrinkles"]\n',
+            "concerns: 'wrinkles' is not one of",
+        ),
+        (
+            '[[products]]\nname = "A"\nkind = "serum"\ningredients = ["x"]\ncolour = "red"\n',
+            "unknown key(s) colour",
+        ),
+        (
+            '[[products]]\nname = "A"\nkind = "serum"\ningredients = ["x"]\nrank = "high"\n',
+            "rank must be an integer",
+        ),
+        (
+            '[[products]]\nname = "A"\nkind = "sunscreen"\ningredients = ["x"]\nspf = 500\n',
+            "spf must be 1..100",
+        ),
+        (
+            '[[products]]\nname = "A"\nkind = "serum"\ningredients = ["x"]\n[[products]]\nname = "A"\nkind = "serum"\ningredients = ["y"]\n',
+            "duplicate product name(s): A",
+        ),
+    ],
+)
+def test_bad_catalog_is_a_clear_error_naming_file_and_entry(
+    tmp_path: Path, text: str, words: str
+) -> None:
+    f = tmp_path / "bad.toml"
+    f.write_text(text)
+    with pytest.raises(CatalogError) as info:
+        load_catalog(f)
+    assert str(info.value).startswith(str(f))
+    assert words in str(info.value)
+
+
+def test_missing_catalog_and_wrong_extension_are_errors(tmp_path: Path) -> None:
+    with pytest.raises(CatalogError, match="no such catalog"):
+        load_catalog(tmp_path / "nope.toml")
+    with pytest.raises(CatalogError, match=r"\.toml file or a folder"):
+        load_catalog(tmp_path / "nope.json")
+    with pytest.raises(CatalogError, match=r"holds no \.toml"):
+        load_catalog(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("entry", "words"),
+    [
+        ('name = 5\nkind = "serum"\ningredients = ["x"]', "name must be a string"),
+        ('name = "A"\nkind = "serum"\ningredients = ["x", ""]', "empty ingredient"),
+        ('name = "A"\nkind = "serum"\ningredients = ["x"]\nstrengths = { x = nan }', "0-100"),
+        (
+            'name = "A"\nkind = "serum"\ningredients = ["x"]\nstrengths = { y = 2.0 }',
+            "not an ingredient",
+        ),
+    ],
+)
+def test_catalog_entries_that_could_slip_past_the_filter_are_refused(
+    tmp_path: Path, entry: str, words: str
+) -> None:
+    f = tmp_path / "c.toml"
+    f.write_text(f"[[products]]\n{entry}\n")
+    with pytest.raises(CatalogError, match=words):
+        load_catalog(f)
