@@ -1,6 +1,6 @@
 """The protocol's diagram, built from the protocol data and nothing else.
 
-:func:`build_graph` turns :data:`~facialflow.protocol.spec.FACIAL` (and optionally
+:func:`build_graph` turns :data:`~facialflow.protocol.facial.FACIAL` (and optionally
 one client's :class:`Route`) into a ``graphviz.Digraph``; :func:`to_dot` is its
 DOT source. The labels come from :mod:`facialflow.diagrams.route`, shared with
 Mermaid and the walkthrough page; rendering to SVG/PNG/PDF lives in
@@ -14,7 +14,9 @@ import textwrap
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from facialflow.protocol.spec import FACIAL, FacialProtocol, StateSpec, TransitionSpec
+from facialflow.protocol.facial import FACIAL
+from facialflow.protocol.names import Trigger
+from facialflow.protocol.spec import FacialProtocol, StateSpec, TransitionSpec
 
 if TYPE_CHECKING:
     pass
@@ -98,7 +100,7 @@ def _node_attrs(protocol: FacialProtocol, state: StateSpec, route: Route | None)
 def _edge_attrs(protocol: FacialProtocol, t: TransitionSpec, route: Route | None) -> dict[str, str]:
     dest = protocol.state_map[t.dest]
     attrs = {"label": _wrap(edge_text(protocol, t)), "id": f"edge-{t.source}-{t.dest}-{t.trigger}"}
-    if t.trigger == "adverse":
+    if t.trigger == Trigger.ADVERSE:
         attrs.update(color=STYLE["safe_exit"][1], fontcolor=STYLE["safe_exit"][1], style="dashed")
         # drawn beside the main route; they must not pull the safe exit into treatment order
         attrs["constraint"] = "false"
@@ -234,7 +236,7 @@ def build_graph(protocol: FacialProtocol = FACIAL, route: Route | None = None) -
             first_step = next(
                 (
                     t.dest
-                    for t in protocol.outgoing[protocol.initial].get("advance", ())
+                    for t in protocol.outgoing[protocol.initial].get(Trigger.ADVANCE, ())
                     if not t.guards
                 ),
                 None,

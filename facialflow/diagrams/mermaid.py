@@ -14,7 +14,8 @@ from collections.abc import Iterable
 
 from facialflow.diagrams.route import Route, compound_lines, edge_text, node_lines
 from facialflow.diagrams.style import DIM_FILL, DIM_LINE, DIM_TEXT, INK, ROUTE, ROUTE_FILL, STYLE
-from facialflow.protocol.spec import FACIAL, FacialProtocol, StateSpec
+from facialflow.protocol.facial import FACIAL
+from facialflow.protocol.spec import FacialProtocol, StateSpec
 
 __all__ = ["to_mermaid"]
 

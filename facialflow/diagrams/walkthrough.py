@@ -17,7 +17,8 @@ from typing import Any
 
 from facialflow.diagrams.dot import to_dot
 from facialflow.diagrams.route import Route, edge_text, product_text
-from facialflow.protocol.spec import FACIAL, FacialProtocol, StateSpec
+from facialflow.protocol.facial import FACIAL
+from facialflow.protocol.spec import FacialProtocol, StateSpec
 
 __all__ = ["page_steps", "to_html"]
 

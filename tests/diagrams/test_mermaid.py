@@ -13,7 +13,7 @@ import pytest
 from facialflow.diagrams.mermaid import to_mermaid
 from facialflow.diagrams.route import Route, edge_text
 from facialflow.model import Product
-from facialflow.protocol.spec import FACIAL
+from facialflow.protocol.facial import FACIAL
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("FACIALFLOW_UPDATE_GOLDEN") == "1"
