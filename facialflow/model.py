@@ -17,7 +17,7 @@ from typing import Any
 import attrs
 from attrs import field, frozen
 
-from facialflow.ingredient_names import canonical_ingredient
+from facialflow.knowledge import canonical_ingredient, is_prescription_reference
 
 __all__ = [
     "AdverseKind",
@@ -28,6 +28,7 @@ __all__ = [
     "Concern",
     "Condition",
     "Effect",
+    "Exfoliation",
     "Finding",
     "Outcome",
     "Product",
@@ -93,6 +94,15 @@ class Outcome(enum.StrEnum):
     COMPLETE = "complete"
     DECLINED = "declined"
     STOPPED = "stopped"
+    EMERGENCY = "emergency"
+
+
+class Exfoliation(enum.StrEnum):
+    """How strong the session's exfoliation may be (screening decides)."""
+
+    GENTLE = "gentle"
+    #: peel-strength acids allowed
+    STRONG = "strong"
 
 
 class Effect(enum.StrEnum):
@@ -103,16 +113,28 @@ class Effect(enum.StrEnum):
     RESTRICT = "restrict"
     REQUIRE = "require"
     WARN = "warn"
+    #: a decision recorded for the treatment record (the laser device chosen, and why)
+    RECORD = "record"
 
 
 class AdverseKind(enum.StrEnum):
-    """Adverse reactions that move a session to the safe exit (R30, R31)."""
+    """Adverse reactions: the safe exit (R30, R31), or the emergency protocol for the severe ones.
+
+    ``worsening`` is reported during the safe exit when the reaction gets worse;
+    ``syncope`` is a faint that does not resolve (a vasovagal episode that does is
+    ``vasovagal``).
+    """
 
     IRRITATION = "irritation"
     URTICARIA = "urticaria"
     VASOVAGAL = "vasovagal"
     BLISTERING = "blistering"
     ANAPHYLAXIS = "anaphylaxis"
+    DYSPNOEA = "dyspnoea"
+    AIRWAY_SWELLING = "airway_swelling"
+    LIP_SWELLING = "lip_swelling"
+    SYNCOPE = "syncope"
+    WORSENING = "worsening"
 
 
 class ProductKind(enum.StrEnum):
@@ -134,6 +156,11 @@ def _lower_tuple(value: Any) -> tuple[str, ...]:
     return tuple(dict.fromkeys(canonical_ingredient(v) for v in value))
 
 
+def _allergies(value: Iterable[str]) -> tuple[str, ...]:
+    # the client's own words are kept for the record; matching resolves them (R6)
+    return tuple(dict.fromkeys(" ".join(str(v).split()) for v in value))
+
+
 def _str_tuple(value: Iterable[str]) -> tuple[str, ...]:
     return tuple(value)
 
@@ -151,8 +178,10 @@ def _tags(value: Iterable[str]) -> frozenset[str]:
 
 
 def _reference(value: str | None) -> str | None:
-    # a blank prescription reference is no prescription (R26)
-    return value.strip() or None if value is not None else None
+    # blank, "none", "n/a", "-" and the like are no prescription (R26)
+    if value is None or not is_prescription_reference(value):
+        return None
+    return value.strip()
 
 
 def _sorted_dict(value: Mapping[str, float]) -> dict[str, float]:
@@ -171,8 +200,12 @@ class Assessment:
     clinician_approved_laser: bool = field(
         default=False, validator=attrs.validators.instance_of(bool)
     )
-    #: R26: a prescription reference that allows hydroquinone
+    #: R26: a prescription reference that allows hydroquinone and prescription-only products
     prescription_reference: str | None = field(default=None, converter=_reference)
+    #: R18: the practitioner acknowledged the bruising and bleeding risk of extraction
+    anticoagulant_acknowledged: bool = field(
+        default=False, validator=attrs.validators.instance_of(bool)
+    )
 
 
 @frozen
@@ -186,12 +219,26 @@ class Client:
     pregnant: bool = False
     breastfeeding: bool = False
     isotretinoin_last_dose: dt.date | None = None
-    allergies: tuple[str, ...] = field(default=(), converter=_lower_tuple)
+    allergies: tuple[str, ...] = field(default=(), converter=_allergies)
+    #: screened: known drug classes have the effect of the matching fact
     medications: tuple[str, ...] = field(default=(), converter=_str_tuple)
     conditions: frozenset[Condition] = field(default=frozenset(), converter=_conditions)
     assessment: Assessment = field(factory=Assessment)
     #: optional; lets the visit planner lengthen intervals with age
     birth_date: dt.date | None = None
+    #: R9: the last intentional tan or significant sun exposure
+    last_sun_exposure: dt.date | None = None
+    #: R15: the last use of a topical retinoid
+    last_topical_retinoid: dt.date | None = None
+    #: R16: the last chemical peel, laser or microdermabrasion
+    last_peel: dt.date | None = None
+    #: R17: the last botulinum toxin or filler injection
+    last_injectable: dt.date | None = None
+
+    @allergies.validator
+    def _check_allergies(self, attribute: attrs.Attribute[Any], value: tuple[str, ...]) -> None:
+        if "" in value:
+            raise ValueError("allergies must not contain an empty name")
 
     @concerns.validator
     def _check_concerns(self, attribute: attrs.Attribute[Any], value: tuple[Concern, ...]) -> None:

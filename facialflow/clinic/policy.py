@@ -112,6 +112,29 @@ class ScreeningPolicy:
     anticoagulant_extraction: str = field(default="warn")
     #: R19: extract around inflamed acne (False: skip extraction when inflamed acne is present)
     extract_with_inflamed_acne: bool = False
+    #: R15: days after the last topical retinoid use before peels and strong exfoliation (2-14)
+    retinoid_washout_days: int = field(default=5, validator=_non_negative)
+    #: R15: days after the last topical retinoid use before laser
+    retinoid_laser_washout_days: int = field(default=14, validator=_non_negative)
+    #: R16: days after a peel, laser or microdermabrasion during which only a calming facial is given
+    recent_procedure_days: int = field(default=14, validator=_non_negative)
+    #: R17: days after botulinum toxin or filler with no pressure over the injected area (2-42)
+    injectable_washout_days: int = field(default=14, validator=_non_negative)
+    #: R18: extraction on anticoagulants waits for ``assessment.anticoagulant_acknowledged``
+    anticoagulant_requires_acknowledgement: bool = True
+    #: R10: the devices the clinic can use, preferred first; empty means ``laser_device`` only
+    laser_devices: tuple[LaserDevice, ...] = field(default=(), converter=tuple)
+
+    @laser_devices.validator
+    def _check_devices(self, attribute: Any, value: tuple[LaserDevice, ...]) -> None:
+        for device in value:
+            if not isinstance(device, LaserDevice):
+                raise ValueError(f"laser_devices: {device!r} is not a LaserDevice")
+
+    @property
+    def devices(self) -> tuple[LaserDevice, ...]:
+        """The clinic's devices in order of preference (``laser_device`` when none are listed)."""
+        return self.laser_devices or (self.laser_device,)
 
     @anticoagulant_extraction.validator
     def _check_anticoagulant(self, attribute: Any, value: str) -> None:
@@ -131,6 +154,10 @@ class ScreeningPolicy:
                 raise ValueError(f"isotretinoin_washout_months.{key} must not be negative")
 
 
+#: what ``post_procedure_steps`` may name
+POST_PROCEDURE_STEPS = ("peel", "extraction", "laser")
+
+
 @frozen
 class ProductPolicy:
     """Thresholds of the product rules (R6, R8, R23-R27)."""
@@ -143,6 +170,20 @@ class ProductPolicy:
     aha_strong_pct: float = field(default=10.0, validator=_non_negative)
     #: a BHA above this percentage counts as a strong acid
     bha_strong_pct: float = field(default=2.0, validator=_non_negative)
+    #: R28, R24: vitamin C above this percentage is a strong active after a procedure and on
+    #: sensitive or rosacea skin
+    vitamin_c_calm_max_pct: float = field(default=10.0, validator=_non_negative)
+    #: R28 (2j): steps after which the session's serums, mask and moisturiser come from the
+    #: calming set; ``peel`` is a peel-strength exfoliation
+    post_procedure_steps: tuple[str, ...] = field(default=("extraction", "laser"), converter=tuple)
+
+    @post_procedure_steps.validator
+    def _check_post_steps(self, attribute: Any, value: tuple[str, ...]) -> None:
+        for step in value:
+            if step not in POST_PROCEDURE_STEPS:
+                raise ValueError(
+                    f"post_procedure_steps: {step!r} is not one of: {', '.join(POST_PROCEDURE_STEPS)}"
+                )
 
 
 #: R33: a hyperpigmentation series may be spaced up to this many days, never more

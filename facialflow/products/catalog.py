@@ -20,7 +20,7 @@ A catalog is a TOML file (or a folder of them)::
     spf = 50                            # sunscreens only
     rx_only = false
     tags = ["fragrance"]                # extra flags the safety filter matches
-    after_procedure = false             # preferred after extraction or laser
+    after_procedure = false             # in the calming set: preferred after a procedure (R28)
 """
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ class Offer:
         if self.skin_types and client.skin_type not in self.skin_types:
             return []
         rank = self.rank + self.skin_rank.get(client.skin_type, 0)
-        if self.after_procedure and (context.extraction_today or context.laser_today):
+        if self.after_procedure and (context.after_procedure or context.calming_only):
             rank -= AFTER_PROCEDURE_BONUS
         if not self.concerns:
             return [_candidate(self.product, None, rank)]
@@ -111,7 +111,7 @@ class OfferPlugin:
 
     @hookimpl
     def facialflow_candidates(self, client: Client, context: SelectionContext) -> list[Candidate]:
-        key = (client.skin_type, client.concerns, context.extraction_today or context.laser_today)
+        key = (client.skin_type, client.concerns, context.after_procedure or context.calming_only)
         found = self._memo.get(key)
         if found is None:
             out: list[Candidate] = []

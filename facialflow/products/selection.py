@@ -24,13 +24,18 @@ from typing import Any
 
 from facialflow.clinic.policy import Policy
 from facialflow.clinic.screening import Screening
-from facialflow.model import Client, Product, ProductKind, Selection, SkinType
+from facialflow.model import Client, Condition, Product, ProductKind, Selection, SkinType
 from facialflow.products.catalog import steps_for_kind
 from facialflow.products.hookspecs import Candidate, SelectionContext
-from facialflow.products.ingredients import IngredientClass, classes_of, product_classes
+from facialflow.products.ingredients import (
+    IngredientClass,
+    classes_of,
+    product_classes,
+    unknown_ingredients,
+)
 from facialflow.products.safety import IRRITANT_ACTIVES, conflicts, profile_problems, safety_profile
 
-__all__ = ["SUNSCREEN_MISSING", "choose_products", "selection_context"]
+__all__ = ["SUNSCREEN_MISSING", "choose_products", "selection_context", "unknown_warning"]
 
 #: the ``missing`` key that means no tolerated SPF 30+ sunscreen exists: the session cannot end safely
 SUNSCREEN_MISSING = "hydration (sunscreen)"
@@ -45,6 +50,8 @@ def selection_context(screening: Screening) -> SelectionContext:
         extraction_today=f.extraction_indicated,
         laser_today=f.laser_indicated,
         policy=screening.policy,
+        after_procedure=screening.after_procedure,
+        calming_only=screening.calming_only,
     )
 
 
@@ -134,7 +141,10 @@ class _Chooser:
         cands = self.ranked("serums")
         chosen: list[Product] = []
         irritant_taken = False
-        sensitive = self.client.skin_type is SkinType.SENSITIVE
+        # rosacea gets the sensitive-skin exclusions whatever the skin type (R24)
+        sensitive = self.client.skin_type is SkinType.SENSITIVE or self.client.has(
+            Condition.ROSACEA
+        )
         limit = self.policy.products.max_serums
 
         def stacking(product: Product) -> list[str]:
@@ -178,6 +188,15 @@ class _Chooser:
             self.missing["serums"] = reasons[0] if reasons else "no plugin offers a serum"
 
 
+def unknown_warning(product: Product, unknown: Sequence[str]) -> str:
+    """The warning for a product whose ingredients the knowledge base does not all know."""
+    names = ", ".join(repr(n) for n in unknown)
+    return (
+        f"{product.name!r}: ingredient(s) {names} unknown to the knowledge base; "
+        "no rule can see their classes"
+    )
+
+
 def _mineral(product: Product) -> list[str]:
     if IngredientClass.MINERAL_FILTER not in product_classes(product):
         return ["not a mineral sunscreen"]
@@ -203,6 +222,10 @@ def choose_products(
     ch.single("hydration", ProductKind.SUNSCREEN)
     ch.single("safe_exit_soothe")
     ch.single("safe_exit_protect", ProductKind.SUNSCREEN, _mineral)
+    for product in dict.fromkeys(ch.chosen):
+        unknown = unknown_ingredients(product)
+        if unknown:
+            ch.warnings.append(unknown_warning(product, unknown))
     return Selection(
         steps=ch.steps,
         warnings=tuple(ch.warnings),

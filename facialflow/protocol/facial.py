@@ -144,6 +144,16 @@ _STATES = (
         final=True,
         lane=S.SAFE_EXIT,
     ),
+    _s(
+        S.EMERGENCY,
+        "Emergency",
+        "A severe reaction started the emergency protocol: call emergency services, "
+        "adrenaline per protocol, monitor airway, breathing and circulation.",
+        why="Anaphylaxis, airway or lip swelling, dyspnoea or syncope that does not resolve "
+        "cannot wait for the safe exit (R30).",
+        final=True,
+        lane=S.SAFE_EXIT,
+    ),
 )
 
 _GUARDS = (
@@ -152,6 +162,7 @@ _GUARDS = (
     GuardSpec("laser_indicated", "laser requested and safe for this client"),
     GuardSpec("test_spot_required", "test spot required (phototype IV-VI or keloid history)"),
     GuardSpec("tolerates_product", "skin tolerates product"),
+    GuardSpec("emergency_grade", "emergency-grade reaction"),
 )
 
 _ACTIVE_STEPS = (
@@ -164,6 +175,16 @@ _ACTIVE_STEPS = (
     S.SERUMS,
     S.MASK,
     S.HYDRATION,
+)
+
+
+_SAFE_EXIT_STEPS = (
+    S.SAFE_EXIT_STOP,
+    S.SAFE_EXIT_REMOVE,
+    S.SAFE_EXIT_COOL,
+    S.SAFE_EXIT_SOOTHE,
+    S.SAFE_EXIT_PROTECT,
+    S.SAFE_EXIT_DOCUMENT,
 )
 
 
@@ -194,9 +215,18 @@ _TRANSITIONS = (
     _t(S.SERUMS, S.MASK),
     _t(S.MASK, S.HYDRATION),
     _t(S.HYDRATION, S.COMPLETE, label="SPF 30+ applied"),
+    # a reaction can happen at intake too (fainting during the consultation), never after the end
     *(
-        _t(s, S.SAFE_EXIT_STOP, trigger=Trigger.ADVERSE, label="adverse reaction")
-        for s in _ACTIVE_STEPS
+        t
+        for s in (S.INTAKE, *_ACTIVE_STEPS)
+        for t in (
+            _t(s, S.EMERGENCY, "emergency_grade", trigger=Trigger.ADVERSE),
+            _t(s, S.SAFE_EXIT_STOP, trigger=Trigger.ADVERSE, label="adverse reaction"),
+        )
+    ),
+    *(
+        _t(s, S.EMERGENCY, trigger=Trigger.WORSEN, label="reaction worsens")
+        for s in _SAFE_EXIT_STEPS
     ),
     _t(S.SAFE_EXIT_STOP, S.SAFE_EXIT_REMOVE),
     _t(S.SAFE_EXIT_REMOVE, S.SAFE_EXIT_COOL),

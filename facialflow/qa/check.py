@@ -11,14 +11,14 @@ from typing import Any
 from attrs import frozen
 
 from facialflow.clinic.policy import Policy
+from facialflow.clinic.reactions import FIRST_REACTIONS
 from facialflow.io.client_file import client_to_dict
 from facialflow.model import (
-    AdverseKind,
     Client,
 )
 from facialflow.qa.draws import CHUNK, chunk_rng
 from facialflow.qa.invariants import INVARIANTS, Invariant, Violation, violations
-from facialflow.qa.paths import adverse_states, route
+from facialflow.qa.paths import reaction_steps, route
 from facialflow.qa.shrinking import (
     AdversePlan,
     drive_session,
@@ -138,8 +138,8 @@ def check_clients(
         from facialflow.products.loading import load_plugins
 
         plugins = load_plugins()
-    kinds = list(AdverseKind)
-    capable = frozenset(adverse_states())
+    kinds = list(FIRST_REACTIONS)
+    capable = frozenset(reaction_steps())
     outcomes: Counter[str] = Counter()
     first: dict[str, _FirstFailure] = {}
     sessions = adverse_sessions = 0
@@ -218,7 +218,7 @@ def _failure(
                 from facialflow.session.live import Session
 
                 facts = Session.start(client, date=date, policy=policy, plugins=plugins).facts
-                capable = frozenset(adverse_states())
+                capable = frozenset(reaction_steps())
                 plan = shrink_plan(client, plan, fails, [s for s in route(facts) if s in capable])
             client, used = shrink_client(
                 client,

@@ -123,6 +123,9 @@ def trace_path(
             after = facts_after_adverse if facts_after_adverse is not None else current
             adverse = decide(protocol, source, Trigger.ADVERSE, after)
             if adverse.transition is None or specs[adverse.transition].dest != dest:
+                # a reaction that worsened during the safe exit
+                adverse = decide(protocol, source, Trigger.WORSEN, after)
+            if adverse.transition is None or specs[adverse.transition].dest != dest:
                 raise ValueError(f"{source} -> {dest} is not what the protocol decides for {facts}")
             decision = adverse
             current = after

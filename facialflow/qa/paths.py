@@ -47,6 +47,7 @@ __all__ = [
     "ProtocolPath",
     "adverse_effects",
     "adverse_states",
+    "reaction_steps",
     "all_paths",
     "client_paths",
     "enumerate_paths",
@@ -60,7 +61,8 @@ DEFAULT_MAX_PATHS = 10_000
 DEFAULT_MAX_DEPTH = 200
 
 _OUTCOME_ORDER = {
-    str(o): i for i, o in enumerate((Outcome.COMPLETE, Outcome.DECLINED, Outcome.STOPPED))
+    str(o): i
+    for i, o in enumerate((Outcome.COMPLETE, Outcome.DECLINED, Outcome.STOPPED, Outcome.EMERGENCY))
 }
 
 
@@ -216,15 +218,22 @@ def _conditions_of(
 def adverse_effects() -> dict[AdverseKind, dict[str, bool]]:
     """The facts each adverse reaction kind sets (the session's R30 escalation table)."""
     # Session.report_adverse is the authority; asking it keeps the two from drifting
-    from facialflow.clinic.reactions import reaction_response
+    from facialflow.clinic.reactions import response_to
 
-    return {kind: {"tolerates_product": reaction_response(kind)[1]} for kind in AdverseKind}
+    return {
+        kind: {
+            "tolerates_product": response_to(kind).tolerates_product,
+            "emergency": response_to(kind).emergency,
+        }
+        for kind in AdverseKind
+        if kind is not AdverseKind.WORSENING
+    }
 
 
 def _effect_groups() -> list[tuple[tuple[AdverseKind, ...], dict[str, bool]]]:
     groups: dict[tuple[tuple[str, bool], ...], list[AdverseKind]] = {}
     effects = adverse_effects()
-    for kind in AdverseKind:
+    for kind in effects:
         key = tuple(sorted(effects[kind].items()))
         groups.setdefault(key, []).append(kind)
     # tolerated reactions first: the gentler branch reads first in listings
@@ -240,6 +249,11 @@ def _kinds_text(kinds: Sequence[AdverseKind]) -> str:
 def adverse_states(protocol: FacialProtocol = FACIAL) -> tuple[str, ...]:
     """States at which an adverse reaction can be reported, in definition order."""
     return tuple(s for s in protocol.state_names if ADVERSE in protocol.outgoing[s])
+
+
+def reaction_steps(protocol: FacialProtocol = FACIAL) -> tuple[str, ...]:
+    """The states after intake where simulation and check inject a reaction ("after intake")."""
+    return tuple(s for s in adverse_states(protocol) if s != protocol.initial)
 
 
 # -- the walk -----------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from typing import Any
 from facialflow.clinic.policy import Policy
 from facialflow.clinic.screening import Screening, decline, screen
 from facialflow.model import Client, ProductKind, Selection
+from facialflow.products.ingredients import IngredientClass, product_classes
 from facialflow.products.selection import SUNSCREEN_MISSING, choose_products
 
 __all__ = ["decide_intake", "settle_intake"]
@@ -46,7 +47,10 @@ def settle_intake(
     if screening.declined:
         return screening, Selection(steps={}, missing=selection.missing)
     protected = any(
-        p.kind is ProductKind.SUNSCREEN and (p.spf or 0) >= policy.products.min_spf
+        p.kind is ProductKind.SUNSCREEN
+        and (p.spf or 0) >= policy.products.min_spf
+        # an SPF number on a label with no UV filter protects nobody
+        and IngredientClass.UV_FILTER in product_classes(p)
         for p in selection.for_step("hydration")
     )
     if protected:

@@ -18,7 +18,7 @@ import attrs
 from attrs import frozen
 
 from facialflow.clinic.policy import Policy, load_policy
-from facialflow.clinic.reactions import AdverseRecord, reaction_response
+from facialflow.clinic.reactions import AdverseRecord, escalate, response_to
 from facialflow.clinic.screening import CONDITIONAL_STEPS, Screening
 from facialflow.errors import InvalidReaction, InvalidStep, SnapshotError
 from facialflow.model import (
@@ -34,7 +34,7 @@ from facialflow.products.hookspecs import STEPS
 from facialflow.protocol.engine import Engine, engine_for
 from facialflow.protocol.facial import FACIAL
 from facialflow.protocol.guards import GUARDS, Facts
-from facialflow.protocol.names import Trigger
+from facialflow.protocol.names import Step, Trigger
 from facialflow.protocol.spec import FacialProtocol, TransitionSpec
 from facialflow.session.intake import decide_intake
 from facialflow.session.snapshot import SnapshotParts, decode_snapshot, encode_snapshot
@@ -193,18 +193,31 @@ class Session:
         return self.current
 
     def report_adverse(self, kind: AdverseKind | str, note: str = "") -> str:
-        """An adverse reaction during the current step: take the safe exit (R30)."""
+        """An adverse reaction during the current step (intake included).
+
+        The safe exit (R30, R31), or the emergency protocol for an emergency-grade
+        reaction; during the safe exit, a reaction that gets worse (any report, typically
+        ``worsening`` or ``syncope``) escalates to the emergency protocol.
+        """
         try:
             reaction = AdverseKind(kind)
         except ValueError:
             allowed = ", ".join(k.value for k in AdverseKind)
             raise InvalidReaction(f"unknown adverse reaction {kind!r}; known: {allowed}") from None
         here = self.current
-        if Trigger.ADVERSE not in self.allowed():
-            raise InvalidStep(Trigger.ADVERSE, here, self.allowed())
-        escalation, tolerates = reaction_response(reaction)
-        self.adverse = AdverseRecord(reaction, here, escalation, note)
-        self.facts = attrs.evolve(self.facts, tolerates_product=tolerates)
+        allowed_now = self.allowed()
+        if self.adverse is not None and Trigger.WORSEN in allowed_now:
+            self.adverse = escalate(self.adverse, reaction, here)
+            self.facts = attrs.evolve(self.facts, tolerates_product=False, emergency=True)
+            self._engine.fire(self, Trigger.WORSEN)
+            return self.current
+        if Trigger.ADVERSE not in allowed_now:
+            raise InvalidStep(Trigger.ADVERSE, here, allowed_now)
+        response = response_to(reaction)
+        self.adverse = AdverseRecord(reaction, here, response.escalation, note)
+        self.facts = attrs.evolve(
+            self.facts, tolerates_product=response.tolerates_product, emergency=response.emergency
+        )
         self._engine.fire(self, Trigger.ADVERSE)
         return self.current
 
@@ -260,6 +273,11 @@ class Session:
             if not self.facts.tolerates_product:
                 out.append(
                     "skin could not tolerate product: sun-avoidance advice given instead of SPF"
+                )
+            elif not any(a.step == "safe_exit_protect" for a in self.applied()):
+                # R27: no sunscreen could be applied (none tolerated, or none safe for the client)
+                out.append(
+                    "no sunscreen could be applied: sun-avoidance advice given instead of SPF"
                 )
         return tuple(out)
 
@@ -328,11 +346,23 @@ class Session:
                 adverse is not None
                 and self.adverse is None
                 and here == adverse.step
-                and nxt == self._adverse_target()
+                and nxt == self._adverse_target(adverse.kind)
             ):
                 self.adverse = adverse
-                tolerates = reaction_response(adverse.kind)[1]
-                self.facts = attrs.evolve(self.facts, tolerates_product=tolerates)
+                response = response_to(adverse.kind)
+                self.facts = attrs.evolve(
+                    self.facts,
+                    tolerates_product=response.tolerates_product,
+                    emergency=response.emergency,
+                )
+            elif (
+                adverse is not None
+                and self.adverse is not None
+                and adverse.worsened_at == here
+                and nxt == Step.EMERGENCY
+                and Trigger.WORSEN in self.allowed()
+            ):
+                self.facts = attrs.evolve(self.facts, tolerates_product=False, emergency=True)
             elif nxt != self.next_state():
                 raise SnapshotError(
                     f"snapshot path {here} -> {nxt} is not what the protocol does for this "
@@ -343,7 +373,12 @@ class Session:
         if adverse is not None and self.adverse is None:
             raise SnapshotError(f"snapshot records a reaction at {adverse.step}, not on its path")
 
-    def _adverse_target(self) -> str | None:
+    def _adverse_target(self, kind: AdverseKind) -> str | None:
+        response = response_to(kind)
+        facts = attrs.evolve(
+            self.facts, tolerates_product=response.tolerates_product, emergency=response.emergency
+        )
         for t in self._engine.protocol.outgoing[self.current].get(Trigger.ADVERSE, ()):
-            return t.dest
+            if all(GUARDS[g](facts) for g in t.guards):
+                return t.dest
         return None

@@ -122,6 +122,7 @@ def decode_snapshot(data: Mapping[str, Any], protocol: FacialProtocol) -> Snapsh
                 str(raw["step"]),
                 str(raw["escalation"]),
                 str(raw.get("note", "")),
+                str(raw.get("worsened_at", "")),
             )
         )
     except SnapshotError:

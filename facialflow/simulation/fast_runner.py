@@ -37,8 +37,9 @@ from collections.abc import Callable
 from typing import Any
 
 from facialflow.io.client_file import client_to_dict
-from facialflow.model import AdverseKind, Client, Selection
+from facialflow.model import AdverseKind, Client, Condition, Selection
 from facialflow.qa.draws import (
+    CONDITIONS,
     RawClient,
     chunk_rng,
     client_id,
@@ -46,10 +47,14 @@ from facialflow.qa.draws import (
     raw_to_client,
     raw_to_dict,
 )
-from facialflow.simulation.memo_keys import ADVERSE_KINDS, Variant
+from facialflow.simulation.memo_keys import (
+    ADVERSE_KINDS,
+    Variant,
+    relevant_allergies,
+    unknown_allergies,
+)
 from facialflow.simulation.planner import Intake, Memo, Plan, Planner, StepRoute
 from facialflow.simulation.writer import (
-    NO_ALLERGIES,
     ChunkResult,
     Fragments,
     RunSpec,
@@ -125,16 +130,22 @@ class FastRunner:
                 plan = planner.plan(self.client(raw, index))
                 intake, selection = plan.intake, plan.selection
             else:
-                # every feature but the concerns (1) and the allergies (6), which screening never reads
-                skey = raw[:1] + raw[2:6] + raw[7:]
+                # every feature but the concerns (1) and the known allergies (6), which screening
+                # never reads (medications follow from the conditions)
                 allergies = raw[6]
+                skey = (
+                    raw[:1] + raw[2:6] + raw[7:] + (unknown_allergies(allergies),)
+                    if allergies
+                    else raw[:1] + raw[2:6] + raw[7:]
+                )
                 spart = (
                     raw[0],
                     raw[1],
                     raw[3],
                     raw[4],
-                    frozenset(allergies) & universe if allergies else NO_ALLERGIES,
+                    relevant_allergies(allergies, universe) if allergies else (),
                     raw[12],
+                    ROSACEA in raw[7],
                 )
                 # the planner's young generations first: most sessions hit them
                 make: _Once | None = None
@@ -178,6 +189,10 @@ class FastRunner:
             for (route, rules, kind), c in counts.items()
         )
         return end - start, "\n".join(lines) if lines is not None else None, tally
+
+
+#: the position of rosacea in a raw draw's conditions: it changes what selection may apply (R24)
+ROSACEA = CONDITIONS.index(Condition.ROSACEA)
 
 
 class _Once:

@@ -183,7 +183,8 @@ class _TransitionsRunner:
             u, a, b = draw(), draw(), draw()
             session = self._start(client)
             natural = session.run().path
-            active = [s for s in natural if Trigger.ADVERSE in FACIAL.outgoing[s]]
+            # the contract: a reaction "at a random step after intake"
+            active = [s for s in natural[1:] if Trigger.ADVERSE in FACIAL.outgoing[s]]
             kind: AdverseKind | None = None
             if u < spec.adverse_rate and active:
                 kind = ADVERSE_KINDS[int(a * len(ADVERSE_KINDS))]
@@ -342,7 +343,7 @@ def summarize(tally: Tally, spec: SimulationSpec) -> Summary:
     protocol = FACIAL
     coverage = Coverage(protocol, rules=rule_universe(spec.policy))
     paths: Counter[tuple[str, ...]] = Counter()
-    outcomes = dict.fromkeys(("complete", "declined", "stopped"), 0)
+    outcomes = dict.fromkeys(("complete", "declined", "stopped", "emergency"), 0)
     adverse_kinds = {str(k): 0 for k in ADVERSE_KINDS}
     adverse_steps: Counter[str] = Counter()
     for ((path, transitions_taken, guards), rules, kind), count in tally.counts.items():
@@ -351,7 +352,9 @@ def summarize(tally: Tally, spec: SimulationSpec) -> Summary:
         outcomes[path[-1]] = outcomes.get(path[-1], 0) + count
         if kind is not None:
             adverse_kinds[kind] += count
-            adverse_steps[path[path.index("safe_exit_stop") - 1]] += count
+            # the step the reaction happened at: the one before the safe exit or the emergency
+            first = next(i for i, s in enumerate(path) if s in ("safe_exit_stop", "emergency"))
+            adverse_steps[path[first - 1]] += count
     report = coverage.report()
     steps = dict(report["states"].counts)
     transitions = report["transitions"].counts
