@@ -275,7 +275,10 @@ def _rail(
     members: Sequence[TransitionSpec],
     route: Route | None,
 ) -> None:
-    points = [f"{t.trigger}_from_{t.source}" for t in members]
+    # a trigger may have two rails from the same steps (a reaction into the safe exit or the
+    # emergency state): the rail into a final state is named for it
+    into = f"_to_{dest}" if dest in protocol.final_states else ""
+    points = [f"{t.trigger}{into}_from_{t.source}" for t in members]
     taken_at = next(
         (
             i

@@ -207,7 +207,7 @@ def test_adverse_reaction_route_runs_along_the_rail_into_the_safe_exit() -> None
     )
     dot = to_dot(route=route)
     assert f'color="{ROUTE}"' in attrs_of(dot, "exfoliation -> adverse_from_exfoliation")
-    assert f'color="{ROUTE}"' in attrs_of(dot, "adverse_from_cleansing -> safe_exit_stop")
+    assert f'color="{ROUTE}"' in attrs_of(dot, "adverse_from_intake -> safe_exit_stop")
     assert f'color="{ROUTE}"' not in attrs_of(dot, "serums -> adverse_from_serums")
 
 
