@@ -119,6 +119,8 @@ def _assessment_to_dict(a: Assessment) -> dict[str, Any]:
         out["clinician_approved_laser"] = True
     if a.prescription_reference is not None:
         out["prescription_reference"] = a.prescription_reference
+    if a.anticoagulant_acknowledged:
+        out["anticoagulant_acknowledged"] = True
     return out
 
 
@@ -146,4 +148,13 @@ def client_to_dict(client: Client) -> dict[str, Any]:
         del out["isotretinoin_last_dose"]
     if client.birth_date is not None:
         out["birth_date"] = client.birth_date.isoformat()
+    # dated facts (R9, R15-R17) are written only when known, beside the flags
+    for name in DATED_FACTS:
+        value = getattr(client, name)
+        if value is not None:
+            out[name] = value.isoformat()
     return out
+
+
+#: optional ISO dates of the client file, in the order they are written
+DATED_FACTS = ("last_sun_exposure", "last_topical_retinoid", "last_peel", "last_injectable")
