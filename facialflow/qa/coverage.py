@@ -35,6 +35,7 @@ __all__ = [
     "Trace",
     "decide",
     "trace_path",
+    "unsimulated_transitions",
     "transition_name",
 ]
 
@@ -134,6 +135,20 @@ def trace_path(
     return Trace(tuple(path), tuple(transitions), tuple(guards), frozenset(rules))
 
 
+def unsimulated_transitions(protocol: FacialProtocol = FACIAL) -> frozenset[int]:
+    """Transitions a simulated session never takes: a reaction at intake, or one that worsens.
+
+    The simulator injects at most one reaction, at a step after intake (the contract);
+    these edges are exercised by the live API and ``simulate --client --adverse``.
+    """
+    return frozenset(
+        i
+        for i, t in enumerate(protocol.transitions)
+        if t.trigger == Trigger.WORSEN
+        or (t.trigger == Trigger.ADVERSE and t.source == protocol.initial)
+    )
+
+
 def transition_name(t: TransitionSpec) -> str:
     """``source -> dest`` for advance edges, ``source -(trigger)-> dest`` otherwise."""
     if t.trigger == Trigger.ADVANCE:
@@ -221,10 +236,27 @@ class Coverage:
     fired are listed; a fired rule outside it is counted and listed too.
     """
 
-    __slots__ = ("_guards", "_rules", "_states", "_transitions", "protocol", "rules", "sessions")
+    __slots__ = (
+        "_guards",
+        "_rules",
+        "_states",
+        "_transitions",
+        "protocol",
+        "rules",
+        "sessions",
+        "unreachable",
+    )
 
-    def __init__(self, protocol: FacialProtocol = FACIAL, rules: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        protocol: FacialProtocol = FACIAL,
+        rules: Iterable[str] = (),
+        *,
+        unreachable: Iterable[int] = (),
+    ) -> None:
         self.protocol = protocol
+        #: transitions (indexes) the traces counted here cannot take, left out of the report
+        self.unreachable = frozenset(unreachable)
         self.rules: tuple[str, ...] = tuple(dict.fromkeys(rules))
         self.sessions = 0
         self._states: Counter[str] = Counter()
@@ -260,7 +292,9 @@ class Coverage:
         p = self.protocol
         states = {s: self._states[s] for s in p.state_names}
         transitions = {
-            transition_name(t): self._transitions[i] for i, t in enumerate(p.transitions)
+            transition_name(t): self._transitions[i]
+            for i, t in enumerate(p.transitions)
+            if i not in self.unreachable
         }
         guards = {
             f"{g.name}={'true' if v else 'false'}": self._guards[(g.name, v)]

@@ -39,7 +39,14 @@ from facialflow.clinic.screening import possible_rules
 from facialflow.model import AdverseKind, Client
 from facialflow.protocol.facial import FACIAL
 from facialflow.protocol.names import Trigger
-from facialflow.qa.coverage import Coverage, CoverageReport, Trace, trace_path
+from facialflow.qa.coverage import (
+    Coverage,
+    CoverageReport,
+    Trace,
+    trace_path,
+    transition_name,
+    unsimulated_transitions,
+)
 from facialflow.qa.draws import CHUNK, chunk_rng, iter_clients
 from facialflow.qa.population import DEFAULT_POPULATION, Population
 from facialflow.session.live import Session
@@ -341,7 +348,9 @@ class Summary:
 
 def summarize(tally: Tally, spec: SimulationSpec) -> Summary:
     protocol = FACIAL
-    coverage = Coverage(protocol, rules=rule_universe(spec.policy))
+    coverage = Coverage(
+        protocol, rules=rule_universe(spec.policy), unreachable=unsimulated_transitions(protocol)
+    )
     paths: Counter[tuple[str, ...]] = Counter()
     outcomes = dict.fromkeys(("complete", "declined", "stopped", "emergency"), 0)
     adverse_kinds = {str(k): 0 for k in ADVERSE_KINDS}
@@ -359,14 +368,14 @@ def summarize(tally: Tally, spec: SimulationSpec) -> Summary:
     steps = dict(report["states"].counts)
     transitions = report["transitions"].counts
     branches: dict[str, dict[str, int]] = {}
-    names = list(transitions)
     for state, by_trigger in protocol.outgoing.items():
         for trigger, candidates in by_trigger.items():
-            if len(candidates) < 2:
+            simulated = [t for t in candidates if transition_name(t) in transitions]
+            if len(simulated) < 2:
                 continue
             branch = branches.setdefault(f"{state}/{trigger}", {})
-            for t in candidates:
-                branch[t.dest] = transitions[names[protocol.transitions.index(t)]]
+            for t in simulated:
+                branch[t.dest] = transitions[transition_name(t)]
     ordered = sorted(paths.items(), key=lambda pc: (-pc[1], _path_order(pc[0])))
     step_order = {s: i for i, s in enumerate(protocol.state_names)}
     return Summary(

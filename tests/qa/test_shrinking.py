@@ -136,7 +136,8 @@ def test_the_shipped_presets_pass_the_same_population() -> None:
 
 
 def _stopped_with_rosacea(result: SessionResult, policy: Policy) -> list[str]:
-    if result.outcome is Outcome.STOPPED and result.client.has(Condition.ROSACEA):
+    ended = result.outcome in (Outcome.STOPPED, Outcome.EMERGENCY)
+    if ended and result.client.has(Condition.ROSACEA):
         return ["stopped with rosacea"]
     return []
 
@@ -169,7 +170,7 @@ def test_the_adverse_rate_is_the_share_of_sessions_with_a_reaction() -> None:
         population(size=400), date=DAY, policy=load_policy(None), adverse_rate=0.25
     )
     assert 60 <= report.adverse_sessions <= 140
-    assert report.outcomes["stopped"] == report.adverse_sessions
+    assert report.outcomes["stopped"] + report.outcomes["emergency"] == report.adverse_sessions
     assert (
         check_clients(population(size=50), date=DAY, policy=load_policy(None)).adverse_sessions == 0
     )
