@@ -84,6 +84,15 @@ def _print_session(result: Any) -> None:
     help="With --random: chance that a session meets an adverse reaction after intake.",
 )
 @click.option(
+    "--adverse",
+    "adverse",
+    multiple=True,
+    metavar="KIND[@STEP]",
+    help="With --client: report a reaction of KIND when the session reaches STEP (default: the "
+    "first step after intake). Repeat it to report a worsening during the safe exit, e.g. "
+    "--adverse urticaria@mask --adverse worsening@safe_exit_cool.",
+)
+@click.option(
     "--workers",
     type=click.IntRange(min=1),
     default=1,
@@ -118,6 +127,7 @@ def simulate(
     workers: int,
     fail_under: float | None,
     engine: str,
+    adverse: tuple[str, ...] = (),
 ) -> None:
     """Simulate one full session for a client, or N generated ones with --random.
 
@@ -134,6 +144,8 @@ def simulate(
     if n is not None:
         if client_file is not None:
             raise click.UsageError("give either --client FILE or --random N, not both")
+        if adverse:
+            raise click.UsageError("--adverse needs --client FILE; with --random use --adverse-rate")
         _simulate_random(
             n=n,
             seed=seed,
@@ -154,13 +166,54 @@ def simulate(
         raise click.UsageError("with --client, --format is text or json")
     client = load_client(client_file)
     plugins = load_plugins(catalogs=catalogs)
-    result = Session.start(
-        client, date=date or dt.date.today(), policy=policy, plugins=plugins
-    ).run()
+    session = Session.start(client, date=date or dt.date.today(), policy=policy, plugins=plugins)
+    result = _run_with_reactions(session, [_parse_adverse(a) for a in adverse])
     if fmt == "json":
         emit_json(session_to_dict(result))
     else:
         _print_session(result)
+
+
+def _parse_adverse(text: str) -> tuple[str, str | None]:
+    from facialflow.model import AdverseKind
+
+    kind, _, step = text.partition("@")
+    kind = kind.strip().lower()
+    if kind not in {k.value for k in AdverseKind}:
+        allowed = ", ".join(k.value for k in AdverseKind)
+        raise click.BadParameter(f"{kind!r} is not one of: {allowed}", param_hint="'--adverse'")
+    return kind, step.strip().lower() or None
+
+
+def _run_with_reactions(session: Any, plans: list[tuple[str, str | None]]) -> Any:
+    """Advance ``session`` to its end, reporting each planned reaction at its step."""
+    pending = list(plans)
+    while not session.finished:
+        here = session.current
+        if pending:
+            kind, step = pending[0]
+            at = step or here
+            # a compound step ("laser", "safe_exit") means its first sub-step on the route
+            if here == at or (here.startswith(at + "_") and at in ("laser", "safe_exit")):
+                allowed = session.allowed()
+                if step is None and here == session.protocol.initial and session.adverse is None:
+                    session.advance()  # the default step is the first one after intake
+                    continue
+                if "adverse" not in allowed and "worsen" not in allowed:
+                    raise click.BadParameter(
+                        f"no reaction can be reported at {here}", param_hint="'--adverse'"
+                    )
+                session.report_adverse(kind)
+                pending.pop(0)
+                continue
+        session.advance()
+    if pending:
+        kind, step = pending[0]
+        raise click.BadParameter(
+            f"the session never reached {step!r} (path: {' -> '.join(session.path)})",
+            param_hint="'--adverse'",
+        )
+    return session.result()
 
 
 #: runs at least this long show a progress bar (on a terminal's stderr only)

@@ -9,6 +9,7 @@ import json
 import pytest
 from hypothesis import HealthCheck, given, settings
 
+from facialflow.clinic.reactions import FIRST_REACTIONS
 from facialflow.errors import PathExplosion
 from facialflow.model import AdverseKind, Assessment, Client, Concern, Condition
 from facialflow.protocol.facial import FACIAL
@@ -22,7 +23,6 @@ from facialflow.qa.paths import (
     paths_to_dicts,
     route,
 )
-from facialflow.clinic.reactions import FIRST_REACTIONS
 from facialflow.session.live import Session
 from facialflow.testing import clients
 

@@ -7,7 +7,7 @@ import json
 import pytest
 from conftest import DATE, MakeClient
 
-from facialflow.errors import InvalidStep, SnapshotError
+from facialflow.errors import SnapshotError
 from facialflow.io.documents import session_to_dict
 from facialflow.model import AdverseKind, Outcome
 from facialflow.session.live import Session, StepEvent
