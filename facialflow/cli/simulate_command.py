@@ -145,7 +145,9 @@ def simulate(
         if client_file is not None:
             raise click.UsageError("give either --client FILE or --random N, not both")
         if adverse:
-            raise click.UsageError("--adverse needs --client FILE; with --random use --adverse-rate")
+            raise click.UsageError(
+                "--adverse needs --client FILE; with --random use --adverse-rate"
+            )
         _simulate_random(
             n=n,
             seed=seed,

@@ -13,9 +13,19 @@ from typing import Any
 
 import attrs
 import cattrs
-from cattrs.errors import ForbiddenExtraKeysError
+from cattrs.errors import (
+    ForbiddenExtraKeysError,
+    IterableValidationError,
+    IterableValidationNote,
+)
 
-__all__ = ["enum_hook", "strict_hook", "structure_error_message", "strict_converter"]
+__all__ = [
+    "enum_hook",
+    "refuse_bare_strings",
+    "strict_converter",
+    "strict_hook",
+    "structure_error_message",
+]
 
 _LABELS = {bool: "true or false", int: "an integer", float: "a number", str: "a string"}
 
@@ -50,6 +60,35 @@ def strict_converter(*enums: type[enum.Enum]) -> cattrs.Converter:
         converter.register_structure_hook(kind, strict_hook(kind))
     for cls in enums:
         converter.register_structure_hook(cls, enum_hook)
+    return converter
+
+
+def refuse_bare_strings(converter: cattrs.Converter) -> cattrs.Converter:
+    """Make ``converter`` refuse a string (or any non-list) where a list is asked.
+
+    cattrs would take ``"fragrance"`` as the list ``["f", "r", ...]``.
+    """
+
+    def list_hook(value: Any, tp: Any) -> Any:
+        if not isinstance(value, list | tuple):
+            raise TypeError(f"expected a list, got {type(value).__name__} {value!r}")
+        item_type = tp.__args__[0]
+        out: list[Any] = []
+        errors: list[Exception] = []
+        for i, item in enumerate(value):
+            try:
+                out.append(converter.structure(item, item_type))
+            except Exception as exc:
+                note = IterableValidationNote(f"Structuring {tp} @ index {i}", i, item_type)
+                exc.__notes__ = [*getattr(exc, "__notes__", []), note]
+                errors.append(exc)
+        if errors:
+            raise IterableValidationError(f"While structuring {tp!r}", errors, tp)
+        return out
+
+    converter.register_structure_hook_func(
+        lambda t: getattr(t, "__origin__", None) in (tuple, frozenset, list), list_hook
+    )
     return converter
 
 

@@ -26,18 +26,20 @@ A catalog is a TOML file (or a folder of them)::
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from attrs import field, frozen
+from cattrs.errors import ClassValidationError, IterableValidationError
 
 from facialflow.errors import CatalogError
+from facialflow.io.structure import refuse_bare_strings, strict_converter, structure_error_message
 from facialflow.model import Client, Concern, Product, ProductKind, SkinType
 from facialflow.products.hookspecs import Candidate, PluginInfo, SelectionContext, hookimpl
 
-__all__ = ["Offer", "OfferPlugin", "load_catalog", "steps_for_kind"]
+__all__ = ["CatalogEntry", "CatalogFile", "Offer", "OfferPlugin", "load_catalog", "steps_for_kind"]
 
 _STEPS_BY_KIND: Mapping[ProductKind, tuple[str, ...]] = {
     ProductKind.CLEANSER: ("cleansing",),
@@ -57,11 +59,15 @@ def steps_for_kind(kind: ProductKind) -> tuple[str, ...]:
     return _STEPS_BY_KIND[kind]
 
 
+def _as_tuple(value: Iterable[Any]) -> tuple[Any, ...]:
+    return tuple(value)
+
+
 @frozen
 class Offer:
     product: Product
-    concerns: tuple[Concern, ...] = field(default=(), converter=tuple)
-    skin_types: tuple[SkinType, ...] = field(default=(), converter=tuple)
+    concerns: tuple[Concern, ...] = field(default=(), converter=_as_tuple)
+    skin_types: tuple[SkinType, ...] = field(default=(), converter=_as_tuple)
     rank: int = 50
     after_procedure: bool = False
     #: rank adjustments by skin type (negative: preferred)
@@ -121,86 +127,76 @@ class OfferPlugin:
         return list(found)
 
 
-_ENTRY_KEYS = {
-    "name",
-    "kind",
-    "ingredients",
-    "strengths",
-    "concerns",
-    "skin_types",
-    "rank",
-    "spf",
-    "rx_only",
-    "tags",
-    "after_procedure",
-}
+@frozen
+class CatalogEntry:
+    """One ``[[products]]`` table of a catalog file, as written (structured strictly by cattrs)."""
 
+    name: str
+    kind: ProductKind
+    ingredients: list[str]
+    strengths: dict[str, float] = field(factory=dict)
+    concerns: list[Concern] = field(factory=list)
+    skin_types: list[SkinType] = field(factory=list)
+    rank: int = 5
+    spf: int | None = None
+    rx_only: bool = False
+    tags: list[str] = field(factory=list)
+    after_procedure: bool = False
 
-def _enum_list(value: Any, cls: type[Concern] | type[SkinType], key: str) -> tuple[Any, ...]:
-    if not isinstance(value, list):
-        raise ValueError(f"{key} must be a list")
-    out = []
-    for v in value:
-        try:
-            out.append(cls(v))
-        except ValueError:
-            allowed = ", ".join(m.value for m in cls)
-            raise ValueError(f"{key}: {v!r} is not one of: {allowed}") from None
-    return tuple(out)
-
-
-def _offer_from_entry(entry: Any) -> Offer:
-    if not isinstance(entry, dict):
-        raise ValueError("each [[products]] entry must be a table")
-    unknown = sorted(set(entry) - _ENTRY_KEYS)
-    if unknown:
-        raise ValueError(
-            f"unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(_ENTRY_KEYS))}"
+    def to_offer(self) -> Offer:
+        product = Product(
+            name=self.name,
+            kind=self.kind,
+            ingredients=self.ingredients,
+            strengths=self.strengths,
+            spf=self.spf,
+            rx_only=self.rx_only,
+            tags=self.tags,
         )
-    for key in ("name", "kind", "ingredients"):
-        if key not in entry:
-            raise ValueError(f"{key} is required")
-    if not isinstance(entry["name"], str):
-        raise ValueError("name must be a string")
-    kind = entry["kind"]
-    if kind not in ProductKind.__members__.values():
-        raise ValueError(f"kind: {kind!r} is not one of: {', '.join(k.value for k in ProductKind)}")
-    ingredients = entry["ingredients"]
-    if not isinstance(ingredients, list) or not all(isinstance(i, str) for i in ingredients):
-        raise ValueError("ingredients must be a list of names")
-    strengths = entry.get("strengths", {})
-    if not isinstance(strengths, dict) or not all(
-        isinstance(v, int | float) and not isinstance(v, bool) for v in strengths.values()
-    ):
-        raise ValueError("strengths must map ingredient names to percentages")
-    rank = entry.get("rank", 5)
-    if type(rank) is not int:
-        raise ValueError("rank must be an integer")
-    spf = entry.get("spf")
-    if spf is not None and type(spf) is not int:
-        raise ValueError("spf must be an integer")
-    for flag in ("rx_only", "after_procedure"):
-        if type(entry.get(flag, False)) is not bool:
-            raise ValueError(f"{flag} must be true or false")
-    tags = entry.get("tags", [])
-    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
-        raise ValueError("tags must be a list of strings")
-    product = Product(
-        name=entry["name"],
-        kind=ProductKind(kind),
-        ingredients=ingredients,
-        strengths={k: float(v) for k, v in strengths.items()},
-        spf=spf,
-        rx_only=entry.get("rx_only", False),
-        tags=tags,
-    )
-    return Offer(
-        product=product,
-        concerns=_enum_list(entry.get("concerns", []), Concern, "concerns"),
-        skin_types=_enum_list(entry.get("skin_types", []), SkinType, "skin_types"),
-        rank=rank,
-        after_procedure=entry.get("after_procedure", False),
-    )
+        return Offer(
+            product=product,
+            concerns=self.concerns,
+            skin_types=self.skin_types,
+            rank=self.rank,
+            after_procedure=self.after_procedure,
+        )
+
+
+@frozen
+class CatalogFile:
+    """A whole catalog file."""
+
+    products: list[CatalogEntry]
+    name: str | None = None
+    description: str | None = None
+
+
+_CONVERTER = refuse_bare_strings(strict_converter(ProductKind, Concern, SkinType))
+
+
+def _structure(data: Any, path: Path) -> CatalogFile:
+    """The catalog document, or one CatalogError naming the file and the field."""
+    entries = data.get("products") if isinstance(data, dict) else None
+    if not isinstance(entries, list) or not entries:
+        raise CatalogError(f"{path}: a catalog needs at least one [[products]] entry")
+    try:
+        return _CONVERTER.structure(data, CatalogFile)
+    except (ClassValidationError, IterableValidationError) as exc:
+        message, where = structure_error_message(exc)
+        raise CatalogError(f"{path}: {_label(where, entries)}{message}") from None
+
+
+def _label(where: str | None, entries: list[Any]) -> str:
+    """``products[2] (Lumen Serum): kind: `` for a cattrs path ``products[1].kind``."""
+    if where is None:
+        return ""
+    head, _, rest = where.partition(".")
+    if head.startswith("products[") and head.endswith("]"):
+        index = int(head[len("products[") : -1])
+        entry = entries[index] if index < len(entries) else None
+        label = entry.get("name", "?") if isinstance(entry, dict) else "?"
+        return f"products[{index + 1}] ({label}): " + (f"{rest}: " if rest else "")
+    return f"{where}: "
 
 
 def _load_file(path: Path) -> OfferPlugin:
@@ -212,29 +208,21 @@ def _load_file(path: Path) -> OfferPlugin:
         raise CatalogError(f"{path}: malformed TOML: {exc}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise CatalogError(f"{path}: cannot read: {exc}") from None
-    unknown = sorted(set(data) - {"name", "description", "products"})
-    if unknown:
-        raise CatalogError(
-            f"{path}: unknown key(s) {', '.join(unknown)}; allowed: name, description, products"
-        )
-    entries = data.get("products")
-    if not isinstance(entries, list) or not entries:
-        raise CatalogError(f"{path}: a catalog needs at least one [[products]] entry")
+    doc = _structure(data, path)
     offers = []
-    for i, entry in enumerate(entries, start=1):
-        label = entry.get("name", "?") if isinstance(entry, dict) else "?"
+    for i, entry in enumerate(doc.products, start=1):
         try:
-            offers.append(_offer_from_entry(entry))
+            offers.append(entry.to_offer())
         except (ValueError, TypeError) as exc:
-            raise CatalogError(f"{path}: products[{i}] ({label}): {exc}") from None
+            raise CatalogError(f"{path}: products[{i}] ({entry.name}): {exc}") from None
     names = [o.product.name for o in offers]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
         raise CatalogError(f"{path}: duplicate product name(s): {', '.join(dupes)}")
-    name = data.get("name", path.stem)
-    if not isinstance(name, str) or not name.strip():
+    name = doc.name if doc.name is not None else path.stem
+    if not name.strip():
         raise CatalogError(f"{path}: name must be a non-empty string")
-    description = data.get("description", f"clinic catalog {path.name}")
+    description = doc.description or f"clinic catalog {path.name}"
     return OfferPlugin(f"catalog:{name}", str(description), offers)
 
 

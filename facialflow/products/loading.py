@@ -231,6 +231,8 @@ def _default_plugins() -> PluginSet:
 def plugins_to_dict(plugins: PluginSet) -> list[dict[str, Any]]:
     """The JSON of ``facialflow plugins``: one object per plugin, in load order."""
     from facialflow.io.documents import product_to_full_dict
+    from facialflow.products.ingredients import unknown_ingredients
+    from facialflow.products.selection import unknown_warning
 
     return [
         {
@@ -240,6 +242,12 @@ def plugins_to_dict(plugins: PluginSet) -> list[dict[str, Any]]:
             "concerns": [str(c) for c in p.info.concerns],
             "skin_types": [str(s) for s in p.info.skin_types],
             "products": [product_to_full_dict(prod) for prod in p.info.products],
+            # an ingredient the knowledge base does not know is invisible to every class rule
+            "warnings": [
+                unknown_warning(prod, unknown_ingredients(prod))
+                for prod in p.info.products
+                if unknown_ingredients(prod)
+            ],
         }
         for p in plugins.plugins
     ]
