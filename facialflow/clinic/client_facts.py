@@ -72,7 +72,12 @@ def client_facts(client: Client, date: dt.date, policy: Policy) -> ClientFacts:
     found: dict[Condition, str] = dict.fromkeys(client.conditions, "")
 
     def add(condition: Condition, source: str) -> None:
-        found.setdefault(condition, f" (from {source})")
+        before = found.get(condition)
+        if before is None:
+            found[condition] = f" (from {source})"
+        elif before.startswith(" (from medications: ") and source.startswith("medications: "):
+            # every medication line that implies the fact is named
+            found[condition] = before[:-1] + ", " + source.removeprefix("medications: ") + ")"
 
     iso_last = client.isotretinoin_last_dose
     iso_source = ""
