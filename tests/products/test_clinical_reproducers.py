@@ -177,7 +177,7 @@ def test_a_non_reference_unlocks_no_hydroquinone(reference: str) -> None:
         ("fragrance", "linalool"),
         ("fragrance", "limonene"),
         ("fragrance", "Lavandula Angustifolia Oil"),
-        ("ｓｈｅａ ｂｕｔｔｅｒ", "shea butter"),
+        ("\uff53\uff48\uff45\uff41 \uff42\uff55\uff54\uff54\uff45\uff52", "shea butter"),
         ("shea\u200b butter", "Butyrospermum Parkii (Shea) Butter"),
         ("tocophérol", "tocopherol"),
         ("BHA", "Salix Alba Bark Extract"),
