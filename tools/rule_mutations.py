@@ -71,8 +71,9 @@ MUTATIONS: dict[str, list[tuple[str, str, str]]] = {
     "R10": [
         (
             SCREENING,
-            "    if device is not LaserDevice.ND_YAG_1064 and client.fitzpatrick > sp.short_wavelength_max_fitzpatrick:",
-            "    " + OFF,
+            "        device is not LaserDevice.ND_YAG_1064\n"
+            "        and client.fitzpatrick > sp.short_wavelength_max_fitzpatrick\n",
+            "        False\n",
         ),
         (SCREENING, "    if client.fitzpatrick >= sp.test_spot_min_fitzpatrick:", "    " + OFF),
     ],
@@ -271,6 +272,12 @@ def main(argv: list[str]) -> int:
     rules = argv or sorted({*MUTATIONS, *NOT_MUTATED}, key=lambda r: int(r[1:]))
     survivors = []
     print(f"mutation pass: {' '.join(TESTS)}")
+    # the control: the unmutated copy must pass, or every "killed" below means nothing
+    MUTATIONS["control"] = []
+    status, took = run("control")
+    print(f"control (no mutation): {'passes' if status == 'SURVIVED' else 'FAILS'} ({took:.1f} s)")
+    if status != "SURVIVED":
+        return 2
     for rule in rules:
         if rule in NOT_MUTATED:
             print(f"{rule:<4} not mutated: {NOT_MUTATED[rule]}")
