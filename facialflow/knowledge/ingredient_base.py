@@ -112,6 +112,8 @@ def build_ingredient_base(data: Mapping[str, Any]) -> IngredientBase:
                 source=chk.string(where, entry, "source"),
                 note=chk.optional_string(where, entry, "note"),
             )
+        if ingredient.name in ingredients:
+            raise KnowledgeBaseError(f"{where}: duplicate ingredient {ingredient.name!r}")
         for spelling in ingredient.names:
             key = match_key(spelling)
             owner = by_key.setdefault(key, ingredient.name)

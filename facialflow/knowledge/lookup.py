@@ -66,6 +66,7 @@ def members_of(class_name: str) -> frozenset[str]:
     if found is not None:
         return found
     meaning = base.alias_keys.get(match_key(class_name))
+    # an alias that also names single ingredients (``papaya``) is not a class
     if meaning is None or not meaning[0] or meaning[1]:
         raise KeyError(f"no ingredient class {class_name!r}")
     return frozenset().union(*(base.members[c] for c in meaning[0]))

@@ -96,7 +96,7 @@ class ClassAlias:
     classes: frozenset[str] = field(
         default=frozenset(), converter=_text_set, validator=_identifiers
     )
-    ingredients: frozenset[str] = field(default=frozenset(), converter=_text_set)
+    ingredients: frozenset[str] = field(default=frozenset(), converter=_text_set, validator=_names)
     note: str | None = None
 
     def __attrs_post_init__(self) -> None:

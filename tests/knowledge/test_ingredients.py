@@ -332,6 +332,16 @@ def test_a_name_claimed_by_two_ingredients_is_refused() -> None:
     assert "already belongs to ingredient 'retinol'" in message
 
 
+def test_an_ingredient_listed_twice_is_refused() -> None:
+    message = _broken(lambda d: d["ingredient"].append(copy.deepcopy(d["ingredient"][0])))
+    assert "duplicate ingredient 'retinol'" in message
+
+
+def test_an_alias_naming_an_unknown_ingredient_is_refused() -> None:
+    message = _broken(lambda d: d["alias"][1]["ingredients"].append("papaya seed"))
+    assert "unknown ingredient" in message
+
+
 def test_an_unknown_class_is_refused() -> None:
     message = _broken(lambda d: d["ingredient"][0]["classes"].append("retinoidz"))
     assert "unknown class" in message and "retinoidz" in message
