@@ -11,12 +11,19 @@ this module names the classes the rules use and unions them per product.
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from functools import lru_cache
 
 from facialflow import knowledge
 from facialflow.model import Product
 
-__all__ = ["IngredientClass", "classes_of", "product_classes", "unknown_ingredients"]
+__all__ = [
+    "IngredientClass",
+    "classes_of",
+    "product_classes",
+    "unknown_ingredients",
+    "unknown_warning",
+]
 
 
 class IngredientClass(enum.StrEnum):
@@ -80,3 +87,12 @@ def product_classes(product: Product) -> frozenset[str]:
 def unknown_ingredients(product: Product) -> tuple[str, ...]:
     """Ingredients of ``product`` the knowledge base does not know: rules cannot see their classes."""
     return tuple(n for n in product.ingredients if knowledge.lookup_ingredient(n) is None)
+
+
+def unknown_warning(product: Product, unknown: Sequence[str]) -> str:
+    """The warning for a product whose ingredients the knowledge base does not all know."""
+    names = ", ".join(repr(n) for n in unknown)
+    return (
+        f"{product.name!r}: ingredient(s) {names} unknown to the knowledge base; "
+        "no rule can see their classes"
+    )

@@ -231,8 +231,7 @@ def _default_plugins() -> PluginSet:
 def plugins_to_dict(plugins: PluginSet) -> list[dict[str, Any]]:
     """The JSON of ``facialflow plugins``: one object per plugin, in load order."""
     from facialflow.io.documents import product_to_full_dict
-    from facialflow.products.ingredients import unknown_ingredients
-    from facialflow.products.selection import unknown_warning
+    from facialflow.products.ingredients import unknown_ingredients, unknown_warning
 
     return [
         {

@@ -32,10 +32,11 @@ from facialflow.products.ingredients import (
     classes_of,
     product_classes,
     unknown_ingredients,
+    unknown_warning,
 )
 from facialflow.products.safety import IRRITANT_ACTIVES, conflicts, profile_problems, safety_profile
 
-__all__ = ["SUNSCREEN_MISSING", "choose_products", "selection_context", "unknown_warning"]
+__all__ = ["SUNSCREEN_MISSING", "choose_products", "selection_context"]
 
 #: the ``missing`` key that means no tolerated SPF 30+ sunscreen exists: the session cannot end safely
 SUNSCREEN_MISSING = "hydration (sunscreen)"
@@ -186,15 +187,6 @@ class _Chooser:
         else:
             reasons = [self.missing.pop(k) for k in list(self.missing) if k.startswith("serums (")]
             self.missing["serums"] = reasons[0] if reasons else "no plugin offers a serum"
-
-
-def unknown_warning(product: Product, unknown: Sequence[str]) -> str:
-    """The warning for a product whose ingredients the knowledge base does not all know."""
-    names = ", ".join(repr(n) for n in unknown)
-    return (
-        f"{product.name!r}: ingredient(s) {names} unknown to the knowledge base; "
-        "no rule can see their classes"
-    )
 
 
 def _mineral(product: Product) -> list[str]:
