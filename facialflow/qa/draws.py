@@ -165,6 +165,29 @@ _MELASMA = CONDITIONS.index(Condition.MELASMA)
 _PHOTOSENSITIZER = CONDITIONS.index(Condition.PHOTOSENSITIZING_MEDICATION)
 _MEDICATIONS = {CONDITIONS.index(c): m for c, m in MEDICATION_FOR.items()}
 
+#: conditions a client file may give as a date instead of a flag (R9, R15-R17): the field and
+#: how many days before the session it lies (inside the default washout)
+_DATED = {
+    CONDITIONS.index(Condition.RECENT_TAN): ("last_sun_exposure", 7),
+    CONDITIONS.index(Condition.TOPICAL_RETINOID): ("last_topical_retinoid", 3),
+    CONDITIONS.index(Condition.RECENT_PEEL_OR_LASER): ("last_peel", 6),
+    CONDITIONS.index(Condition.RECENT_INJECTABLES): ("last_injectable", 9),
+}
+
+
+def _dated(
+    conditions: tuple[int, ...], fitzpatrick: int
+) -> tuple[tuple[int, ...], list[tuple[str, int]]]:
+    """Half the clients (even phototypes) give these facts as dates rather than flags.
+
+    Derived from the draw itself, with no extra random number, so a seed's clients and
+    the simulator's cache keys stay exactly what the draw says.
+    """
+    if fitzpatrick % 2 or not any(c in _DATED for c in conditions):
+        return conditions, []
+    kept = tuple(c for c in conditions if c not in _DATED)
+    return kept, [_DATED[c] for c in conditions if c in _DATED]
+
 
 class _Sampler:
     """A population compiled for fast drawing; private to one process."""
@@ -299,6 +322,7 @@ def raw_to_client(raw: RawClient, client_id: str, date: dt.date) -> Client:
         approved,
         prescription,
     ) = raw
+    conditions, dated = _dated(conditions, fitzpatrick)
     fields: dict[str, Any] = {
         "id": client_id,
         "skin_type": SKIN_TYPES[skin],
@@ -318,6 +342,8 @@ def raw_to_client(raw: RawClient, client_id: str, date: dt.date) -> Client:
             prescription_reference=PRESCRIPTION_REFERENCE if prescription else None,
         ),
     }
+    for name, days in dated:
+        fields[name] = date - dt.timedelta(days=days)
     return Client(**fields)
 
 
@@ -349,6 +375,7 @@ def raw_to_dict(raw: RawClient, client_id: str, date: dt.date) -> dict[str, Any]
         approved,
         prescription,
     ) = raw
+    conditions, dated = _dated(conditions, fitzpatrick)
     out: dict[str, Any] = {
         "id": client_id,
         "skin_type": _SKIN_NAMES[skin],
@@ -374,6 +401,11 @@ def raw_to_dict(raw: RawClient, client_id: str, date: dt.date) -> dict[str, Any]
     if prescription:
         assessment["prescription_reference"] = PRESCRIPTION_REFERENCE
     out["assessment"] = assessment
+    # written in the client file's order of the dated fields
+    given = dict(dated)
+    for name in ("last_sun_exposure", "last_topical_retinoid", "last_peel", "last_injectable"):
+        if name in given:
+            out[name] = (date - dt.timedelta(days=given[name])).isoformat()
     return out
 
 
