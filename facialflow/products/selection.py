@@ -189,6 +189,12 @@ class _Chooser:
             self.missing["serums"] = reasons[0] if reasons else "no plugin offers a serum"
 
 
+def _calming(candidate: Candidate) -> bool:
+    """A product of the post-procedure calming set: soothing classes, no strong active."""
+    classes = product_classes(candidate.product)
+    return IngredientClass.SOOTHING in classes and IngredientClass.STRONG_ACTIVE not in classes
+
+
 def _mineral(product: Product) -> list[str]:
     if IngredientClass.MINERAL_FILTER not in product_classes(product):
         return ["not a mineral sunscreen"]
@@ -210,6 +216,15 @@ def choose_products(
         ch.single(step)
     ch.serums()
     ch.single("mask")
+    calm = ch.context.after_procedure or ch.context.calming_only
+    if calm and ch.steps.get("mask"):
+        usual = next((c.product.name for c, _ in ch.ranked("mask") if not _calming(c)), None)
+        chosen = ch.steps["mask"][0].name
+        if usual is not None and usual != chosen:
+            # R28: the concern's usual mask gives way to the post-procedure calming set
+            ch.warnings.append(
+                f"mask: post-procedure calming set: {chosen!r} instead of the usual {usual!r} (R28)"
+            )
     ch.single("hydration", ProductKind.MOISTURIZER)
     ch.single("hydration", ProductKind.SUNSCREEN)
     ch.single("safe_exit_soothe")

@@ -411,3 +411,13 @@ def test_a_catalog_ingredient_the_knowledge_base_does_not_know_is_a_session_warn
     result = run(build_client(), plugins)
     assert "Mystery Serum" in names(result)
     assert any("'zorbium extract'" in w and "unknown" in w for w in result.warnings)
+
+
+def test_replacing_the_concerns_usual_mask_after_a_procedure_is_recorded() -> None:
+    result = run(build_client(skin_type="oily", concerns=["acne"], a_comedones="mild"))
+    mask = [a.product.name for a in result.products if a.step == "mask"]
+    assert mask == ["Calming Centella Gel Mask"]
+    assert any(
+        "post-procedure calming set" in w and "Kaolin Sulfur Clarifying Mask" in w
+        for w in result.warnings
+    )
