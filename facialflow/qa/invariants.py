@@ -25,7 +25,6 @@ from collections.abc import Callable, Iterable, Sequence
 
 from attrs import frozen
 
-from facialflow.clinic.client_facts import client_facts
 from facialflow.clinic.policy import LaserDevice, Policy
 from facialflow.clinic.reactions import emergency_grade
 from facialflow.model import (
@@ -148,7 +147,7 @@ def laser_contraindications(client: Client, day: dt.date, policy: Policy) -> lis
     """Why ``client`` must not have laser on ``day``: the floor, or ``policy`` where stricter."""
     sp = policy.screening
     a = client.assessment
-    f = client_facts(client, day, policy)
+    f = pi.floor_facts(client, day, policy)
     out: list[str] = []
     if not a.laser_requested:
         out.append("laser was not requested (R20)")
@@ -185,7 +184,7 @@ def laser_contraindications(client: Client, day: dt.date, policy: Policy) -> lis
 
 def _extraction_contraindications(client: Client, day: dt.date, policy: Policy) -> list[str]:
     sp = policy.screening
-    f = client_facts(client, day, policy)
+    f = pi.floor_facts(client, day, policy)
     out: list[str] = []
     if client.assessment.comedones is Comedones.NONE:
         out.append("no comedones to extract (R19)")

@@ -9,13 +9,18 @@ a violation. Thresholds are the clinical floor, or the policy where it is strict
 
 from __future__ import annotations
 
+import datetime as dt
 import math
+import re
 from collections.abc import Iterable
+
+from attrs import frozen
 
 from facialflow import knowledge
 from facialflow.clinic.policy import Policy
 from facialflow.model import (
     AppliedProduct,
+    Client,
     Concern,
     Condition,
     Outcome,
@@ -26,8 +31,10 @@ from facialflow.model import (
 )
 
 __all__ = [
+    "FloorFacts",
     "after_procedure_calm",
     "clay_never_on_dry_skin",
+    "floor_facts",
     "no_allergen_applied",
     "no_incompatible_actives",
     "no_laser_day_exfoliants",
@@ -188,11 +195,7 @@ def after_procedure_calm(result: SessionResult, policy: Policy) -> Iterable[str]
     done = ("extraction" in post and "extraction" in steps) or (
         "laser" in post and any(s.startswith("laser") for s in steps)
     )
-    client = result.client
-    recent = client.has(Condition.RECENT_PEEL_OR_LASER) or (
-        client.last_peel is not None
-        and 0 <= (result.date - client.last_peel).days < policy.screening.recent_procedure_days
-    )
+    recent = floor_facts(result.client, result.date, policy).has(Condition.RECENT_PEEL_OR_LASER)
     for a in result.products:
         if (done and a.step in _AFTER_STEPS) or (
             recent and policy.screening.recent_procedure_blocks
@@ -225,3 +228,70 @@ def clay_never_on_dry_skin(result: SessionResult, policy: Policy) -> Iterable[st
         clay = _has(a.product, "clay")
         if clay:
             yield f"{a.product.name!r} at {a.step} puts {', '.join(clay)} on {' and '.join(why)}"
+
+
+# -- the client's facts, read again -----------------------------------------------------------
+
+_ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+
+
+@frozen
+class FloorFacts:
+    """A client's conditions, with medications and dated facts folded in, read independently."""
+
+    conditions: frozenset[Condition]
+    isotretinoin_last_dose: dt.date | None
+    #: days since the last topical retinoid when only a date says so
+    retinoid_days: int | None
+
+    def has(self, condition: Condition) -> bool:
+        return condition in self.conditions
+
+    def retinoid_within(self, days: int) -> bool:
+        if Condition.TOPICAL_RETINOID not in self.conditions:
+            return False
+        return self.retinoid_days is None or self.retinoid_days < days
+
+
+def _line_date(line: str) -> dt.date | None:
+    found = _ISO_DATE.search(line)
+    if found is None:
+        return None
+    try:
+        return dt.date(*(int(g) for g in found.groups()))
+    except ValueError:
+        return None
+
+
+def floor_facts(client: Client, day: dt.date, policy: Policy) -> FloorFacts:
+    """What the invariants hold a client to, from the file, its medications and its dates.
+
+    Written apart from :mod:`facialflow.clinic.client_facts` on purpose: a medication or a
+    dated fact that screening failed to read must still show up as a violation.
+    """
+    sp = policy.screening
+    found = set(client.conditions)
+    iso = client.isotretinoin_last_dose
+    for line in client.medications:
+        for match in knowledge.resolve_medications(line):
+            found.update(Condition(c) for c in match.conditions)
+            if "isotretinoin_last_dose" in match.client_fields:
+                dose = _line_date(line) or day
+                iso = dose if iso is None or dose > iso else iso
+
+    def recent(last: dt.date | None, days: int) -> bool:
+        return last is not None and 0 <= (day - last).days < days
+
+    retinoid_days = None
+    if recent(client.last_sun_exposure, sp.sun_washout_days):
+        found.add(Condition.RECENT_TAN)
+    if recent(client.last_peel, sp.recent_procedure_days):
+        found.add(Condition.RECENT_PEEL_OR_LASER)
+    if recent(client.last_injectable, sp.injectable_washout_days):
+        found.add(Condition.RECENT_INJECTABLES)
+    last = client.last_topical_retinoid
+    longest = max(sp.retinoid_washout_days, sp.retinoid_laser_washout_days)
+    if Condition.TOPICAL_RETINOID not in found and last is not None and recent(last, longest):
+        found.add(Condition.TOPICAL_RETINOID)
+        retinoid_days = (day - last).days
+    return FloorFacts(frozenset(found), iso, retinoid_days)
