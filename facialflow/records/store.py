@@ -1,0 +1,647 @@
+"""The session store: sessions that survive restarts, concurrent requests and upgrades.
+
+One typed API over SQLite (a file path) or PostgreSQL (a SQLAlchemy URL with
+psycopg 3). Every command runs in one transaction: read the session row, step
+the session through the real engine, append one journal record and move the
+row from its revision to the next with ``UPDATE ... WHERE revision = :read``.
+A stale ``expect_revision`` is refused before anything is written; two writers
+racing on one session cannot both commit the same seq (the update matches one
+row once, and ``(session_id, seq)`` is the journal's primary key). Listeners
+hear about a step only after it is committed.
+
+A session is rebuilt from its journal (see :mod:`facialflow.records.journal`);
+a process keeps the sessions it stepped last, keyed by revision, so the common
+case does not replay.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from attrs import frozen
+from sqlalchemy import Connection, insert, select, update
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+
+from facialflow.clinic.policy import Policy, load_policy
+from facialflow.errors import (
+    FacialflowError,
+    JournalError,
+    RecordIncomplete,
+    StaleRevision,
+    StoreError,
+    UnknownSession,
+)
+from facialflow.io.documents import session_to_dict
+from facialflow.model import Client, Selection
+from facialflow.protocol.spec import FACIAL, FacialProtocol
+from facialflow.records import journal as jr
+from facialflow.records.events import EventKind, StoreEvent, StoreListener, emit, step_events
+from facialflow.records.protocols import CURRENT, protocol_from_json, protocol_json, register
+from facialflow.records.schema import (
+    STORE_FORMAT,
+    journal,
+    meta,
+    metadata,
+    open_engine,
+    protocols,
+    sessions,
+)
+from facialflow.records.treatment import (
+    RecordInput,
+    TreatmentRecord,
+    merge_input,
+    missing_items,
+    record_input_to_dict,
+    record_to_dict,
+)
+from facialflow.session.live import Session
+
+__all__ = ["Clock", "SessionStore", "Stored", "VerifyReport", "document"]
+
+Clock = Callable[[], dt.datetime]
+
+
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@frozen
+class Stored:
+    """What a command returns: the contract's ``{"id", "revision", "state"}``."""
+
+    id: str
+    revision: int
+    state: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "revision": self.revision, "state": self.state}
+
+
+@frozen
+class Loaded:
+    id: str
+    revision: int
+    session: Session
+    record: TreatmentRecord
+    document: Mapping[str, Any]
+
+
+@frozen
+class VerifyReport:
+    sessions: int
+    records: int
+    problems: tuple[jr.ChainProblem, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def document(
+    session_id: str, revision: int, session: Session, record: TreatmentRecord, protocol: str
+) -> dict[str, Any]:
+    """The session JSON of the contract plus id, revision, state, protocol revision and the record."""
+    result = session_to_dict(session.result())
+    return {
+        "id": session_id,
+        "revision": revision,
+        "state": session.current,
+        **result,
+        "protocol_revision": protocol,
+        "policy_digest": session.policy.digest,
+        "record": record_to_dict(
+            record,
+            products=[
+                {"step": a.step, "name": a.product.name, "lot": a.product.lot}
+                for a in session.result().products
+            ],
+            adverse=result["adverse"],
+        ),
+    }
+
+
+class _Conflict(Exception):
+    """Another writer committed this session's next revision first."""
+
+
+class SessionStore:
+    """Sessions kept in a database. Open one per process and share it between threads."""
+
+    def __init__(
+        self,
+        db: str | Path,
+        *,
+        clock: Clock = _utc_now,
+        listeners: Sequence[StoreListener] = (),
+        plugins: Any = None,
+        cache_size: int = 1024,
+    ) -> None:
+        self.engine = open_engine(db)
+        self.clock = clock
+        self.listeners: list[StoreListener] = list(listeners)
+        self.plugins = plugins
+        self._cache: OrderedDict[str, tuple[int, Session, TreatmentRecord]] = OrderedDict()
+        self._cache_size = cache_size
+        self._lock = threading.Lock()
+        self._protocols: dict[str, FacialProtocol] = {}
+        self._ensure_schema()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> SessionStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- setup -----------------------------------------------------------------------------
+
+    @contextmanager
+    def _tx(self) -> Iterator[Connection]:
+        try:
+            with self.engine.begin() as conn:
+                yield conn
+        except IntegrityError as exc:
+            raise _Conflict() from exc
+        except OperationalError as exc:
+            if "lock" in str(exc).lower() or "serializ" in str(exc).lower():
+                raise _Conflict() from exc
+            raise StoreError(f"database error: {exc.orig}") from None
+        except DBAPIError as exc:
+            raise StoreError(f"database error: {exc.orig}") from None
+
+    def _ensure_schema(self) -> None:
+        for attempt in range(3):
+            try:
+                with self._tx() as conn:
+                    metadata.create_all(conn, checkfirst=True)
+                    row = conn.execute(select(meta.c.value).where(meta.c.key == "format")).first()
+                    if row is None:
+                        conn.execute(insert(meta).values(key="format", value=str(STORE_FORMAT)))
+                    elif int(row[0]) > STORE_FORMAT:
+                        raise StoreError(
+                            f"this store was written by a newer facialflow (store format {row[0]}; "
+                            f"this one reads {STORE_FORMAT}): upgrade facialflow"
+                        )
+                return
+            except _Conflict:
+                # another process created the tables at the same moment
+                if attempt == 2:
+                    raise StoreError("could not create the store's tables") from None
+
+    def protocol_for(self, revision: str) -> FacialProtocol:
+        known = self._protocols.get(revision)
+        if known is not None:
+            return known
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(protocols.c.definition).where(protocols.c.revision == revision)
+            ).first()
+        if row is None:
+            raise StoreError(f"protocol revision {revision} is not in this store")
+        protocol = self._protocols[revision] = protocol_from_json(revision, row[0])
+        return protocol
+
+    # -- commands --------------------------------------------------------------------------
+
+    def start(
+        self,
+        client: Client,
+        *,
+        date: dt.date | None = None,
+        policy: Policy | str | None = None,
+        actor: str | None = None,
+        record: RecordInput | None = None,
+        session_id: str | None = None,
+        selection: Selection | None = None,
+        protocol: FacialProtocol = FACIAL,
+    ) -> Stored:
+        """Screen ``client`` and store a session at intake (revision 1)."""
+        pol = policy if isinstance(policy, Policy) else load_policy(policy)
+        given = record or RecordInput()
+        session = Session.start(
+            client,
+            date=date,
+            policy=pol,
+            selection=selection,
+            plugins=self.plugins,
+            protocol=protocol,
+        )
+        sid = session_id or str(uuid.uuid4())
+        rev = register(protocol)
+        ts = self.clock().isoformat()
+        body = self._body(
+            sid,
+            1,
+            ts,
+            actor,
+            "start",
+            jr.start_facts(session, given),
+            jr.start_decisions(session),
+            rev,
+            pol.digest,
+            None,
+        )
+        treatment = jr.entered(merge_input(TreatmentRecord(), given), session.current, ts, actor)
+        text = jr.canonical(body)
+        head = jr.digest(text)
+        doc = document(sid, 1, session, treatment, rev)
+        try:
+            with self._tx() as conn:
+                if (
+                    conn.execute(
+                        select(protocols.c.revision).where(protocols.c.revision == rev)
+                    ).first()
+                    is None
+                ):
+                    conn.execute(
+                        insert(protocols).values(revision=rev, definition=protocol_json(protocol))
+                    )
+                conn.execute(
+                    insert(sessions).values(
+                        id=sid,
+                        revision=1,
+                        state=session.current,
+                        finished=session.finished,
+                        client_id=client.id,
+                        protocol=rev,
+                        policy=pol.name,
+                        head=head,
+                        created_at=ts,
+                        updated_at=ts,
+                        document=jr.canonical(doc),
+                    )
+                )
+                conn.execute(
+                    insert(journal).values(session_id=sid, seq=1, ts=ts, record=text, hash=head)
+                )
+        except _Conflict:
+            raise StoreError(f"session id {sid!r} is already in the store") from None
+        self._keep(sid, 1, session, treatment)
+        emit(self.listeners, [StoreEvent(EventKind.STARTED, sid, 1, ts, actor, session.current)])
+        return Stored(sid, 1, session.current)
+
+    def advance(
+        self,
+        session_id: str,
+        *,
+        expect_revision: int | None = None,
+        actor: str | None = None,
+        record: RecordInput | None = None,
+    ) -> Stored:
+        """Finish the current step and enter the next one the engine picks."""
+        return self._command(session_id, "advance", {}, expect_revision, actor, record)
+
+    def report_adverse(
+        self,
+        session_id: str,
+        kind: str,
+        *,
+        note: str = "",
+        expect_revision: int | None = None,
+        actor: str | None = None,
+        record: RecordInput | None = None,
+    ) -> Stored:
+        """An adverse reaction during the current step: the safe exit (never blocked by the record)."""
+        return self._command(
+            session_id, "adverse", {"kind": str(kind), "note": note}, expect_revision, actor, record
+        )
+
+    def add_record(
+        self,
+        session_id: str,
+        record: RecordInput,
+        *,
+        expect_revision: int | None = None,
+        actor: str | None = None,
+    ) -> Stored:
+        """Add treatment-record items without stepping (for example aftercare after completion)."""
+        return self._command(session_id, "record", {}, expect_revision, actor, record)
+
+    def _command(
+        self,
+        sid: str,
+        command: str,
+        facts: dict[str, Any],
+        expect: int | None,
+        actor: str | None,
+        record: RecordInput | None,
+    ) -> Stored:
+        given = record or RecordInput()
+        for _attempt in range(50):
+            try:
+                return self._try(sid, command, facts, expect, actor, given)
+            except _Conflict:
+                self._drop(sid)
+                if expect is not None:
+                    with self.engine.connect() as conn:
+                        now = conn.execute(
+                            select(sessions.c.revision).where(sessions.c.id == sid)
+                        ).scalar_one()
+                    raise StaleRevision(sid, expect, int(now)) from None
+        raise StoreError(f"session {sid!r}: too many concurrent writers, try again")
+
+    def _try(
+        self,
+        sid: str,
+        command: str,
+        facts: dict[str, Any],
+        expect: int | None,
+        actor: str | None,
+        given: RecordInput,
+    ) -> Stored:
+        events: tuple[StoreEvent, ...]
+        with self._tx() as conn:
+            row = conn.execute(
+                select(sessions.c.revision, sessions.c.head, sessions.c.protocol).where(
+                    sessions.c.id == sid
+                )
+            ).first()
+            if row is None:
+                raise UnknownSession(f"no session {sid!r} in this store")
+            revision, head, rev = int(row[0]), str(row[1]), str(row[2])
+            if expect is not None and expect != revision:
+                raise StaleRevision(sid, expect, revision)
+            session, treatment = self._take(conn, sid, revision)
+            try:
+                ts = self.clock().isoformat()
+                treatment = merge_input(treatment, given)
+                if command == "advance":
+                    self._check_record(session, treatment)
+                body = self._body(
+                    sid,
+                    revision + 1,
+                    ts,
+                    actor,
+                    command,
+                    {**facts, "record": record_input_to_dict(given)},
+                    {},
+                    rev,
+                    session.policy.digest,
+                    head,
+                )
+                treatment, decisions = jr.apply(session, treatment, body)
+                body["decisions"] = decisions
+                text = jr.canonical(body)
+                new_head = jr.digest(text)
+                doc = document(sid, revision + 1, session, treatment, rev)
+                moved = conn.execute(
+                    update(sessions)
+                    .where(sessions.c.id == sid, sessions.c.revision == revision)
+                    .values(
+                        revision=revision + 1,
+                        state=session.current,
+                        finished=session.finished,
+                        head=new_head,
+                        updated_at=ts,
+                        document=jr.canonical(doc),
+                    )
+                ).rowcount
+                if moved != 1:
+                    raise _Conflict()
+                conn.execute(
+                    insert(journal).values(
+                        session_id=sid, seq=revision + 1, ts=ts, record=text, hash=new_head
+                    )
+                )
+            except BaseException:
+                # the in-memory session may be half-stepped: never reuse it
+                self._drop(sid)
+                raise
+        self._keep(sid, revision + 1, session, treatment)
+        base = StoreEvent(
+            {"advance": EventKind.STEP, "adverse": EventKind.ADVERSE, "record": EventKind.RECORD}[
+                command
+            ],
+            sid,
+            revision + 1,
+            ts,
+            actor,
+            session.current,
+            source=decisions.get("from"),
+            trigger=command,
+            reaction=facts.get("kind"),
+            escalation=decisions.get("escalation"),
+        )
+        outcome = str(session.outcome) if session.outcome else None
+        events = (
+            (base,)
+            if command == "record"
+            else step_events(base, finished=session.finished, outcome=outcome)
+        )
+        emit(self.listeners, events)
+        return Stored(sid, revision + 1, session.current)
+
+    def _check_record(self, session: Session, treatment: TreatmentRecord) -> None:
+        leaving = session.current
+        entering = session.next_state()
+        if entering is None:
+            return
+        proto = session.protocol
+        missing = missing_items(
+            treatment,
+            session.policy.records,
+            leaving=leaving,
+            step=proto.step_of(leaving),
+            entering=entering,
+            entering_final=entering in proto.final_states,
+            products=tuple((p.name, p.lot) for p in session.selection.for_step(leaving)),
+        )
+        if missing:
+            raise RecordIncomplete(
+                f"cannot leave {leaving}: the treatment record needs "
+                + "; ".join(missing)
+                + f" (policy {session.policy.name}, records section)"
+            )
+
+    @staticmethod
+    def _body(
+        sid: str,
+        seq: int,
+        ts: str,
+        actor: str | None,
+        command: str,
+        facts: dict[str, Any],
+        decisions: dict[str, Any],
+        protocol: str,
+        policy: str,
+        prev: str | None,
+    ) -> dict[str, Any]:
+        return {
+            "session": sid,
+            "seq": seq,
+            "ts": ts,
+            "actor": actor,
+            "command": command,
+            "facts": facts,
+            "decisions": decisions,
+            "protocol": protocol,
+            "policy": policy,
+            "prev": prev,
+        }
+
+    # -- the in-process cache --------------------------------------------------------------
+
+    def _take(self, conn: Connection, sid: str, revision: int) -> tuple[Session, TreatmentRecord]:
+        with self._lock:
+            hit = self._cache.pop(sid, None)
+        if hit is not None and hit[0] == revision:
+            return hit[1], hit[2]
+        replayed = jr.replay(sid, self._records(conn, sid), self.protocol_for)
+        if replayed.revision != revision:
+            raise JournalError(
+                f"session {sid}: journal ends at {replayed.revision}, session at {revision}"
+            )
+        return replayed.session, replayed.record
+
+    def _keep(self, sid: str, revision: int, session: Session, record: TreatmentRecord) -> None:
+        with self._lock:
+            self._cache[sid] = (revision, session, record)
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+
+    def _drop(self, sid: str) -> None:
+        with self._lock:
+            self._cache.pop(sid, None)
+
+    @staticmethod
+    def _records(conn: Connection, sid: str) -> list[dict[str, Any]]:
+        rows = conn.execute(
+            select(journal.c.record).where(journal.c.session_id == sid).order_by(journal.c.seq)
+        )
+        return [json.loads(r[0]) for r in rows]
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def load(self, session_id: str) -> Loaded:
+        """The session rebuilt from its journal, its record and its stored document."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(sessions.c.revision, sessions.c.document).where(sessions.c.id == session_id)
+            ).first()
+            if row is None:
+                raise UnknownSession(f"no session {session_id!r} in this store")
+            replayed = jr.replay(session_id, self._records(conn, session_id), self.protocol_for)
+        doc = json.loads(row[1])
+        return Loaded(session_id, int(row[0]), replayed.session, replayed.record, doc)
+
+    def show(self, session_id: str) -> dict[str, Any]:
+        """The stored document, saying whether the session runs on a pinned older revision."""
+        loaded = self.load(session_id)
+        doc = dict(loaded.document)
+        pinned = doc["protocol_revision"]
+        preset = loaded.session.policy
+        notes: list[str] = []
+        if pinned != CURRENT:
+            notes.append(
+                f"continues on its pinned protocol revision {pinned} (this facialflow runs {CURRENT})"
+            )
+        if (
+            preset.name in ("conservative", "asds2017")
+            and load_policy(preset.name).digest != preset.digest
+        ):
+            notes.append(
+                f"continues on the {preset.name} policy values it started under (the preset has changed since)"
+            )
+        doc["pinned"] = notes
+        return doc
+
+    def list(self) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(
+                    sessions.c.id,
+                    sessions.c.revision,
+                    sessions.c.state,
+                    sessions.c.finished,
+                    sessions.c.client_id,
+                    sessions.c.protocol,
+                    sessions.c.updated_at,
+                ).order_by(sessions.c.created_at, sessions.c.id)
+            )
+            return [
+                {
+                    "id": r[0],
+                    "revision": int(r[1]),
+                    "state": r[2],
+                    "finished": bool(r[3]),
+                    "client": r[4],
+                    "protocol_revision": r[5],
+                    "updated_at": r[6],
+                }
+                for r in rows
+            ]
+
+    def journal(self, session_id: str) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            records = self._records(conn, session_id)
+        if not records:
+            raise UnknownSession(f"no session {session_id!r} in this store")
+        return records
+
+    def verify(self) -> VerifyReport:
+        """Check every chain and replay every session, comparing with the stored state."""
+        problems: list[jr.ChainProblem] = []
+        count = 0
+        with self.engine.connect() as conn:
+            heads = {
+                r[0]: (int(r[1]), str(r[2]), str(r[3]))
+                for r in conn.execute(
+                    select(sessions.c.id, sessions.c.revision, sessions.c.head, sessions.c.document)
+                )
+            }
+            rows: dict[str, list[tuple[int, str, str]]] = {sid: [] for sid in heads}
+            for sid, seq, text, digest in conn.execute(
+                select(
+                    journal.c.session_id, journal.c.seq, journal.c.record, journal.c.hash
+                ).order_by(journal.c.session_id, journal.c.seq)
+            ):
+                rows.setdefault(sid, []).append((int(seq), text, digest))
+        for sid in sorted(rows):
+            count += len(rows[sid])
+            if sid not in heads:
+                problems.append(
+                    jr.ChainProblem(
+                        sid, rows[sid][0][0], "journal of a session that is not in the store"
+                    )
+                )
+                continue
+            revision, head, doc = heads[sid]
+            records, problem = jr.check_chain(sid, rows[sid], revision, head)
+            if problem is not None:
+                problems.append(problem)
+                continue
+            try:
+                replayed = jr.replay(sid, records, self.protocol_for)
+            except (FacialflowError, JournalError) as exc:
+                seq = _seq_of(str(exc), revision)
+                problems.append(jr.ChainProblem(sid, seq, str(exc).split(": ", 2)[-1]))
+                continue
+            expected = document(
+                sid, revision, replayed.session, replayed.record, records[0]["protocol"]
+            )
+            if jr.canonical(expected) != jr.canonical(json.loads(doc)):
+                problems.append(
+                    jr.ChainProblem(
+                        sid, revision, "the stored session differs from its replayed journal"
+                    )
+                )
+        return VerifyReport(len(heads), count, tuple(problems))
+
+
+def _seq_of(message: str, default: int) -> int:
+    marker = ": record "
+    if marker in message:
+        tail = message.split(marker, 1)[1].split(":", 1)[0]
+        if tail.isdigit():
+            return int(tail)
+    return default
