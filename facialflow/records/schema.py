@@ -104,7 +104,9 @@ def _sqlite_setup(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # writers lock at BEGIN so they queue on busy_timeout; readers stay deferred and never wait
+        write = conn.get_execution_options().get("facialflow_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
 def open_engine(db: str | Path) -> Engine:

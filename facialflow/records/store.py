@@ -16,33 +16,32 @@ case does not replay.
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 import json
 import threading
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from attrs import frozen
 from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from facialflow.clinic.policy import Policy, load_policy
 from facialflow.errors import (
-    FacialflowError,
     JournalError,
     RecordIncomplete,
     StaleRevision,
     StoreError,
     UnknownSession,
 )
-from facialflow.io.documents import session_to_dict
 from facialflow.model import Client, Selection
 from facialflow.protocol.spec import FACIAL, FacialProtocol
 from facialflow.records import journal as jr
+from facialflow.records.document import Loaded, Stored, document
 from facialflow.records.events import EventKind, StoreEvent, StoreListener, emit, step_events
 from facialflow.records.protocols import CURRENT, protocol_from_json, protocol_json, register
 from facialflow.records.schema import (
@@ -60,72 +59,17 @@ from facialflow.records.treatment import (
     merge_input,
     missing_items,
     record_input_to_dict,
-    record_to_dict,
 )
+from facialflow.records.verify import VerifyReport, verify_store
 from facialflow.session.live import Session
 
-__all__ = ["Clock", "SessionStore", "Stored", "VerifyReport", "document"]
+__all__ = ["Clock", "Loaded", "SessionStore", "Stored", "VerifyReport"]
 
 Clock = Callable[[], dt.datetime]
 
 
 def _utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-@frozen
-class Stored:
-    """What a command returns: the contract's ``{"id", "revision", "state"}``."""
-
-    id: str
-    revision: int
-    state: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "revision": self.revision, "state": self.state}
-
-
-@frozen
-class Loaded:
-    id: str
-    revision: int
-    session: Session
-    record: TreatmentRecord
-    document: Mapping[str, Any]
-
-
-@frozen
-class VerifyReport:
-    sessions: int
-    records: int
-    problems: tuple[jr.ChainProblem, ...]
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-
-def document(
-    session_id: str, revision: int, session: Session, record: TreatmentRecord, protocol: str
-) -> dict[str, Any]:
-    """The session JSON of the contract plus id, revision, state, protocol revision and the record."""
-    result = session_to_dict(session.result())
-    return {
-        "id": session_id,
-        "revision": revision,
-        "state": session.current,
-        **result,
-        "protocol_revision": protocol,
-        "policy_digest": session.policy.digest,
-        "record": record_to_dict(
-            record,
-            products=[
-                {"step": a.step, "name": a.product.name, "lot": a.product.lot}
-                for a in session.result().products
-            ],
-            adverse=result["adverse"],
-        ),
-    }
 
 
 class _Conflict(Exception):
@@ -168,8 +112,10 @@ class SessionStore:
     @contextmanager
     def _tx(self) -> Iterator[Connection]:
         try:
-            with self.engine.begin() as conn:
-                yield conn
+            with self.engine.connect() as conn:
+                conn.execution_options(facialflow_write=True)
+                with conn.begin():
+                    yield conn
         except IntegrityError as exc:
             raise _Conflict() from exc
         except OperationalError as exc:
@@ -198,14 +144,17 @@ class SessionStore:
                 if attempt == 2:
                     raise StoreError("could not create the store's tables") from None
 
-    def protocol_for(self, revision: str) -> FacialProtocol:
+    def protocol_for(self, revision: str, conn: Connection | None = None) -> FacialProtocol:
+        """The protocol of a stored revision (read through ``conn`` inside a transaction)."""
         known = self._protocols.get(revision)
         if known is not None:
             return known
-        with self.engine.connect() as conn:
-            row = conn.execute(
-                select(protocols.c.definition).where(protocols.c.revision == revision)
-            ).first()
+        if conn is None:
+            with self.engine.connect() as own:
+                return self.protocol_for(revision, own)
+        row = conn.execute(
+            select(protocols.c.definition).where(protocols.c.revision == revision)
+        ).first()
         if row is None:
             raise StoreError(f"protocol revision {revision} is not in this store")
         protocol = self._protocols[revision] = protocol_from_json(revision, row[0])
@@ -496,7 +445,9 @@ class SessionStore:
             hit = self._cache.pop(sid, None)
         if hit is not None and hit[0] == revision:
             return hit[1], hit[2]
-        replayed = jr.replay(sid, self._records(conn, sid), self.protocol_for)
+        replayed = jr.replay(
+            sid, self._records(conn, sid), lambda rev: self.protocol_for(rev, conn)
+        )
         if replayed.revision != revision:
             raise JournalError(
                 f"session {sid}: journal ends at {replayed.revision}, session at {revision}"
@@ -520,6 +471,11 @@ class SessionStore:
         )
         return [json.loads(r[0]) for r in rows]
 
+    def verify(self) -> VerifyReport:
+        """Check every chain and replay every session, comparing with the stored state."""
+        with self.engine.connect() as conn:
+            return verify_store(conn, lambda rev: self.protocol_for(rev, conn))
+
     # -- reading ---------------------------------------------------------------------------
 
     def load(self, session_id: str) -> Loaded:
@@ -530,7 +486,11 @@ class SessionStore:
             ).first()
             if row is None:
                 raise UnknownSession(f"no session {session_id!r} in this store")
-            replayed = jr.replay(session_id, self._records(conn, session_id), self.protocol_for)
+            replayed = jr.replay(
+                session_id,
+                self._records(conn, session_id),
+                lambda rev: self.protocol_for(rev, conn),
+            )
         doc = json.loads(row[1])
         return Loaded(session_id, int(row[0]), replayed.session, replayed.record, doc)
 
@@ -555,7 +515,7 @@ class SessionStore:
         doc["pinned"] = notes
         return doc
 
-    def list(self) -> list[dict[str, Any]]:
+    def list(self) -> builtins.list[dict[str, Any]]:
         with self.engine.connect() as conn:
             rows = conn.execute(
                 select(
@@ -581,67 +541,9 @@ class SessionStore:
                 for r in rows
             ]
 
-    def journal(self, session_id: str) -> list[dict[str, Any]]:
+    def journal(self, session_id: str) -> builtins.list[dict[str, Any]]:
         with self.engine.connect() as conn:
             records = self._records(conn, session_id)
         if not records:
             raise UnknownSession(f"no session {session_id!r} in this store")
         return records
-
-    def verify(self) -> VerifyReport:
-        """Check every chain and replay every session, comparing with the stored state."""
-        problems: list[jr.ChainProblem] = []
-        count = 0
-        with self.engine.connect() as conn:
-            heads = {
-                r[0]: (int(r[1]), str(r[2]), str(r[3]))
-                for r in conn.execute(
-                    select(sessions.c.id, sessions.c.revision, sessions.c.head, sessions.c.document)
-                )
-            }
-            rows: dict[str, list[tuple[int, str, str]]] = {sid: [] for sid in heads}
-            for sid, seq, text, digest in conn.execute(
-                select(
-                    journal.c.session_id, journal.c.seq, journal.c.record, journal.c.hash
-                ).order_by(journal.c.session_id, journal.c.seq)
-            ):
-                rows.setdefault(sid, []).append((int(seq), text, digest))
-        for sid in sorted(rows):
-            count += len(rows[sid])
-            if sid not in heads:
-                problems.append(
-                    jr.ChainProblem(
-                        sid, rows[sid][0][0], "journal of a session that is not in the store"
-                    )
-                )
-                continue
-            revision, head, doc = heads[sid]
-            records, problem = jr.check_chain(sid, rows[sid], revision, head)
-            if problem is not None:
-                problems.append(problem)
-                continue
-            try:
-                replayed = jr.replay(sid, records, self.protocol_for)
-            except (FacialflowError, JournalError) as exc:
-                seq = _seq_of(str(exc), revision)
-                problems.append(jr.ChainProblem(sid, seq, str(exc).split(": ", 2)[-1]))
-                continue
-            expected = document(
-                sid, revision, replayed.session, replayed.record, records[0]["protocol"]
-            )
-            if jr.canonical(expected) != jr.canonical(json.loads(doc)):
-                problems.append(
-                    jr.ChainProblem(
-                        sid, revision, "the stored session differs from its replayed journal"
-                    )
-                )
-        return VerifyReport(len(heads), count, tuple(problems))
-
-
-def _seq_of(message: str, default: int) -> int:
-    marker = ": record "
-    if marker in message:
-        tail = message.split(marker, 1)[1].split(":", 1)[0]
-        if tail.isdigit():
-            return int(tail)
-    return default
