@@ -56,9 +56,9 @@ def _print_session(result: Any) -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json", "summary", "jsonl"]),
+    type=click.Choice(["text", "json", "fhir", "summary", "jsonl"]),
     default=None,
-    help="Output format (client: text|json; random: summary|jsonl|json).",
+    help="Output format (client: text|json|fhir; random: summary|jsonl|json).",
 )
 @catalog_option()
 @click.option(
@@ -150,8 +150,8 @@ def simulate(
     if client_file is None:
         raise click.UsageError("give --client FILE (or --random N)")
     fmt = fmt or "text"
-    if fmt not in ("text", "json"):
-        raise click.UsageError("with --client, --format is text or json")
+    if fmt not in ("text", "json", "fhir"):
+        raise click.UsageError("with --client, --format is text, json or fhir")
     client = load_client(client_file)
     plugins = load_plugins(catalogs=catalogs)
     result = Session.start(
@@ -159,6 +159,10 @@ def simulate(
     ).run()
     if fmt == "json":
         emit_json(session_to_dict(result))
+    elif fmt == "fhir":
+        from facialflow.records.fhir import bundle_json, result_bundle
+
+        emit_json(bundle_json(result_bundle(result)))
     else:
         _print_session(result)
 
