@@ -44,3 +44,33 @@ def make_client() -> MakeClient:
 @pytest.fixture
 def date() -> dt.date:
     return DATE
+
+
+# -- session stores: every store test runs on SQLite and, when CI provides one, PostgreSQL --------
+
+POSTGRES_ENV = "FACIALFLOW_TEST_POSTGRES_URL"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Any) -> Any:
+    """A fresh, empty store: a SQLite file, or a PostgreSQL schema of its own."""
+    import os
+    import uuid
+
+    if request.param == "sqlite":
+        yield str(tmp_path / "store.db")
+        return
+    base = os.environ.get(POSTGRES_ENV)
+    if not base:
+        pytest.skip(f"{POSTGRES_ENV} is not set")
+    from sqlalchemy import create_engine, text
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base)
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    sep = "&" if "?" in base else "?"
+    yield f"{base}{sep}options=-csearch_path%3D{schema}"
+    with admin.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    admin.dispose()

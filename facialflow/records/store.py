@@ -19,7 +19,9 @@ from __future__ import annotations
 import builtins
 import datetime as dt
 import json
+import random
 import threading
+import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
@@ -286,7 +288,7 @@ class SessionStore:
         record: RecordInput | None,
     ) -> Stored:
         given = record or RecordInput()
-        for _attempt in range(50):
+        for attempt in range(50):
             try:
                 return self._try(sid, command, facts, expect, actor, given)
             except _Conflict:
@@ -297,6 +299,8 @@ class SessionStore:
                             select(sessions.c.revision).where(sessions.c.id == sid)
                         ).scalar_one()
                     raise StaleRevision(sid, expect, int(now)) from None
+                # jittered backoff, so racing writers stop colliding in lockstep
+                time.sleep(random.uniform(0, 0.001 * (attempt + 1)))
         raise StoreError(f"session {sid!r}: too many concurrent writers, try again")
 
     def _try(
@@ -445,8 +449,9 @@ class SessionStore:
             hit = self._cache.pop(sid, None)
         if hit is not None and hit[0] == revision:
             return hit[1], hit[2]
+        # up to the revision read: a writer committing meanwhile is caught by the UPDATE
         replayed = jr.replay(
-            sid, self._records(conn, sid), lambda rev: self.protocol_for(rev, conn)
+            sid, self._records(conn, sid, revision), lambda rev: self.protocol_for(rev, conn)
         )
         if replayed.revision != revision:
             raise JournalError(
@@ -465,10 +470,11 @@ class SessionStore:
             self._cache.pop(sid, None)
 
     @staticmethod
-    def _records(conn: Connection, sid: str) -> list[dict[str, Any]]:
-        rows = conn.execute(
-            select(journal.c.record).where(journal.c.session_id == sid).order_by(journal.c.seq)
-        )
+    def _records(conn: Connection, sid: str, upto: int | None = None) -> list[dict[str, Any]]:
+        query = select(journal.c.record).where(journal.c.session_id == sid)
+        if upto is not None:
+            query = query.where(journal.c.seq <= upto)
+        rows = conn.execute(query.order_by(journal.c.seq))
         return [json.loads(r[0]) for r in rows]
 
     def verify(self) -> VerifyReport:
@@ -477,6 +483,16 @@ class SessionStore:
             return verify_store(conn, lambda rev: self.protocol_for(rev, conn))
 
     # -- reading ---------------------------------------------------------------------------
+
+    def status(self, session_id: str) -> Stored:
+        """The session's current revision and state, read without replaying anything."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(sessions.c.revision, sessions.c.state).where(sessions.c.id == session_id)
+            ).first()
+        if row is None:
+            raise UnknownSession(f"no session {session_id!r} in this store")
+        return Stored(session_id, int(row[0]), str(row[1]))
 
     def load(self, session_id: str) -> Loaded:
         """The session rebuilt from its journal, its record and its stored document."""
@@ -488,7 +504,7 @@ class SessionStore:
                 raise UnknownSession(f"no session {session_id!r} in this store")
             replayed = jr.replay(
                 session_id,
-                self._records(conn, session_id),
+                self._records(conn, session_id, int(row[0])),
                 lambda rev: self.protocol_for(rev, conn),
             )
         doc = json.loads(row[1])
