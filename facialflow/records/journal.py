@@ -78,11 +78,12 @@ def _product_dict(p: Product) -> dict[str, Any]:
 
 
 def selection_to_dict(selection: Selection) -> dict[str, Any]:
+    # pairs, not objects: canonical JSON sorts object keys, and warnings follow this order
     return {
-        "steps": {k: [_product_dict(p) for p in v] for k, v in selection.steps.items()},
+        "steps": [[k, [_product_dict(p) for p in v]] for k, v in selection.steps.items()],
         "warnings": list(selection.warnings),
-        "missing": dict(selection.missing),
-        "sources": dict(selection.sources),
+        "missing": [[k, v] for k, v in selection.missing.items()],
+        "sources": [[k, v] for k, v in selection.sources.items()],
     }
 
 
@@ -92,10 +93,10 @@ def selection_from_dict(d: Mapping[str, Any]) -> Selection:
         return attrs.evolve(base, lot=p["lot"]) if p.get("lot") else base
 
     return Selection(
-        steps={k: tuple(product(p) for p in v) for k, v in d["steps"].items()},
+        steps={k: tuple(product(p) for p in v) for k, v in d["steps"]},
         warnings=tuple(d.get("warnings", ())),
-        missing=dict(d.get("missing", {})),
-        sources=dict(d.get("sources", {})),
+        missing=dict(d.get("missing", ())),
+        sources=dict(d.get("sources", ())),
     )
 
 
@@ -104,7 +105,9 @@ def start_facts(session: Session, given: RecordInput) -> dict[str, Any]:
     return {
         "client": client_to_dict(session.client),
         "date": session.date.isoformat(),
-        "policy": policy_to_dict(session.policy),
+        # JSON text, not an object: the order of the policy's tables is the order of its
+        # findings, and canonical JSON would sort it away
+        "policy": json.dumps(policy_to_dict(session.policy), ensure_ascii=False),
         "selection": selection_to_dict(session.selection),
         "record": record_input_to_dict(given),
     }
@@ -200,11 +203,10 @@ def check_chain(
 _POLICIES: dict[str, Policy] = {}
 
 
-def _policy(values: Mapping[str, Any]) -> Policy:
-    key = canonical(values)
-    policy = _POLICIES.get(key)
+def _policy(text: str) -> Policy:
+    policy = _POLICIES.get(text)
     if policy is None:
-        policy = _POLICIES[key] = policy_from_dict(values, source="journal policy")
+        policy = _POLICIES[text] = policy_from_dict(json.loads(text), source="journal policy")
     return policy
 
 

@@ -30,7 +30,9 @@ def advance_all(store: SessionStore, ids: list[str], use_expect: bool) -> None:
             print(json.dumps({"id": done.id, "revision": done.revision}), flush=True)
 
 
-def write_forever(store: SessionStore, client: dict[str, object], record: dict[str, object]) -> None:
+def write_forever(
+    store: SessionStore, client: dict[str, object], record: dict[str, object]
+) -> None:
     c = client_from_dict(client)
     given = record_input_from_dict(record)
     while True:
