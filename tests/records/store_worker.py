@@ -37,7 +37,7 @@ def write_forever(
     given = record_input_from_dict(record)
     while True:
         sid = store.start(c, date=dt.date(2026, 11, 25), record=given).id
-        while not store.status(sid).state in ("complete", "declined", "stopped"):
+        while store.status(sid).state not in ("complete", "declined", "stopped"):
             store.advance(sid)
 
 

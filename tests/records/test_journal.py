@@ -124,7 +124,7 @@ def test_replay_refuses_an_unknown_command(memory_store: SessionStore) -> None:
 
 
 def test_journal_records_hold_the_facts_and_decisions(memory_store: SessionStore) -> None:
-    sid, records = _journal(memory_store)
+    _, records = _journal(memory_store)
     start, step = records[0], records[1]
     assert set(start["facts"]) == {"client", "date", "policy", "selection", "record"}
     assert start["decisions"]["state"] == "intake" and start["prev"] is None

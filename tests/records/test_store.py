@@ -88,7 +88,7 @@ def test_an_unknown_session_is_a_lookup_error(store: SessionStore) -> None:
 
 def test_no_consent_no_treatment_and_nothing_is_written(store: SessionStore) -> None:
     sid = store.start(build_client(), date=DATE).id
-    with pytest.raises(RecordIncomplete, match="cannot leave intake: .*consent"):
+    with pytest.raises(RecordIncomplete, match=r"cannot leave intake: .*consent"):
         store.advance(sid)
     assert store.status(sid).revision == 1
     assert store.advance(sid, record=CONSENTED).state == "cleansing"
@@ -103,7 +103,7 @@ def test_laser_settings_are_required_before_leaving_the_laser_step(store: Sessio
     sid = store.start(build_client(**LASER_CLIENT), date=DATE, record=CONSENTED).id
     while not store.status(sid).state.startswith("laser"):
         store.advance(sid)
-    with pytest.raises(RecordIncomplete, match="laser device, wavelength_nm"):
+    with pytest.raises(RecordIncomplete, match=r"laser device, wavelength_nm"):
         store.advance(sid)
     assert store.advance(sid, record=RecordInput(laser=LASER)).state.startswith("laser")
     doc = store.show(sid)
