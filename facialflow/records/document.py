@@ -7,11 +7,12 @@ from typing import Any
 
 from attrs import frozen
 
+from facialflow.clinic.policy import PRESETS, Policy, load_policy
 from facialflow.io.documents import session_to_dict
 from facialflow.records.treatment import TreatmentRecord, record_to_dict
 from facialflow.session.live import Session
 
-__all__ = ["Loaded", "Stored", "document"]
+__all__ = ["Loaded", "Stored", "document", "pinned_notes"]
 
 
 @frozen
@@ -56,3 +57,18 @@ def document(
             adverse=result["adverse"],
         ),
     }
+
+
+def pinned_notes(pinned: str, policy: Policy, current: str) -> list[str]:
+    """What a reader must know when a session runs on definitions this release would not pick."""
+    notes: list[str] = []
+    if pinned != current:
+        notes.append(
+            f"continues on its pinned protocol revision {pinned} (this facialflow runs {current})"
+        )
+    if policy.name in PRESETS and load_policy(policy.name).digest != policy.digest:
+        notes.append(
+            f"continues on the {policy.name} policy values it started under "
+            "(the preset has changed since)"
+        )
+    return notes

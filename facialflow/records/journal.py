@@ -27,7 +27,7 @@ from attrs import frozen
 
 from facialflow.clinic.policy import Policy, policy_from_dict, policy_to_dict
 from facialflow.clinic.reactions import reaction_response
-from facialflow.errors import FacialflowError, JournalError
+from facialflow.errors import FacialflowError, JournalError, RecordIncomplete
 from facialflow.io.client_file import client_from_dict, client_to_dict
 from facialflow.io.documents import product_from_dict, product_to_full_dict
 from facialflow.model import Client, Product, Selection
@@ -37,6 +37,7 @@ from facialflow.records.treatment import (
     StepTime,
     TreatmentRecord,
     merge_input,
+    missing_items,
     record_input_from_dict,
     record_input_to_dict,
 )
@@ -48,6 +49,7 @@ __all__ = [
     "advance_decisions",
     "adverse_decisions",
     "canonical",
+    "check_advance",
     "check_chain",
     "digest",
     "replay",
@@ -147,6 +149,30 @@ def adverse_decisions(session: Session, kind: str, note: str) -> dict[str, Any]:
         "escalation": escalation,
         "tolerates_product": tolerates,
     }
+
+
+def check_advance(session: Session, treatment: TreatmentRecord) -> None:
+    """Refuse ``advance`` when the policy requires record items the step does not have yet."""
+    leaving = session.current
+    entering = session.next_state()
+    if entering is None:
+        return
+    proto = session.protocol
+    missing = missing_items(
+        treatment,
+        session.policy.records,
+        leaving=leaving,
+        step=proto.step_of(leaving),
+        entering=entering,
+        entering_final=entering in proto.final_states,
+        products=tuple((p.name, p.lot) for p in session.selection.for_step(leaving)),
+    )
+    if missing:
+        raise RecordIncomplete(
+            f"cannot leave {leaving}: the treatment record needs "
+            + "; ".join(missing)
+            + f" (policy {session.policy.name}, records section)"
+        )
 
 
 # -- the chain ----------------------------------------------------------------------------------

@@ -9,12 +9,15 @@ queue instead of failing on a lock upgrade.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
     Boolean,
     Column,
+    Connection,
     Engine,
     ForeignKey,
     Integer,
@@ -24,9 +27,17 @@ from sqlalchemy import (
     Text,
     create_engine,
     event,
+    insert,
+    select,
 )
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DBAPIError,
+    IntegrityError,
+    NoSuchModuleError,
+    OperationalError,
+)
 
 from facialflow.errors import StoreError
 
@@ -107,6 +118,49 @@ def _sqlite_setup(engine: Engine) -> None:
         # writers lock at BEGIN so they queue on busy_timeout; readers stay deferred and never wait
         write = conn.get_execution_options().get("facialflow_write", False)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+class Conflict(Exception):
+    """Another writer committed this session's next revision first."""
+
+
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[Connection]:
+    """One write transaction; a lost race is a :class:`Conflict`, other failures a StoreError."""
+    try:
+        with engine.connect() as conn:
+            conn.execution_options(facialflow_write=True)
+            with conn.begin():
+                yield conn
+    except IntegrityError as exc:
+        raise Conflict() from exc
+    except OperationalError as exc:
+        if "lock" in str(exc).lower() or "serializ" in str(exc).lower():
+            raise Conflict() from exc
+        raise StoreError(f"database error: {exc.orig}") from None
+    except DBAPIError as exc:
+        raise StoreError(f"database error: {exc.orig}") from None
+
+
+def ensure_schema(engine: Engine) -> None:
+    """Create the tables if missing; refuse a store written by a newer facialflow."""
+    for attempt in range(3):
+        try:
+            with write_transaction(engine) as conn:
+                metadata.create_all(conn, checkfirst=True)
+                row = conn.execute(select(meta.c.value).where(meta.c.key == "format")).first()
+                if row is None:
+                    conn.execute(insert(meta).values(key="format", value=str(STORE_FORMAT)))
+                elif int(row[0]) > STORE_FORMAT:
+                    raise StoreError(
+                        f"this store was written by a newer facialflow (store format {row[0]}; "
+                        f"this one reads {STORE_FORMAT}): upgrade facialflow"
+                    )
+            return
+        except Conflict:
+            # another process created the tables at the same moment
+            if attempt == 2:
+                raise StoreError("could not create the store's tables") from None
 
 
 def open_engine(db: str | Path) -> Engine:

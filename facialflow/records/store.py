@@ -24,18 +24,15 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from facialflow.clinic.policy import Policy, load_policy
 from facialflow.errors import (
     JournalError,
-    RecordIncomplete,
     StaleRevision,
     StoreError,
     UnknownSession,
@@ -43,23 +40,22 @@ from facialflow.errors import (
 from facialflow.model import Client, Selection
 from facialflow.protocol.spec import FACIAL, FacialProtocol
 from facialflow.records import journal as jr
-from facialflow.records.document import Loaded, Stored, document
+from facialflow.records.document import Loaded, Stored, document, pinned_notes
 from facialflow.records.events import EventKind, StoreEvent, StoreListener, emit, step_events
 from facialflow.records.protocols import CURRENT, protocol_from_json, protocol_json, register
 from facialflow.records.schema import (
-    STORE_FORMAT,
+    Conflict,
+    ensure_schema,
     journal,
-    meta,
-    metadata,
     open_engine,
     protocols,
     sessions,
+    write_transaction,
 )
 from facialflow.records.treatment import (
     RecordInput,
     TreatmentRecord,
     merge_input,
-    missing_items,
     record_input_to_dict,
 )
 from facialflow.records.verify import VerifyReport, verify_store
@@ -72,10 +68,6 @@ Clock = Callable[[], dt.datetime]
 
 def _utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-class _Conflict(Exception):
-    """Another writer committed this session's next revision first."""
 
 
 class SessionStore:
@@ -98,9 +90,10 @@ class SessionStore:
         self._cache_size = cache_size
         self._lock = threading.Lock()
         self._protocols: dict[str, FacialProtocol] = {}
-        self._ensure_schema()
+        ensure_schema(self.engine)
 
     def close(self) -> None:
+        """Release the database connections (a ``with`` block does this)."""
         self.engine.dispose()
 
     def __enter__(self) -> SessionStore:
@@ -110,41 +103,6 @@ class SessionStore:
         self.close()
 
     # -- setup -----------------------------------------------------------------------------
-
-    @contextmanager
-    def _tx(self) -> Iterator[Connection]:
-        try:
-            with self.engine.connect() as conn:
-                conn.execution_options(facialflow_write=True)
-                with conn.begin():
-                    yield conn
-        except IntegrityError as exc:
-            raise _Conflict() from exc
-        except OperationalError as exc:
-            if "lock" in str(exc).lower() or "serializ" in str(exc).lower():
-                raise _Conflict() from exc
-            raise StoreError(f"database error: {exc.orig}") from None
-        except DBAPIError as exc:
-            raise StoreError(f"database error: {exc.orig}") from None
-
-    def _ensure_schema(self) -> None:
-        for attempt in range(3):
-            try:
-                with self._tx() as conn:
-                    metadata.create_all(conn, checkfirst=True)
-                    row = conn.execute(select(meta.c.value).where(meta.c.key == "format")).first()
-                    if row is None:
-                        conn.execute(insert(meta).values(key="format", value=str(STORE_FORMAT)))
-                    elif int(row[0]) > STORE_FORMAT:
-                        raise StoreError(
-                            f"this store was written by a newer facialflow (store format {row[0]}; "
-                            f"this one reads {STORE_FORMAT}): upgrade facialflow"
-                        )
-                return
-            except _Conflict:
-                # another process created the tables at the same moment
-                if attempt == 2:
-                    raise StoreError("could not create the store's tables") from None
 
     def protocol_for(self, revision: str, conn: Connection | None = None) -> FacialProtocol:
         """The protocol of a stored revision (read through ``conn`` inside a transaction)."""
@@ -207,7 +165,7 @@ class SessionStore:
         head = jr.digest(text)
         doc = document(sid, 1, session, treatment, rev)
         try:
-            with self._tx() as conn:
+            with write_transaction(self.engine) as conn:
                 if (
                     conn.execute(
                         select(protocols.c.revision).where(protocols.c.revision == rev)
@@ -235,7 +193,7 @@ class SessionStore:
                 conn.execute(
                     insert(journal).values(session_id=sid, seq=1, ts=ts, record=text, hash=head)
                 )
-        except _Conflict:
+        except Conflict:
             raise StoreError(f"session id {sid!r} is already in the store") from None
         self._keep(sid, 1, session, treatment)
         emit(self.listeners, [StoreEvent(EventKind.STARTED, sid, 1, ts, actor, session.current)])
@@ -291,7 +249,7 @@ class SessionStore:
         for attempt in range(50):
             try:
                 return self._try(sid, command, facts, expect, actor, given)
-            except _Conflict:
+            except Conflict:
                 self._drop(sid)
                 if expect is not None:
                     with self.engine.connect() as conn:
@@ -313,7 +271,7 @@ class SessionStore:
         given: RecordInput,
     ) -> Stored:
         events: tuple[StoreEvent, ...]
-        with self._tx() as conn:
+        with write_transaction(self.engine) as conn:
             row = conn.execute(
                 select(sessions.c.revision, sessions.c.head, sessions.c.protocol).where(
                     sessions.c.id == sid
@@ -329,7 +287,7 @@ class SessionStore:
                 ts = self.clock().isoformat()
                 treatment = merge_input(treatment, given)
                 if command == "advance":
-                    self._check_record(session, treatment)
+                    jr.check_advance(session, treatment)
                 body = self._body(
                     sid,
                     revision + 1,
@@ -360,7 +318,7 @@ class SessionStore:
                     )
                 ).rowcount
                 if moved != 1:
-                    raise _Conflict()
+                    raise Conflict()
                 conn.execute(
                     insert(journal).values(
                         session_id=sid, seq=revision + 1, ts=ts, record=text, hash=new_head
@@ -393,28 +351,6 @@ class SessionStore:
         )
         emit(self.listeners, events)
         return Stored(sid, revision + 1, session.current)
-
-    def _check_record(self, session: Session, treatment: TreatmentRecord) -> None:
-        leaving = session.current
-        entering = session.next_state()
-        if entering is None:
-            return
-        proto = session.protocol
-        missing = missing_items(
-            treatment,
-            session.policy.records,
-            leaving=leaving,
-            step=proto.step_of(leaving),
-            entering=entering,
-            entering_final=entering in proto.final_states,
-            products=tuple((p.name, p.lot) for p in session.selection.for_step(leaving)),
-        )
-        if missing:
-            raise RecordIncomplete(
-                f"cannot leave {leaving}: the treatment record needs "
-                + "; ".join(missing)
-                + f" (policy {session.policy.name}, records section)"
-            )
 
     @staticmethod
     def _body(
@@ -514,21 +450,7 @@ class SessionStore:
         """The stored document, saying whether the session runs on a pinned older revision."""
         loaded = self.load(session_id)
         doc = dict(loaded.document)
-        pinned = doc["protocol_revision"]
-        preset = loaded.session.policy
-        notes: list[str] = []
-        if pinned != CURRENT:
-            notes.append(
-                f"continues on its pinned protocol revision {pinned} (this facialflow runs {CURRENT})"
-            )
-        if (
-            preset.name in ("conservative", "asds2017")
-            and load_policy(preset.name).digest != preset.digest
-        ):
-            notes.append(
-                f"continues on the {preset.name} policy values it started under (the preset has changed since)"
-            )
-        doc["pinned"] = notes
+        doc["pinned"] = pinned_notes(doc["protocol_revision"], loaded.session.policy, CURRENT)
         return doc
 
     def list(self) -> builtins.list[dict[str, Any]]:
