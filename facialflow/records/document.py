@@ -40,7 +40,8 @@ def document(
     session_id: str, revision: int, session: Session, record: TreatmentRecord, protocol: str
 ) -> dict[str, Any]:
     """The session JSON of the contract plus id, revision, state, protocol revision and the record."""
-    result = session_to_dict(session.result())
+    live = session.result()
+    result = session_to_dict(live)
     return {
         "id": session_id,
         "revision": revision,
@@ -52,7 +53,7 @@ def document(
             record,
             products=[
                 {"step": a.step, "name": a.product.name, "lot": a.product.lot}
-                for a in session.result().products
+                for a in live.products
             ],
             adverse=result["adverse"],
         ),

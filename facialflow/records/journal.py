@@ -197,14 +197,15 @@ def check_chain(
     for expected, (seq, text, stored) in enumerate(rows, start=1):
         if seq != expected:
             return records, ChainProblem(session_id, expected, f"missing (next stored is {seq})")
+        # the hash covers the stored text itself: any edit, even a reformatting, breaks it
+        if digest(text) != stored:
+            return records, ChainProblem(session_id, seq, "content does not match its hash")
         try:
             body = json.loads(text)
         except ValueError:
             return records, ChainProblem(session_id, seq, "not JSON")
         if not isinstance(body, dict):
             return records, ChainProblem(session_id, seq, "not a JSON object")
-        if digest(canonical(body)) != stored:
-            return records, ChainProblem(session_id, seq, "content does not match its hash")
         if body.get("session") != session_id or body.get("seq") != seq:
             return records, ChainProblem(
                 session_id, seq, f"belongs to {body.get('session')!r} record {body.get('seq')!r}"
