@@ -21,7 +21,8 @@ from typing import Any
 from attrs import frozen
 
 from facialflow.errors import FacialflowError, StoreError
-from facialflow.protocol.spec import FACIAL, FacialProtocol
+from facialflow.protocol.facial import FACIAL
+from facialflow.protocol.spec import FacialProtocol
 from facialflow.records import journal as jr
 from facialflow.records.protocols import revision_id
 from facialflow.records.store import SessionStore

@@ -18,8 +18,9 @@ import attrs
 import cattrs
 
 from facialflow.errors import StoreError
+from facialflow.protocol.facial import FACIAL
 from facialflow.protocol.guards import GUARDS
-from facialflow.protocol.spec import FACIAL, FacialProtocol, validate_protocol
+from facialflow.protocol.spec import FacialProtocol, validate_protocol
 
 __all__ = ["CURRENT", "protocol_from_json", "protocol_json", "revision_id"]
 

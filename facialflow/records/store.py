@@ -38,7 +38,8 @@ from facialflow.errors import (
     UnknownSession,
 )
 from facialflow.model import Client, Selection
-from facialflow.protocol.spec import FACIAL, FacialProtocol
+from facialflow.protocol.facial import FACIAL
+from facialflow.protocol.spec import FacialProtocol
 from facialflow.records import journal as jr
 from facialflow.records.document import Loaded, Stored, document, pinned_notes
 from facialflow.records.events import EventKind, StoreEvent, StoreListener, emit, step_events

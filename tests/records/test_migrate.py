@@ -11,7 +11,8 @@ from conftest import DATE, build_client
 
 from facialflow.cli import main
 from facialflow.errors import StoreError
-from facialflow.protocol.spec import FACIAL, FacialProtocol
+from facialflow.protocol.facial import FACIAL
+from facialflow.protocol.spec import FacialProtocol
 from facialflow.records.migrate import Verdict, check_migration, parse_mapping
 from facialflow.records.store import SessionStore
 from facialflow.records.treatment import Consent, RecordInput

@@ -21,7 +21,7 @@ from sqlalchemy import delete, select, update
 from facialflow.clinic.policy import load_policy
 from facialflow.errors import InvalidStep, RecordIncomplete, StaleRevision, UnknownSession
 from facialflow.io.client_file import client_to_dict
-from facialflow.protocol.spec import FACIAL
+from facialflow.protocol.facial import FACIAL
 from facialflow.records import protocols as proto_registry
 from facialflow.records.events import EventKind, StoreEvent
 from facialflow.records.protocols import CURRENT, revision_id
