@@ -263,8 +263,9 @@ def apply(
     """Apply a non-start record's command; return the record and the decisions made now."""
     facts = body["facts"]
     command = body["command"]
-    given = record_input_from_dict(facts.get("record", {}), source="journal record")
-    record = merge_input(record, given)
+    if facts.get("record"):
+        given = record_input_from_dict(facts["record"], source="journal record")
+        record = merge_input(record, given)
     if command == "advance":
         decisions = advance_decisions(session)
     elif command == "adverse":
