@@ -27,10 +27,16 @@ from attrs import frozen
 
 from facialflow.clinic.policy import Policy, policy_from_dict, policy_to_dict
 from facialflow.clinic.reactions import reaction_response
-from facialflow.errors import FacialflowError, JournalError, RecordIncomplete
+from facialflow.errors import (
+    FacialflowError,
+    InvalidReaction,
+    InvalidStep,
+    JournalError,
+    RecordIncomplete,
+)
 from facialflow.io.client_file import client_from_dict, client_to_dict
 from facialflow.io.documents import product_from_dict, product_to_full_dict
-from facialflow.model import Client, Product, Selection
+from facialflow.model import AdverseKind, Client, Product, Selection
 from facialflow.protocol.spec import FacialProtocol
 from facialflow.records.treatment import (
     RecordInput,
@@ -51,6 +57,8 @@ __all__ = [
     "canonical",
     "check_advance",
     "check_chain",
+    "reaction_kind",
+    "refusal",
     "digest",
     "replay",
     "selection_from_dict",
@@ -149,6 +157,27 @@ def adverse_decisions(session: Session, kind: str, note: str) -> dict[str, Any]:
         "escalation": escalation,
         "tolerates_product": tolerates,
     }
+
+
+def reaction_kind(kind: str) -> str:
+    """A known reaction kind, or InvalidReaction naming the known ones."""
+    try:
+        return str(AdverseKind(kind))
+    except ValueError:
+        known = ", ".join(k.value for k in AdverseKind)
+        raise InvalidReaction(f"unknown adverse reaction {kind!r}; known: {known}") from None
+
+
+def refusal(session: Session, command: str, treatment: TreatmentRecord) -> FacialflowError | None:
+    """Why ``command`` may not run now (a step the state does not allow, a missing record item)."""
+    if command != "record" and command not in session.allowed():
+        return InvalidStep(command, session.current, session.allowed())
+    if command == "advance":
+        try:
+            check_advance(session, treatment)
+        except RecordIncomplete as exc:
+            return exc
+    return None
 
 
 def check_advance(session: Session, treatment: TreatmentRecord) -> None:

@@ -222,6 +222,7 @@ class SessionStore:
         record: RecordInput | None = None,
     ) -> Stored:
         """An adverse reaction during the current step: the safe exit (never blocked by the record)."""
+        kind = jr.reaction_kind(kind)
         return self._command(
             session_id, "adverse", {"kind": str(kind), "note": note}, expect_revision, actor, record
         )
@@ -284,11 +285,14 @@ class SessionStore:
             if expect is not None and expect != revision:
                 raise StaleRevision(sid, expect, revision)
             session, treatment = self._take(conn, sid, revision)
+            refused = jr.refusal(session, command, merge_input(treatment, given))
+            if refused is not None:
+                # refused before anything was stepped: the session stays reusable
+                self._keep(sid, revision, session, treatment)
+                raise refused
             try:
                 ts = self.clock().isoformat()
                 treatment = merge_input(treatment, given)
-                if command == "advance":
-                    jr.check_advance(session, treatment)
                 body = self._body(
                     sid,
                     revision + 1,

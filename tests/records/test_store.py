@@ -19,7 +19,13 @@ from conftest import DATE, build_client
 from sqlalchemy import delete, select, update
 
 from facialflow.clinic.policy import load_policy
-from facialflow.errors import InvalidStep, RecordIncomplete, StaleRevision, UnknownSession
+from facialflow.errors import (
+    InvalidReaction,
+    InvalidStep,
+    RecordIncomplete,
+    StaleRevision,
+    UnknownSession,
+)
 from facialflow.io.client_file import client_to_dict
 from facialflow.protocol.facial import FACIAL
 from facialflow.records import protocols as proto_registry
@@ -84,6 +90,17 @@ def test_an_unknown_session_is_a_lookup_error(store: SessionStore) -> None:
     with pytest.raises(UnknownSession, match="no session 'nope'") as caught:
         store.advance("nope")
     assert isinstance(caught.value, LookupError) and caught.value.exit_code == 2
+
+
+def test_a_refused_command_writes_nothing_and_the_next_one_works(store: SessionStore) -> None:
+    sid = store.start(build_client(), date=DATE, record=CONSENTED).id
+    with pytest.raises(InvalidStep, match="cannot 'adverse' from state 'intake'"):
+        store.report_adverse(sid, "irritation")
+    with pytest.raises(InvalidReaction, match="unknown adverse reaction 'sneezing'"):
+        store.report_adverse(sid, "sneezing")
+    assert store.status(sid).revision == 1 and len(store.journal(sid)) == 1
+    assert store.advance(sid).revision == 2
+    assert store.verify().ok
 
 
 def test_no_consent_no_treatment_and_nothing_is_written(store: SessionStore) -> None:
