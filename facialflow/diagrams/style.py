@@ -13,7 +13,7 @@ ROUTE = "#6b46c1"
 ROUTE_FILL = "#efe7fd"
 
 #: edge labels wrap at this many characters
-WRAP = 34
+WRAP = 16
 
 #: (fill, line) per kind of state
 STYLE: Mapping[str, tuple[str, str]] = {
