@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import itertools
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -211,3 +212,28 @@ def compound_lines(
 
 def main_states(protocol: FacialProtocol) -> list[StateSpec]:
     return [s for s in protocol.states if s.lane == "main"]
+
+
+# -- storyboards -------------------------------------------------------------------------------
+
+
+def storyboard_path(protocol: FacialProtocol, route: Route | None) -> tuple[str, ...]:
+    """The states the storyboard walks: the route's path, or the protocol's treatment route."""
+    if route is not None:
+        return route.path
+    return tuple(s.name for s in protocol.states if s.lane == "main")
+
+
+def frames(protocol: FacialProtocol = FACIAL, route: Route | None = None) -> list[dict[str, Any]]:
+    """One entry per frame: the state, its number and label, the edges taken up to it."""
+    path = storyboard_path(protocol, route)
+    pairs = [list(p) for p in itertools.pairwise(path)]
+    return [
+        {
+            "id": name,
+            "number": k + 1,
+            "label": protocol.state_map[name].label,
+            "edges": pairs[:k],
+        }
+        for k, name in enumerate(path)
+    ]

@@ -11,6 +11,9 @@ DIM_TEXT = "#8a939f"
 DIM_FILL = "#f7f8fa"
 ROUTE = "#6b46c1"
 ROUTE_FILL = "#efe7fd"
+#: the current step of a storyboard frame (the walkthrough page's highlight too)
+HIGHLIGHT = "#d69e2e"
+HIGHLIGHT_FILL = "#fefcbf"
 
 #: edge labels wrap at this many characters
 WRAP = 16
