@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import itertools
 import json
 import os
 from collections.abc import Iterator
@@ -142,7 +143,7 @@ def test_phone_stacks_title_strip_details_without_overflow(
     tops = page.eval_on_selector_all("#steps li", "els => els.map(e => e.offsetTop)")
 
     assert state["scrollY"] == 0
-    assert 0 <= title["top"] and title["bottom"] <= PHONE["height"]
+    assert title["top"] >= 0 and title["bottom"] <= PHONE["height"]
     assert state["scrollWidth"] <= state["innerWidth"]
     assert len(set(tops)) == 1, "the step list is not a single strip"
     assert rect(page, "#steps")["height"] < 80
@@ -314,4 +315,4 @@ def test_page_data_frames_follow_the_route(pages: dict[str, Path]) -> None:
     path = storyboard_path(FACIAL, example_route())
 
     assert [f["id"] for f in data["frames"]] == list(path)
-    assert data["frames"][-1]["edges"] == [list(p) for p in zip(path, path[1:], strict=False)]
+    assert data["frames"][-1]["edges"] == [list(p) for p in itertools.pairwise(path)]
