@@ -145,7 +145,8 @@ def _edge_attrs(protocol: FacialProtocol, t: TransitionSpec, route: Route | None
     if route is not None:
         if (t.source, t.dest) in route.edges:
             attrs.update(color=ROUTE, fontcolor=ROUTE, penwidth="3", style="solid")
-            attrs["label"] = f"({_taken(route, t)}) {attrs['label']}"
+            # on a line of its own: a longer first line would widen the label into its neighbours
+            attrs["label"] = f"({_taken(route, t)})\\n{attrs['label']}"
         else:
             attrs.update(color=DIM_LINE, fontcolor=DIM_TEXT, penwidth="1")
     return attrs
@@ -260,7 +261,7 @@ def build_graph(
         labelloc="t",
         id="facialflow-diagram",
     )
-    g.attr("node", shape="box", fontname=FONT, fontsize="12", margin="0.15,0.06", fontcolor=INK)
+    g.attr("node", shape="box", fontname=FONT, fontsize="12", margin="0.2,0.06", fontcolor=INK)
     g.attr("edge", fontname=FONT, fontsize="10", arrowsize="0.7")
 
     g.node(

@@ -15,8 +15,10 @@ to install it. Choose explicitly with the ``renderer`` argument or the
 from __future__ import annotations
 
 import os
+import re
 import shutil
 
+from facialflow.diagrams.style import FONT, FONT_STACK
 from facialflow.errors import DiagramError, RendererUnavailable
 
 __all__ = [
@@ -81,8 +83,15 @@ def render(dot_source: str, fmt: str, *, renderer: str | None = None) -> bytes:
     """Render ``dot_source`` to ``fmt`` (svg, png or pdf) and return the bytes."""
     which = resolve_renderer(fmt, renderer)
     if which == "embedded":
-        return _render_embedded(dot_source)
-    return _render_system(dot_source, fmt)
+        out = _render_embedded(dot_source)
+    else:
+        out = _render_system(dot_source, fmt)
+    if fmt == "svg":
+        out = _FONT_FAMILY.sub(f'font-family="{FONT_STACK}"'.encode(), out)
+    return out
+
+
+_FONT_FAMILY = re.compile(rb'font-family="' + re.escape(FONT.encode()) + rb'(?:,[^"]*)?"')
 
 
 def _render_embedded(dot_source: str) -> bytes:

@@ -25,8 +25,8 @@ from facialflow.protocol.spec import FACIAL
 
 SVG = "{http://www.w3.org/2000/svg}"
 EXAMPLES = Path(__file__).parents[2] / "examples" / "clients"
-#: an average Helvetica glyph is about half an em wide; 0.56 errs on the wide side
-GLYPH = 0.52
+#: DejaVu Sans and Verdana average about 0.51 em a character (measured in Chromium); 0.56 errs wide
+GLYPH = 0.56
 
 Box = tuple[float, float, float, float]
 
@@ -94,13 +94,31 @@ def declined_route() -> Route:
     )
 
 
+def adverse_route() -> Route:
+    """A session stopped by a reaction at extraction, through every safe-exit step."""
+    return Route(
+        client_id="a-1",
+        date=dt.date(2026, 12, 1),
+        policy="conservative",
+        outcome="stopped",
+        path=(
+            "intake",
+            "cleansing",
+            "exfoliation",
+            "extraction",
+            *(s.name for s in FACIAL.states if s.lane == "safe_exit"),
+        ),
+    )
+
+
 def routes() -> dict[str, Route | None]:
     out: dict[str, Route | None] = {"protocol": None}
-    for name in ("isotretinoin-laser.toml", "laser-aging.json", "oily-acne.json"):
-        out[name] = route_for_client(
-            load_client(EXAMPLES / name), date=dt.date(2026, 12, 1), policy="asds2017"
-        )
-    out["declined"] = declined_route()
+    for path in sorted(EXAMPLES.iterdir()):
+        for policy in ("conservative", "asds2017"):
+            out[f"{path.stem}-{policy}"] = route_for_client(
+                load_client(path), date=dt.date(2026, 12, 1), policy=policy
+            )
+    out["adverse"] = adverse_route()
     return out
 
 

@@ -316,3 +316,44 @@ def test_page_data_frames_follow_the_route(pages: dict[str, Path]) -> None:
 
     assert [f["id"] for f in data["frames"]] == list(path)
     assert data["frames"][-1]["edges"] == [list(p) for p in itertools.pairwise(path)]
+
+
+#: every text of the drawing with its box as the browser lays it out with real fonts
+TEXT_BOXES = """() => [...document.querySelectorAll('#diagram svg text')].map(t => {
+  const b = t.getBBox();
+  const owner = t.closest('g.node, g.edge, g.cluster');
+  const shape = owner && owner.classList.contains('node')
+    ? owner.querySelector('path, polygon, ellipse') : null;
+  const s = shape ? shape.getBBox() : null;
+  return {text: t.textContent, owner: owner ? owner.id : '', box: [b.x, b.y, b.x + b.width, b.y + b.height],
+          shape: s ? [s.x, s.y, s.x + s.width, s.y + s.height] : null};
+})"""
+
+
+@pytest.mark.parametrize("name", ["protocol", "route"])
+def test_with_real_fonts_no_label_overlaps_another_or_leaves_its_box(
+    browser: Any, pages: dict[str, Path], name: str
+) -> None:
+    """Measured in Chromium with the fonts it has: texts stay apart and inside their boxes."""
+    page = open_at(browser, pages[name], PROJECTOR)
+    texts = page.evaluate(TEXT_BOXES)
+    page.context.close()
+
+    def apart(a: list[float], b: list[float]) -> bool:
+        return a[2] <= b[0] + 0.5 or b[2] <= a[0] + 0.5 or a[3] <= b[1] + 0.5 or b[3] <= a[1] + 0.5
+
+    clashes = [
+        (a["text"], b["text"])
+        for i, a in enumerate(texts)
+        for b in texts[i + 1 :]
+        if a["owner"] != b["owner"] and not apart(a["box"], b["box"])
+    ]
+    spills = [
+        t["text"]
+        for t in texts
+        if t["shape"] is not None
+        and not (t["shape"][0] - 1 <= t["box"][0] and t["box"][2] <= t["shape"][2] + 1)
+    ]
+    assert texts
+    assert clashes == []
+    assert spills == []
