@@ -82,10 +82,7 @@ def resolve_renderer(fmt: str, renderer: str | None = None) -> str:
 def render(dot_source: str, fmt: str, *, renderer: str | None = None) -> bytes:
     """Render ``dot_source`` to ``fmt`` (svg, png or pdf) and return the bytes."""
     which = resolve_renderer(fmt, renderer)
-    if which == "embedded":
-        out = _render_embedded(dot_source)
-    else:
-        out = _render_system(dot_source, fmt)
+    out = _render_embedded(dot_source) if which == "embedded" else _render_system(dot_source, fmt)
     if fmt == "svg":
         out = _FONT_FAMILY.sub(f'font-family="{FONT_STACK}"'.encode(), out)
     return out
