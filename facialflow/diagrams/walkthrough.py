@@ -180,16 +180,14 @@ def to_html(
     data = json.dumps(
         {
             "route": route is not None,
-            "heading": route.title()
-            if route is not None
-            else f"{protocol.name} {protocol.version}",
+            "heading": route.title() if route else f"{protocol.name} {protocol.version}",
             "steps": page_steps(protocol, route),
             "frames": frames(protocol, route),
         },
         ensure_ascii=False,
         indent=1,
         sort_keys=True,
-    ).replace("</", "<\\/")
+    ).replace("<", "\\u003c")  # no "<" in the script element: no "</script>" or "<!--" ends it
     caption = "Hover an edge for its full condition."
     if conditions(protocol):
         caption = (

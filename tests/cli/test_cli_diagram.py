@@ -248,8 +248,8 @@ def test_storyboard_writes_one_svg_frame_per_step(runner: CliRunner, tmp_path: P
         # the current step is marked; each edge taken so far carries its number
         assert svg.count("#d69e2e") >= 1
         for n in range(1, k + 1):
-            assert f"({n}) " in svg
-        assert f"({k + 1}) " not in svg
+            assert f">({n})</text>" in svg
+        assert f">({k + 1})</text>" not in svg
 
 
 def test_storyboard_without_a_client_walks_the_treatment_route(
