@@ -38,8 +38,8 @@ from transitions.extensions.nesting import HierarchicalMachine, NestedState
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from facialflow.protocol.facial import FACIAL  # noqa: E402
 from facialflow.protocol.guards import GUARDS, Facts  # noqa: E402
-from facialflow.protocol.spec import FACIAL  # noqa: E402
 
 DATE = "2026-11-25"
 PYTHON = sys.executable

@@ -30,8 +30,10 @@ _EXPORTS: dict[str, str] = {
     "hookimpl": "products.hookspecs",
     "Policy": "clinic.policy",
     "load_policy": "clinic.policy",
-    "FACIAL": "protocol.spec",
+    "FACIAL": "protocol.facial",
     "FacialProtocol": "protocol.spec",
+    "Step": "protocol.names",
+    "Trigger": "protocol.names",
     "validate_protocol": "protocol.spec",
     "Screening": "clinic.screening",
     "screen": "clinic.screening",
@@ -115,8 +117,10 @@ if TYPE_CHECKING:
     from facialflow.products.hookspecs import PluginInfo as PluginInfo
     from facialflow.products.hookspecs import SelectionContext as SelectionContext
     from facialflow.products.hookspecs import hookimpl as hookimpl
+    from facialflow.protocol.facial import FACIAL as FACIAL
     from facialflow.protocol.guards import Facts as Facts
-    from facialflow.protocol.spec import FACIAL as FACIAL
+    from facialflow.protocol.names import Step as Step
+    from facialflow.protocol.names import Trigger as Trigger
     from facialflow.protocol.spec import FacialProtocol as FacialProtocol
     from facialflow.protocol.spec import validate_protocol as validate_protocol
     from facialflow.session.live import Session as Session

@@ -22,7 +22,8 @@ from pathlib import Path
 from facialflow.diagrams.produce import produce
 from facialflow.diagrams.route import Route, route_for_client
 from facialflow.errors import DiagramError
-from facialflow.protocol.spec import FACIAL, FacialProtocol
+from facialflow.protocol.facial import FACIAL
+from facialflow.protocol.spec import FacialProtocol
 
 __all__ = [
     "EXAMPLE_CLIENT",

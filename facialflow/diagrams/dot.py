@@ -1,6 +1,6 @@
 """The protocol's diagram, built from the protocol data and nothing else.
 
-:func:`build_graph` turns :data:`~facialflow.protocol.spec.FACIAL` (and optionally
+:func:`build_graph` turns :data:`~facialflow.protocol.facial.FACIAL` (and optionally
 one client's :class:`Route`) into a ``graphviz.Digraph``; :func:`to_dot` is its
 DOT source. The labels come from :mod:`facialflow.diagrams.route`, shared with
 Mermaid and the walkthrough page; rendering to SVG/PNG/PDF lives in
@@ -36,7 +36,9 @@ from facialflow.diagrams.style import (
     STYLE,
     WRAP,
 )
-from facialflow.protocol.spec import FACIAL, FacialProtocol, StateSpec, TransitionSpec
+from facialflow.protocol.facial import FACIAL
+from facialflow.protocol.names import Trigger
+from facialflow.protocol.spec import FacialProtocol, StateSpec, TransitionSpec
 
 #: lines in a box wrap at this many characters (a product name, a skip reason)
 BOX_WRAP = 32
@@ -127,7 +129,7 @@ def _edge_attrs(protocol: FacialProtocol, t: TransitionSpec, route: Route | None
         "tooltip": full,
         "labeltooltip": full,
     }
-    if t.trigger == "adverse":
+    if t.trigger == Trigger.ADVERSE:
         attrs.update(color=STYLE["safe_exit"][1], fontcolor=STYLE["safe_exit"][1], style="dashed")
         # drawn beside the main route; they must not pull the safe exit into treatment order
         attrs["constraint"] = "false"
@@ -286,7 +288,7 @@ def build_graph(
     for (_, dest), members in bundles.items():
         _rail(g, protocol, dest, members, route)
 
-    # the decline exit sits level with intake, to its left: its edge runs flat, with the
+    # the decline exit sits level with intake, beside it: its edge runs flat, with the
     # label above it, clear of the route's own labels
     declines = [s.name for s in protocol.states if s.lane == "decline"]
     if declines:

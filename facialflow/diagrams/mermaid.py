@@ -20,7 +20,8 @@ from facialflow.diagrams.route import (
     short_edge_text,
 )
 from facialflow.diagrams.style import DIM_FILL, DIM_LINE, DIM_TEXT, INK, ROUTE, ROUTE_FILL, STYLE
-from facialflow.protocol.spec import FACIAL, FacialProtocol, StateSpec
+from facialflow.protocol.facial import FACIAL
+from facialflow.protocol.spec import FacialProtocol, StateSpec
 
 __all__ = ["mermaid_text", "to_mermaid"]
 

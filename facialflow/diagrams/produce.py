@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from facialflow.errors import DiagramError
-from facialflow.protocol.spec import FACIAL, FacialProtocol
+from facialflow.protocol.facial import FACIAL
+from facialflow.protocol.spec import FacialProtocol
 
 if TYPE_CHECKING:
     pass

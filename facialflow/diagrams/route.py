@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 from attrs import field, frozen
 
-from facialflow.protocol.spec import FACIAL, FacialProtocol, StateSpec, TransitionSpec
+from facialflow.protocol.facial import FACIAL
+from facialflow.protocol.spec import FacialProtocol, StateSpec, TransitionSpec
 from facialflow.session.live import Session
 
 if TYPE_CHECKING:

@@ -24,7 +24,8 @@ import attrs
 
 from facialflow.diagrams.route import Route, frames, storyboard_path
 from facialflow.errors import DiagramError, RendererUnavailable
-from facialflow.protocol.spec import FACIAL, FacialProtocol
+from facialflow.protocol.facial import FACIAL
+from facialflow.protocol.spec import FacialProtocol
 
 __all__ = [
     "CHROMIUM_ENV_VAR",

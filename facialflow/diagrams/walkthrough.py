@@ -24,7 +24,8 @@ from typing import Any
 
 from facialflow.diagrams.dot import to_dot
 from facialflow.diagrams.route import Route, conditions, edge_text, frames, product_text
-from facialflow.protocol.spec import FACIAL, FacialProtocol, StateSpec
+from facialflow.protocol.facial import FACIAL
+from facialflow.protocol.spec import FacialProtocol, StateSpec
 
 __all__ = ["page_steps", "to_html"]
 

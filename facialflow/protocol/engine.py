@@ -17,8 +17,9 @@ from typing import Any, Protocol
 from transitions.extensions.nesting import HierarchicalMachine, NestedState
 
 from facialflow.errors import GuardTypeError, InvalidStep
+from facialflow.protocol.facial import FACIAL
 from facialflow.protocol.guards import GUARDS, Facts, Guard
-from facialflow.protocol.spec import FACIAL, FacialProtocol, validate_protocol
+from facialflow.protocol.spec import FacialProtocol, validate_protocol
 
 __all__ = ["Engine", "Steppable", "engine_for"]
 

@@ -20,7 +20,6 @@ from facialflow.errors import ProtocolError
 from facialflow.protocol.guards import GUARDS
 
 __all__ = [
-    "FACIAL",
     "FacialProtocol",
     "GuardSpec",
     "StateSpec",
@@ -29,16 +28,28 @@ __all__ = [
 ]
 
 
+def _str_mapping(value: Mapping[object, object]) -> dict[str, str]:
+    return {str(k): str(v) for k, v in value.items()}
+
+
+def _optional_str(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
 @frozen
 class StateSpec:
-    """One state. ``parent`` names the compound state a sub-state belongs to."""
+    """One state. ``parent`` names the compound state a sub-state belongs to.
 
-    name: str
+    Names pass through ``str`` so a :class:`~facialflow.protocol.names.Step` member
+    is stored as the plain name transitions and the JSON contract expect.
+    """
+
+    name: str = field(converter=str)
     label: str
     does: str
     why: str = ""
     final: bool = False
-    parent: str | None = None
+    parent: str | None = field(default=None, converter=_optional_str)
     #: for conditional steps: when the step is skipped
     skipped_when: str = ""
     #: the main route, the decline exit, or the safe-exit branch
@@ -49,9 +60,9 @@ class StateSpec:
 class TransitionSpec:
     """An edge. Candidates for one (source, trigger) are tried in definition order."""
 
-    trigger: str
-    source: str
-    dest: str
+    trigger: str = field(converter=str)
+    source: str = field(converter=str)
+    dest: str = field(converter=str)
     guards: tuple[str, ...] = ()
     label: str = ""
 
@@ -69,11 +80,11 @@ class FacialProtocol:
 
     name: str
     version: str
-    initial: str
+    initial: str = field(converter=str)
     states: tuple[StateSpec, ...]
     transitions: tuple[TransitionSpec, ...]
     guards: tuple[GuardSpec, ...]
-    compounds: Mapping[str, str] = field(factory=dict)
+    compounds: Mapping[str, str] = field(factory=dict, converter=_str_mapping)
 
     @cached_property
     def state_map(self) -> Mapping[str, StateSpec]:
@@ -123,208 +134,6 @@ class FacialProtocol:
         if t.label:
             return t.label
         return " and ".join(self.guard_map[g].label for g in t.guards)
-
-
-def _s(name: str, label: str, does: str, **kw: object) -> StateSpec:
-    return StateSpec(name=name, label=label, does=does, **kw)  # type: ignore[arg-type]
-
-
-_STATES = (
-    _s(
-        "intake",
-        "Intake",
-        "Consultation, contraindication screening, consent and skin assessment; the plan is chosen.",
-        why="Blocking conditions must be found before anything touches the skin.",
-    ),
-    _s(
-        "cleansing",
-        "Cleansing",
-        "Remove makeup, oil and dirt with a cleanser suited to the skin type.",
-        why="Every later step needs clean skin.",
-    ),
-    _s(
-        "exfoliation",
-        "Exfoliation",
-        "Gentle exfoliation; its strength is limited by skin type and policy.",
-        why="Lifts dead cells and softens comedones for extraction.",
-    ),
-    _s(
-        "extraction",
-        "Extraction",
-        "Manual extraction of non-inflamed comedones with sterile tools.",
-        why="Clears open and closed comedones; inflamed lesions get worse if squeezed.",
-        skipped_when="no comedones, inflamed acne, rosacea, fragile skin, or the policy says so",
-    ),
-    _s(
-        "laser_test_spot",
-        "Test spot",
-        "Fire a test spot and check the response before treating the face.",
-        why="Darker phototypes and keloid history need proof the settings are tolerated.",
-        parent="laser",
-        skipped_when="no test spot is required for this client",
-    ),
-    _s(
-        "laser_treatment",
-        "Laser treatment",
-        "Non-ablative 1064 nm treatment on clean, dry, product-free skin.",
-        why="Stimulates collagen and treats redness and tone.",
-        parent="laser",
-        skipped_when="laser not requested, or contraindicated for this client",
-    ),
-    _s(
-        "laser_cooling",
-        "Cooling",
-        "Cool compresses after the laser pass.",
-        why="Limits heat injury and redness.",
-        parent="laser",
-    ),
-    _s(
-        "serums",
-        "Serums",
-        "Concern-specific serums chosen by the plugins and filtered for safety.",
-        why="Delivers the actives for the client's concerns.",
-    ),
-    _s(
-        "mask",
-        "Mask",
-        "One customised mask chosen for skin type and concerns.",
-        why="Calms, hydrates or purifies according to the skin.",
-    ),
-    _s(
-        "hydration",
-        "Hydration",
-        "Moisturiser plus a broad-spectrum sunscreen of SPF 30 or more.",
-        why="Every completed session ends protected from the sun (R27).",
-    ),
-    _s("complete", "Complete", "The session was completed.", final=True),
-    _s(
-        "declined",
-        "Declined",
-        "A blocking contraindication was found at intake; nothing was applied.",
-        final=True,
-        lane="decline",
-    ),
-    _s(
-        "safe_exit_stop",
-        "Stop",
-        "Stop the current step; start no further active step.",
-        why="An adverse reaction ends the treatment at once (R30).",
-        parent="safe_exit",
-        lane="safe_exit",
-    ),
-    _s(
-        "safe_exit_remove",
-        "Remove product",
-        "Rinse or wipe off product; neutralise or flush acids.",
-        parent="safe_exit",
-        lane="safe_exit",
-    ),
-    _s(
-        "safe_exit_cool",
-        "Cool",
-        "Cold compresses or a gel pack; never ice directly on the skin.",
-        parent="safe_exit",
-        lane="safe_exit",
-    ),
-    _s(
-        "safe_exit_soothe",
-        "Soothe",
-        "A bland, fragrance-free calming product, if the skin tolerates it.",
-        parent="safe_exit",
-        lane="safe_exit",
-        skipped_when="the skin cannot tolerate product",
-    ),
-    _s(
-        "safe_exit_protect",
-        "Protect",
-        "Mineral broad-spectrum SPF if tolerated; otherwise sun-avoidance advice.",
-        parent="safe_exit",
-        lane="safe_exit",
-        skipped_when="the skin cannot tolerate product",
-    ),
-    _s(
-        "safe_exit_document",
-        "Document",
-        "Record status=stopped, the complication, products in use and actions; plan follow-up in 24-48 h.",
-        parent="safe_exit",
-        lane="safe_exit",
-    ),
-    _s(
-        "stopped",
-        "Stopped",
-        "The session was stopped after an adverse reaction.",
-        final=True,
-        lane="safe_exit",
-    ),
-)
-
-_GUARDS = (
-    GuardSpec("session_blocked", "blocking contraindication"),
-    GuardSpec("extraction_indicated", "non-inflamed comedones, no rosacea or fragile skin"),
-    GuardSpec("laser_indicated", "laser requested and safe for this client"),
-    GuardSpec("test_spot_required", "test spot required (phototype IV-VI or keloid history)"),
-    GuardSpec("tolerates_product", "skin tolerates product"),
-)
-
-_ACTIVE_STEPS = (
-    "cleansing",
-    "exfoliation",
-    "extraction",
-    "laser_test_spot",
-    "laser_treatment",
-    "laser_cooling",
-    "serums",
-    "mask",
-    "hydration",
-)
-
-
-def _t(
-    source: str, dest: str, *guards: str, label: str = "", trigger: str = "advance"
-) -> TransitionSpec:
-    return TransitionSpec(trigger=trigger, source=source, dest=dest, guards=guards, label=label)
-
-
-def _laser_entry(source: str, otherwise: str) -> tuple[TransitionSpec, ...]:
-    return (
-        _t(source, "laser_test_spot", "laser_indicated", "test_spot_required"),
-        _t(source, "laser_treatment", "laser_indicated"),
-        _t(source, "serums", label=otherwise),
-    )
-
-
-_TRANSITIONS = (
-    _t("intake", "declined", "session_blocked"),
-    _t("intake", "cleansing", label="screening passed"),
-    _t("cleansing", "exfoliation"),
-    _t("exfoliation", "extraction", "extraction_indicated"),
-    *_laser_entry("exfoliation", "no extraction, no laser"),
-    *_laser_entry("extraction", "no laser"),
-    _t("laser_test_spot", "laser_treatment", label="test spot tolerated"),
-    _t("laser_treatment", "laser_cooling"),
-    _t("laser_cooling", "serums"),
-    _t("serums", "mask"),
-    _t("mask", "hydration"),
-    _t("hydration", "complete", label="SPF 30+ applied"),
-    *(_t(s, "safe_exit_stop", trigger="adverse", label="adverse reaction") for s in _ACTIVE_STEPS),
-    _t("safe_exit_stop", "safe_exit_remove"),
-    _t("safe_exit_remove", "safe_exit_cool"),
-    _t("safe_exit_cool", "safe_exit_soothe", "tolerates_product"),
-    _t("safe_exit_cool", "safe_exit_document", label="skin cannot tolerate product"),
-    _t("safe_exit_soothe", "safe_exit_protect"),
-    _t("safe_exit_protect", "safe_exit_document"),
-    _t("safe_exit_document", "stopped", label="documented; follow-up in 24-48 h"),
-)
-
-FACIAL = FacialProtocol(
-    name="medical-facial",
-    version="1.0",
-    initial="intake",
-    states=_STATES,
-    transitions=_TRANSITIONS,
-    guards=_GUARDS,
-    compounds={"laser": "Laser", "safe_exit": "Safe exit"},
-)
 
 
 def _reachable(protocol: FacialProtocol, start: str, reverse: bool = False) -> set[str]:

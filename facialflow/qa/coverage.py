@@ -22,8 +22,10 @@ from typing import Any
 
 from attrs import frozen
 
+from facialflow.protocol.facial import FACIAL
 from facialflow.protocol.guards import GUARDS, Facts
-from facialflow.protocol.spec import FACIAL, FacialProtocol, TransitionSpec
+from facialflow.protocol.names import Trigger
+from facialflow.protocol.spec import FacialProtocol, TransitionSpec
 
 __all__ = [
     "Coverage",
@@ -115,11 +117,11 @@ def trace_path(
     current = facts
     specs = protocol.transitions
     for source, dest in pairwise(path):
-        decision = decide(protocol, source, "advance", current)
+        decision = decide(protocol, source, Trigger.ADVANCE, current)
         if decision.transition is None or specs[decision.transition].dest != dest:
             # the engine applies the reaction's effect before it takes the adverse edge
             after = facts_after_adverse if facts_after_adverse is not None else current
-            adverse = decide(protocol, source, "adverse", after)
+            adverse = decide(protocol, source, Trigger.ADVERSE, after)
             if adverse.transition is None or specs[adverse.transition].dest != dest:
                 raise ValueError(f"{source} -> {dest} is not what the protocol decides for {facts}")
             decision = adverse
@@ -131,7 +133,7 @@ def trace_path(
 
 def transition_name(t: TransitionSpec) -> str:
     """``source -> dest`` for advance edges, ``source -(trigger)-> dest`` otherwise."""
-    if t.trigger == "advance":
+    if t.trigger == Trigger.ADVANCE:
         return f"{t.source} -> {t.dest}"
     return f"{t.source} -({t.trigger})-> {t.dest}"
 

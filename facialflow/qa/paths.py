@@ -33,8 +33,10 @@ from facialflow.clinic.policy import Policy
 from facialflow.clinic.screening import Screening
 from facialflow.errors import PathExplosion, ProtocolError
 from facialflow.model import AdverseKind, Client, Effect, Outcome
+from facialflow.protocol.facial import FACIAL
 from facialflow.protocol.guards import GUARDS, Facts
-from facialflow.protocol.spec import FACIAL, FacialProtocol, TransitionSpec
+from facialflow.protocol.names import Trigger
+from facialflow.protocol.spec import FacialProtocol, TransitionSpec
 
 __all__ = [
     "ADVANCE",
@@ -52,8 +54,8 @@ __all__ = [
     "route",
 ]
 
-ADVANCE = "advance"
-ADVERSE = "adverse"
+ADVANCE = Trigger.ADVANCE
+ADVERSE = Trigger.ADVERSE
 DEFAULT_MAX_PATHS = 10_000
 DEFAULT_MAX_DEPTH = 200
 

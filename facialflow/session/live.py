@@ -32,8 +32,10 @@ from facialflow.model import (
 )
 from facialflow.products.hookspecs import STEPS
 from facialflow.protocol.engine import Engine, engine_for
+from facialflow.protocol.facial import FACIAL
 from facialflow.protocol.guards import GUARDS, Facts
-from facialflow.protocol.spec import FACIAL, FacialProtocol, TransitionSpec
+from facialflow.protocol.names import Trigger
+from facialflow.protocol.spec import FacialProtocol, TransitionSpec
 from facialflow.session.intake import decide_intake
 from facialflow.session.snapshot import SnapshotParts, decode_snapshot, encode_snapshot
 
@@ -154,7 +156,7 @@ class Session:
         """Triggers the current state accepts (``advance``, ``adverse``)."""
         return self._engine.allowed(self.current)
 
-    def why(self, trigger: str = "advance") -> tuple[CandidateCheck, ...]:
+    def why(self, trigger: str = Trigger.ADVANCE) -> tuple[CandidateCheck, ...]:
         """Each candidate of ``trigger`` in evaluation order, its guard results and the winner.
 
         Pure: evaluates guards on the frozen facts, calls no transitions callback.
@@ -171,14 +173,14 @@ class Session:
             out.append(CandidateCheck(dest=t.dest, guards=results, chosen=wins))
         return tuple(out)
 
-    def can(self, trigger: str = "advance") -> bool:
+    def can(self, trigger: str = Trigger.ADVANCE) -> bool:
         """Whether ``trigger`` would move the session now. Pure, like :meth:`why`."""
         return any(c.chosen for c in self.why(trigger))
 
     def next_state(self) -> str | None:
         """Where ``advance`` would go, or None in a final state. Pure, like :meth:`why`."""
         facts = self.facts
-        for t in self._engine.protocol.outgoing[self.current].get("advance", ()):
+        for t in self._engine.protocol.outgoing[self.current].get(Trigger.ADVANCE, ()):
             if all(GUARDS[g](facts) for g in t.guards):
                 return t.dest
         return None
@@ -187,7 +189,7 @@ class Session:
 
     def advance(self) -> str:
         """Finish the current step and enter the next one; returns the new state."""
-        self._engine.fire(self, "advance")
+        self._engine.fire(self, Trigger.ADVANCE)
         return self.current
 
     def report_adverse(self, kind: AdverseKind | str, note: str = "") -> str:
@@ -198,12 +200,12 @@ class Session:
             allowed = ", ".join(k.value for k in AdverseKind)
             raise InvalidReaction(f"unknown adverse reaction {kind!r}; known: {allowed}") from None
         here = self.current
-        if "adverse" not in self.allowed():
-            raise InvalidStep("adverse", here, self.allowed())
+        if Trigger.ADVERSE not in self.allowed():
+            raise InvalidStep(Trigger.ADVERSE, here, self.allowed())
         escalation, tolerates = reaction_response(reaction)
         self.adverse = AdverseRecord(reaction, here, escalation, note)
         self.facts = attrs.evolve(self.facts, tolerates_product=tolerates)
-        self._engine.fire(self, "adverse")
+        self._engine.fire(self, Trigger.ADVERSE)
         return self.current
 
     def run(self) -> SessionResult:
@@ -342,6 +344,6 @@ class Session:
             raise SnapshotError(f"snapshot records a reaction at {adverse.step}, not on its path")
 
     def _adverse_target(self) -> str | None:
-        for t in self._engine.protocol.outgoing[self.current].get("adverse", ()):
+        for t in self._engine.protocol.outgoing[self.current].get(Trigger.ADVERSE, ()):
             return t.dest
         return None

@@ -11,8 +11,9 @@ from facialflow.clinic.reactions import AdverseRecord
 from facialflow.clinic.screening import Screening, screen
 from facialflow.model import Client, Concern, Selection, SessionResult
 from facialflow.protocol.engine import engine_for
+from facialflow.protocol.facial import FACIAL
 from facialflow.protocol.guards import Facts
-from facialflow.protocol.spec import FACIAL
+from facialflow.protocol.names import Trigger
 from facialflow.qa.coverage import Trace, trace_path
 from facialflow.session.intake import settle_intake
 from facialflow.session.live import Session
@@ -71,7 +72,7 @@ class Intake:
         self.natural = route_for(screening.facts, None)
         outgoing = FACIAL.outgoing
         #: the steps during which an adverse reaction can happen, in session order
-        self.active = tuple(s for s in self.natural.path if "adverse" in outgoing[s])
+        self.active = tuple(s for s in self.natural.path if Trigger.ADVERSE in outgoing[s])
 
     def route(self, variant: Variant | None) -> StepRoute:
         return self.natural if variant is None else route_for(self.screening.facts, variant)

@@ -37,7 +37,8 @@ from attrs import field, frozen
 from facialflow.clinic.policy import Policy
 from facialflow.clinic.screening import possible_rules
 from facialflow.model import AdverseKind, Client
-from facialflow.protocol.spec import FACIAL
+from facialflow.protocol.facial import FACIAL
+from facialflow.protocol.names import Trigger
 from facialflow.qa.coverage import Coverage, CoverageReport, Trace, trace_path
 from facialflow.qa.draws import CHUNK, chunk_rng, iter_clients
 from facialflow.qa.population import DEFAULT_POPULATION, Population
@@ -59,7 +60,7 @@ __all__ = [
     "summary_lines",
 ]
 
-Engine = Literal["fast", "transitions"]
+EngineName = Literal["fast", "transitions"]
 
 
 def rule_universe(policy: Policy) -> tuple[str, ...]:
@@ -99,7 +100,7 @@ class SimulationSpec:
     population: Population = DEFAULT_POPULATION
     catalogs: tuple[str, ...] = field(default=(), converter=_strings)
     workers: int = field(default=1, validator=_positive)
-    engine: Engine = field(default="fast")
+    engine: EngineName = field(default="fast")
     #: produce each session's JSON line (jsonl/json output); summaries need only the tally
     sessions: bool = False
 
@@ -182,7 +183,7 @@ class _TransitionsRunner:
             u, a, b = draw(), draw(), draw()
             session = self._start(client)
             natural = session.run().path
-            active = [s for s in natural if "adverse" in FACIAL.outgoing[s]]
+            active = [s for s in natural if Trigger.ADVERSE in FACIAL.outgoing[s]]
             kind: AdverseKind | None = None
             if u < spec.adverse_rate and active:
                 kind = ADVERSE_KINDS[int(a * len(ADVERSE_KINDS))]

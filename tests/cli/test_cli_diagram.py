@@ -255,7 +255,7 @@ def test_storyboard_writes_one_svg_frame_per_step(runner: CliRunner, tmp_path: P
 def test_storyboard_without_a_client_walks_the_treatment_route(
     runner: CliRunner, tmp_path: Path
 ) -> None:
-    from facialflow.protocol.spec import FACIAL
+    from facialflow.protocol.facial import FACIAL
 
     r = runner.invoke(main, ["diagram", "--format", "storyboard", "-o", str(tmp_path / "f")])
     main_lane = [s.name for s in FACIAL.states if s.lane == "main"]

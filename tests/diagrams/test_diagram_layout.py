@@ -21,7 +21,7 @@ from facialflow.diagrams.dot import to_dot
 from facialflow.diagrams.render import render
 from facialflow.diagrams.route import Route, conditions, edge_text, route_for_client
 from facialflow.io.client_file import load_client
-from facialflow.protocol.spec import FACIAL
+from facialflow.protocol.facial import FACIAL
 
 SVG = "{http://www.w3.org/2000/svg}"
 EXAMPLES = Path(__file__).parents[2] / "examples" / "clients"

@@ -25,7 +25,8 @@ from facialflow.diagrams.style import ROUTE
 from facialflow.errors import DiagramError
 from facialflow.io.client_file import load_client
 from facialflow.model import Product
-from facialflow.protocol.spec import FACIAL, TransitionSpec
+from facialflow.protocol.facial import FACIAL
+from facialflow.protocol.spec import TransitionSpec
 
 ROOT = Path(__file__).parents[2]
 GOLDEN = Path(__file__).parent / "golden"

@@ -15,7 +15,7 @@ import pytest
 from facialflow.diagrams.mermaid import mermaid_text, to_mermaid
 from facialflow.diagrams.route import Route, conditions, node_lines, short_edge_text
 from facialflow.model import Product
-from facialflow.protocol.spec import FACIAL
+from facialflow.protocol.facial import FACIAL
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("FACIALFLOW_UPDATE_GOLDEN") == "1"

@@ -12,7 +12,7 @@ from facialflow.diagrams.produce import produce
 from facialflow.diagrams.render import ENV_VAR, has_system_dot, render, resolve_renderer
 from facialflow.diagrams.route import main_states
 from facialflow.errors import DiagramError, RendererUnavailable
-from facialflow.protocol.spec import FACIAL
+from facialflow.protocol.facial import FACIAL
 
 SVG = "{http://www.w3.org/2000/svg}"
 needs_dot = pytest.mark.skipif(

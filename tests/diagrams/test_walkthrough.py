@@ -15,7 +15,7 @@ import pytest
 from facialflow.diagrams.route import Route
 from facialflow.diagrams.walkthrough import page_steps, to_html
 from facialflow.model import Finding, Product
-from facialflow.protocol.spec import FACIAL
+from facialflow.protocol.facial import FACIAL
 
 ROOT = Path(__file__).parents[2]
 ARTIFACTS = ROOT / "artifacts"

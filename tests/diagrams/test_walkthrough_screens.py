@@ -21,7 +21,7 @@ import pytest
 from facialflow.diagrams.route import Route, route_for_client, storyboard_path
 from facialflow.diagrams.walkthrough import to_html
 from facialflow.io.client_file import load_client
-from facialflow.protocol.spec import FACIAL
+from facialflow.protocol.facial import FACIAL
 
 ROOT = Path(__file__).parents[2]
 ARTIFACTS = ROOT / "artifacts"

@@ -8,8 +8,8 @@ import pytest
 from facialflow.errors import GuardTypeError, InvalidStep
 from facialflow.protocol import guards as guard_module
 from facialflow.protocol.engine import Engine, engine_for
+from facialflow.protocol.facial import FACIAL
 from facialflow.protocol.guards import Facts
-from facialflow.protocol.spec import FACIAL
 
 
 class Record:

@@ -6,7 +6,8 @@ import attrs
 import pytest
 
 from facialflow.errors import ProtocolError
-from facialflow.protocol.spec import FACIAL, StateSpec, TransitionSpec, validate_protocol
+from facialflow.protocol.facial import FACIAL
+from facialflow.protocol.spec import StateSpec, TransitionSpec, validate_protocol
 
 CONTRACT_STATES = {
     "intake",
@@ -121,3 +122,15 @@ def test_validator_rejects_a_cycle() -> None:
     )
     with pytest.raises(ProtocolError, match=r"cycle: safe_exit_stop -> .* -> safe_exit_stop"):
         _broken(transitions=transitions)
+
+
+def test_step_names_are_exactly_the_protocol_states_and_compounds() -> None:
+    from facialflow.protocol.names import Step
+
+    assert set(Step) == set(FACIAL.state_names) | set(FACIAL.compounds)
+
+
+def test_trigger_names_are_exactly_the_protocol_triggers() -> None:
+    from facialflow.protocol.names import Trigger
+
+    assert set(Trigger) == {t.trigger for t in FACIAL.transitions}

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from facialflow.protocol.facial import FACIAL
 from facialflow.protocol.guards import Facts
-from facialflow.protocol.spec import FACIAL
 from facialflow.qa.coverage import Coverage, Trace, decide, trace_path, transition_name
 
 PLAIN = ("intake", "cleansing", "exfoliation", "serums", "mask", "hydration", "complete")

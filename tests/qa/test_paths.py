@@ -11,8 +11,9 @@ from hypothesis import HealthCheck, given, settings
 
 from facialflow.errors import PathExplosion
 from facialflow.model import AdverseKind, Assessment, Client, Concern, Condition
+from facialflow.protocol.facial import FACIAL
 from facialflow.protocol.guards import Facts
-from facialflow.protocol.spec import FACIAL, FacialProtocol, GuardSpec, StateSpec, TransitionSpec
+from facialflow.protocol.spec import FacialProtocol, GuardSpec, StateSpec, TransitionSpec
 from facialflow.qa.paths import (
     adverse_states,
     all_paths,
