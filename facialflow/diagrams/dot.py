@@ -329,7 +329,7 @@ def _rail(
     members: Sequence[TransitionSpec],
     route: Route | None,
 ) -> None:
-    points = [f"{t.trigger}_from_{t.source}" for t in members]
+    points = [f"{t.trigger}_to_{dest}_from_{t.source}" for t in members]
     taken_at = next(
         (
             i

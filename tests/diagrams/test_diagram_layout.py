@@ -18,10 +18,13 @@ import attrs
 import pytest
 
 from facialflow.diagrams.dot import to_dot
+from facialflow.diagrams.mermaid import to_mermaid
 from facialflow.diagrams.render import render
 from facialflow.diagrams.route import Route, conditions, edge_text, route_for_client
+from facialflow.diagrams.walkthrough import to_html
 from facialflow.io.client_file import load_client
 from facialflow.protocol.facial import FACIAL
+from facialflow.protocol.spec import FacialProtocol, StateSpec, TransitionSpec, validate_protocol
 
 SVG = "{http://www.w3.org/2000/svg}"
 EXAMPLES = Path(__file__).parents[2] / "examples" / "clients"
@@ -191,3 +194,49 @@ def test_decline_reason_sits_on_the_declined_node() -> None:
     for owner, lines in by_owner.items():
         if owner != "state-declined":
             assert not any("cold sore" in line for line in lines), owner
+
+
+def with_emergency_exit() -> FacialProtocol:
+    """FACIAL plus a final ``emergency`` state in a lane of its own, reached from every step."""
+    steps = [s.name for s in FACIAL.states if not s.final and s.name != FACIAL.initial]
+    emergency = StateSpec(
+        name="emergency",
+        label="Emergency",
+        does="The emergency protocol was started.",
+        final=True,
+        lane="emergency",
+    )
+    return attrs.evolve(
+        FACIAL,
+        states=(*FACIAL.states, emergency),
+        transitions=(
+            *FACIAL.transitions,
+            *(TransitionSpec("emergency", s, "emergency", label="severe reaction") for s in steps),
+        ),
+    )
+
+
+def test_a_new_final_state_is_drawn_in_every_format_without_clashes() -> None:
+    """A protocol with one more exit draws it, styled as an exit, with a clean layout."""
+    protocol = with_emergency_exit()
+    validate_protocol(protocol)
+    route = attrs.evolve(
+        adverse_route(), outcome="emergency", path=("intake", "cleansing", "emergency")
+    )
+    for r in (None, route):
+        dot = to_dot(protocol, r)
+        svg = render(dot, "svg", renderer="embedded")
+        found = labels(svg)
+        assert [a.text for a in found if a.owner == "state-emergency"]
+        assert not [
+            (a.text, b.text)
+            for i, a in enumerate(found)
+            for b in found[i + 1 :]
+            if overlap(a.box, b.box) and not (a.owner == b.owner and a.kind == "node")
+        ]
+        assert "emergency" in to_mermaid(protocol, r)
+        assert "data-state" not in to_html(protocol, r, svg=svg.decode())  # built by the script
+        assert "emergency" in to_html(protocol, r, svg=svg.decode())
+    line = next(x for x in to_dot(protocol).splitlines() if x.strip().startswith("emergency ["))
+    assert "peripheries=2" in line
+    assert "class declined, stopped, emergency ffexit" in to_mermaid(protocol)

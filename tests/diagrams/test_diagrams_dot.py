@@ -230,9 +230,15 @@ def test_adverse_reaction_route_runs_along_the_rail_into_the_safe_exit() -> None
         products=(),
     )
     dot = to_dot(route=route)
-    assert f'color="{ROUTE}"' in attrs_of(dot, "exfoliation -> adverse_from_exfoliation")
-    assert f'color="{ROUTE}"' in attrs_of(dot, "adverse_from_cleansing -> safe_exit_stop")
-    assert f'color="{ROUTE}"' not in attrs_of(dot, "serums -> adverse_from_serums")
+    assert f'color="{ROUTE}"' in attrs_of(
+        dot, "exfoliation -> adverse_to_safe_exit_stop_from_exfoliation"
+    )
+    assert f'color="{ROUTE}"' in attrs_of(
+        dot, "adverse_to_safe_exit_stop_from_cleansing -> safe_exit_stop"
+    )
+    assert f'color="{ROUTE}"' not in attrs_of(
+        dot, "serums -> adverse_to_safe_exit_stop_from_serums"
+    )
 
 
 def test_route_of_a_real_client_comes_from_its_session(date: dt.date) -> None:
