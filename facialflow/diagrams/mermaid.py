@@ -1,11 +1,13 @@
 """The protocol as a Mermaid ``stateDiagram-v2``, the form GitHub renders in Markdown.
 
 Compound states (laser, safe exit) become composite states; every transition is
-written with its plain-language label (:func:`~facialflow.diagrams.dot.edge_text`),
+written with its short label (:func:`~facialflow.diagrams.route.short_edge_text`:
+a long condition is a tag such as ``[2]``, spelt out in the legend note),
 including the unconditional ones, which transitions' own Mermaid backend drops
-(transitions #706). With a :class:`~facialflow.diagrams.dot.Route`, the client's
-states are numbered and styled, products appear as state descriptions and a
-skipped step carries its reason in a note.
+(transitions #706). With a :class:`~facialflow.diagrams.route.Route`, the
+client's states are numbered and styled, products appear as state descriptions
+and a skipped step carries its reason in a note. All text goes through
+:func:`mermaid_text`, so it renders as written under ``mermaid.run()``.
 """
 
 from __future__ import annotations

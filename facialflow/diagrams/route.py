@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from attrs import field, frozen
 
+from facialflow.model import Effect
 from facialflow.protocol.facial import FACIAL
 from facialflow.protocol.spec import FacialProtocol, StateSpec, TransitionSpec
 from facialflow.session.live import Session
@@ -105,11 +106,7 @@ class Route:
 
     def exit_reasons(self) -> tuple[str, ...]:
         """Why the session ended early (the blocking findings of a declined screening)."""
-        return tuple(
-            f"{f.rule}: {f.reason}"
-            for f in self.findings
-            if str(getattr(f.effect, "value", f.effect)) == "decline"
-        )
+        return tuple(f"{f.rule}: {f.reason}" for f in self.findings if f.effect == Effect.DECLINE)
 
     def title(self) -> str:
         outcome = self.outcome or "unfinished"
