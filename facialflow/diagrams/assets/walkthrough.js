@@ -272,8 +272,10 @@
     how = how || {};
     current = i;
     var step = steps[i];
+    // one tab stop for the whole list (the current step); the arrow keys move within it
     buttons.forEach(function (b, j) {
       if (j === i) b.setAttribute("aria-current", "step"); else b.removeAttribute("aria-current");
+      b.tabIndex = j === i ? 0 : -1;
     });
     var node = highlight(step.id);
     document.getElementById("detail-title").textContent = stepText(step).replace(" (skipped)", "");
