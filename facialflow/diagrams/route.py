@@ -20,7 +20,6 @@ from attrs import field, frozen
 from facialflow.model import Effect
 from facialflow.protocol.facial import FACIAL
 from facialflow.protocol.spec import FacialProtocol, StateSpec, TransitionSpec
-from facialflow.session.live import Session
 
 if TYPE_CHECKING:
     from facialflow.model import Client, Finding, Product, SessionResult
@@ -124,6 +123,9 @@ def route_for_client(
     protocol: FacialProtocol = FACIAL,
 ) -> Route:
     """Run ``client``'s session to its end and return the route it took."""
+    # imported here: drawing the protocol alone needs no engine
+    from facialflow.session.live import Session
+
     session = Session.start(client, date=date, policy=policy, plugins=plugins, protocol=protocol)
     return Route.from_result(session.run())
 
