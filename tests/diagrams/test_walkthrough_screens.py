@@ -12,6 +12,7 @@ import io
 import itertools
 import json
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -99,8 +100,10 @@ def open_at(browser: Any, path: Path, size: dict[str, int], *, phone: bool = Fal
 
 
 def screenshot(page: Any, name: str) -> Path:
-    ARTIFACTS.mkdir(exist_ok=True)
-    shot = ARTIFACTS / name
+    """Saved under artifacts/ (CI keeps it), or a temporary folder in a read-only checkout."""
+    target = ARTIFACTS if os.access(ROOT, os.W_OK) else Path(tempfile.gettempdir())
+    target.mkdir(exist_ok=True)
+    shot = target / name
     page.screenshot(path=str(shot))
     print(f"walkthrough screenshot: {shot}")
     return shot
