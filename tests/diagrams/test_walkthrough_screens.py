@@ -293,11 +293,16 @@ def test_print_produces_one_numbered_frame_per_step(browser: Any, pages: dict[st
           title: e.querySelector('h2').textContent,
           current: [...e.querySelectorAll('.ff-current')].map(n => n.dataset.ffId),
           badges: [...e.querySelectorAll('.ff-badge text')].map(t => t.textContent),
+          later: [...e.querySelectorAll('g.node.ff-later')].map(n => n.dataset.ffId),
           details: e.querySelector('dl').textContent.length,
         }))""",
     )
     screen_hidden = page.eval_on_selector("#screen", "e => getComputedStyle(e).display")
     screenshot(page, "walkthrough-print.png")
+    page.set_viewport_size({"width": 1123, "height": 794})  # A4 landscape at 96 dpi
+    frame_shot = ARTIFACTS / "walkthrough-print-frame4.png"
+    if os.access(ROOT, os.W_OK):
+        page.locator("#storyboard .frame").nth(3).screenshot(path=str(frame_shot))
     pdf = page.pdf(format="A4", landscape=True)
 
     assert screen_hidden == "none"
@@ -307,6 +312,7 @@ def test_print_produces_one_numbered_frame_per_step(browser: Any, pages: dict[st
         assert frame["title"].startswith(f"Step {k + 1} of {len(path)}: ")
         assert frame["current"] == [f"state-{path[k]}"]
         assert frame["badges"] == [str(n) for n in range(1, k + 1)]
+        assert sorted(frame["later"]) == sorted(f"state-{s}" for s in path[k + 1 :])
         assert frame["details"] > 0
     import pypdf
 

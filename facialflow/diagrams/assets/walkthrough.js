@@ -373,6 +373,7 @@
     var mids = midpoints();
     var byId = {};
     steps.forEach(function (s) { byId[s.id] = s; });
+    var last = data.frames.length ? data.frames[data.frames.length - 1].edges : [];
     data.frames.forEach(function (frame, k) {
       var section = el("section", undefined, "frame");
       section.dataset.state = frame.id;
@@ -402,6 +403,15 @@
         g.classList.add("ff-visited");
         var at = mids[g.dataset.ffId];
         if (at) badge(g, n + 1, at);
+      });
+      // what the route does after this step is faded: the frame shows the story so far
+      data.frames.slice(k + 1).forEach(function (later) {
+        var n = copy.querySelector('[data-ff-id="state-' + later.id + '"]');
+        if (n) n.classList.add("ff-later");
+      });
+      last.slice(k).forEach(function (pair) {
+        var g = edgeFor(copy, pair);
+        if (g) g.classList.add("ff-later");
       });
       holder.appendChild(copy);
       section.appendChild(holder);
