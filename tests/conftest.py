@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -74,3 +76,22 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Any) -> Any:
     with admin.begin() as conn:
         conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
     admin.dispose()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def private_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Point the user cache (the compiled Graphviz module goes there) at a temporary folder.
+
+    Set in ``os.environ`` so subprocesses started by CLI tests inherit it: no test
+    writes to the real ``~/.cache``.
+    """
+    cache = tmp_path_factory.mktemp("xdg-cache")
+    saved = {k: os.environ.get(k) for k in ("XDG_CACHE_HOME", "FACIALFLOW_CACHE_DIR")}
+    os.environ["XDG_CACHE_HOME"] = str(cache)
+    os.environ.pop("FACIALFLOW_CACHE_DIR", None)
+    yield cache
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
