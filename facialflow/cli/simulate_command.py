@@ -56,9 +56,9 @@ def _print_session(result: Any) -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json", "summary", "jsonl"]),
+    type=click.Choice(["text", "json", "fhir", "summary", "jsonl"]),
     default=None,
-    help="Output format (client: text|json; random: summary|jsonl|json).",
+    help="Output format (client: text|json|fhir; random: summary|jsonl|json).",
 )
 @catalog_option()
 @click.option(
@@ -164,14 +164,18 @@ def simulate(
     if client_file is None:
         raise click.UsageError("give --client FILE (or --random N)")
     fmt = fmt or "text"
-    if fmt not in ("text", "json"):
-        raise click.UsageError("with --client, --format is text or json")
+    if fmt not in ("text", "json", "fhir"):
+        raise click.UsageError("with --client, --format is text, json or fhir")
     client = load_client(client_file)
     plugins = load_plugins(catalogs=catalogs)
     session = Session.start(client, date=date or dt.date.today(), policy=policy, plugins=plugins)
     result = _run_with_reactions(session, [_parse_adverse(a) for a in adverse])
     if fmt == "json":
         emit_json(session_to_dict(result))
+    elif fmt == "fhir":
+        from facialflow.records.fhir import bundle_json, result_bundle
+
+        emit_json(bundle_json(result_bundle(result)))
     else:
         _print_session(result)
 
@@ -201,7 +205,7 @@ def _run_with_reactions(session: Any, plans: list[tuple[str, str | None]]) -> An
                 if step is None and here == session.protocol.initial and session.adverse is None:
                     session.advance()  # the default step is the first one after intake
                     continue
-                if "adverse" not in allowed and "worsen" not in allowed:
+                if "adverse" not in allowed and "emergency" not in allowed:
                     raise click.BadParameter(
                         f"no reaction can be reported at {here}", param_hint="'--adverse'"
                     )

@@ -30,6 +30,7 @@ __all__ = [
     "LaserDevice",
     "Policy",
     "ProductPolicy",
+    "RecordPolicy",
     "SchedulePolicy",
     "ScreeningPolicy",
     "load_policy",
@@ -244,6 +245,23 @@ class SchedulePolicy:
 
 
 @frozen
+class RecordPolicy:
+    """Treatment-record items (R29) whose absence blocks the step they belong to."""
+
+    #: no consent (id and version) on the record, no leaving intake for treatment
+    require_consent: bool = True
+    #: at least one named performer before treatment starts
+    require_performer: bool = True
+    #: device, wavelength, fluence, spot size, pulse width and cooling before leaving a laser
+    #: step; the test-spot result before leaving the test spot
+    require_laser_parameters: bool = True
+    #: a lot or batch number for every product applied at a step before leaving it
+    require_lot_numbers: bool = False
+    #: aftercare advice recorded before the session completes
+    require_aftercare: bool = False
+
+
+@frozen
 class Policy:
     """A named clinical policy; ``name`` appears in every decision it makes."""
 
@@ -251,6 +269,7 @@ class Policy:
     screening: ScreeningPolicy = field(factory=ScreeningPolicy)
     products: ProductPolicy = field(factory=ProductPolicy)
     schedule: SchedulePolicy = field(factory=SchedulePolicy)
+    records: RecordPolicy = field(factory=RecordPolicy)
 
     @cached_property
     def digest(self) -> str:

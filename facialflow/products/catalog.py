@@ -142,8 +142,12 @@ class CatalogEntry:
     rx_only: bool = False
     tags: list[str] = field(factory=list)
     after_procedure: bool = False
+    #: the lot or batch number, for the treatment record (R29)
+    lot: str | None = None
 
     def to_offer(self) -> Offer:
+        if self.lot is not None and not self.lot.strip():
+            raise ValueError("lot must be a non-empty string")
         product = Product(
             name=self.name,
             kind=self.kind,
@@ -152,6 +156,7 @@ class CatalogEntry:
             spf=self.spf,
             rx_only=self.rx_only,
             tags=self.tags,
+            lot=self.lot,
         )
         return Offer(
             product=product,

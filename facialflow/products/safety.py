@@ -195,6 +195,10 @@ def profile_problems(
         ]
         if dry:
             problems.append(f"clay on {' and '.join(dry)} (R25)")
+    for x, y, why in _CONFLICTS:
+        if x in classes and y in classes:
+            # a pair that may not share a session may not share a bottle either (R23)
+            problems.append(f"{why} in one product (R23)")
     if product.kind is ProductKind.SUNSCREEN:
         if (product.spf or 0) < pp.min_spf:
             problems.append(f"SPF below {pp.min_spf} (R27)")

@@ -147,12 +147,9 @@ _STATES = (
     _s(
         S.EMERGENCY,
         "Emergency",
-        "A severe reaction started the emergency protocol: call emergency services, "
-        "adrenaline per protocol, monitor airway, breathing and circulation.",
-        why="Anaphylaxis, airway or lip swelling, dyspnoea or syncope that does not resolve "
-        "cannot wait for the safe exit (R30).",
+        "The emergency protocol was started.",
         final=True,
-        lane=S.SAFE_EXIT,
+        lane=S.EMERGENCY,
     ),
 )
 
@@ -162,7 +159,6 @@ _GUARDS = (
     GuardSpec("laser_indicated", "laser requested and safe for this client"),
     GuardSpec("test_spot_required", "test spot required (phototype IV-VI or keloid history)"),
     GuardSpec("tolerates_product", "skin tolerates product"),
-    GuardSpec("emergency_grade", "emergency-grade reaction"),
 )
 
 _ACTIVE_STEPS = (
@@ -215,18 +211,10 @@ _TRANSITIONS = (
     _t(S.SERUMS, S.MASK),
     _t(S.MASK, S.HYDRATION),
     _t(S.HYDRATION, S.COMPLETE, label="SPF 30+ applied"),
-    # a reaction can happen at intake too (fainting during the consultation), never after the end
+    # a reaction can happen at intake too (fainting during the consultation)
     *(
-        t
+        _t(s, S.SAFE_EXIT_STOP, trigger=Trigger.ADVERSE, label="adverse reaction")
         for s in (S.INTAKE, *_ACTIVE_STEPS)
-        for t in (
-            _t(s, S.EMERGENCY, "emergency_grade", trigger=Trigger.ADVERSE),
-            _t(s, S.SAFE_EXIT_STOP, trigger=Trigger.ADVERSE, label="adverse reaction"),
-        )
-    ),
-    *(
-        _t(s, S.EMERGENCY, trigger=Trigger.WORSEN, label="reaction worsens")
-        for s in _SAFE_EXIT_STEPS
     ),
     _t(S.SAFE_EXIT_STOP, S.SAFE_EXIT_REMOVE),
     _t(S.SAFE_EXIT_REMOVE, S.SAFE_EXIT_COOL),
@@ -235,6 +223,12 @@ _TRANSITIONS = (
     _t(S.SAFE_EXIT_SOOTHE, S.SAFE_EXIT_PROTECT),
     _t(S.SAFE_EXIT_PROTECT, S.SAFE_EXIT_DOCUMENT),
     _t(S.SAFE_EXIT_DOCUMENT, S.STOPPED, label="documented; follow-up in 24-48 h"),
+    # a severe reaction at any step after intake, or one that worsens during the safe exit
+    # (the safe-exit steps listed from the end: the diagram's rail then crosses no label)
+    *(
+        _t(s, S.EMERGENCY, trigger=Trigger.EMERGENCY, label="severe reaction")
+        for s in (*_ACTIVE_STEPS, *reversed(_SAFE_EXIT_STEPS))
+    ),
 )
 
 FACIAL = FacialProtocol(

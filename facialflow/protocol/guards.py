@@ -25,8 +25,6 @@ class Facts:
     test_spot_required: bool = False
     #: False when the reaction means nothing more may be applied (R30, domain 6b step 4-5)
     tolerates_product: bool = True
-    #: True when the reaction is emergency-grade (R30: dyspnoea, airway swelling, syncope)
-    emergency: bool = False
 
 
 Guard = Callable[[Facts], bool]
@@ -52,10 +50,6 @@ def tolerates_product(facts: Facts) -> bool:
     return facts.tolerates_product
 
 
-def emergency_grade(facts: Facts) -> bool:
-    return facts.emergency
-
-
 GUARDS: Mapping[str, Guard] = {
     g.__name__: g
     for g in (
@@ -64,6 +58,5 @@ GUARDS: Mapping[str, Guard] = {
         laser_indicated,
         test_spot_required,
         tolerates_product,
-        emergency_grade,
     )
 }

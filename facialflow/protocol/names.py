@@ -18,8 +18,8 @@ class Trigger(enum.StrEnum):
 
     ADVANCE = "advance"
     ADVERSE = "adverse"
-    #: the reaction worsens during the safe exit: the emergency protocol (R30)
-    WORSEN = "worsen"
+    #: a severe reaction, or one that worsens during the safe exit: the emergency protocol (R30)
+    EMERGENCY = "emergency"
 
 
 class Step(enum.StrEnum):

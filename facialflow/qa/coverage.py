@@ -125,7 +125,7 @@ def trace_path(
             adverse = decide(protocol, source, Trigger.ADVERSE, after)
             if adverse.transition is None or specs[adverse.transition].dest != dest:
                 # a reaction that worsened during the safe exit
-                adverse = decide(protocol, source, Trigger.WORSEN, after)
+                adverse = decide(protocol, source, Trigger.EMERGENCY, after)
             if adverse.transition is None or specs[adverse.transition].dest != dest:
                 raise ValueError(f"{source} -> {dest} is not what the protocol decides for {facts}")
             decision = adverse
@@ -138,13 +138,15 @@ def trace_path(
 def unsimulated_transitions(protocol: FacialProtocol = FACIAL) -> frozenset[int]:
     """Transitions a simulated session never takes: a reaction at intake, or one that worsens.
 
+    (A severe reaction at intake does stop and then escalate, but only at intake.)
+
     The simulator injects at most one reaction, at a step after intake (the contract);
     these edges are exercised by the live API and ``simulate --client --adverse``.
     """
     return frozenset(
         i
         for i, t in enumerate(protocol.transitions)
-        if t.trigger == Trigger.WORSEN
+        if (t.trigger == Trigger.EMERGENCY and t.source.startswith("safe_exit"))
         or (t.trigger == Trigger.ADVERSE and t.source == protocol.initial)
     )
 

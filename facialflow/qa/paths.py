@@ -57,6 +57,7 @@ __all__ = [
 
 ADVANCE = Trigger.ADVANCE
 ADVERSE = Trigger.ADVERSE
+EMERGENCY = Trigger.EMERGENCY
 DEFAULT_MAX_PATHS = 10_000
 DEFAULT_MAX_DEPTH = 200
 
@@ -221,13 +222,17 @@ def adverse_effects() -> dict[AdverseKind, dict[str, bool]]:
     from facialflow.clinic.reactions import response_to
 
     return {
-        kind: {
-            "tolerates_product": response_to(kind).tolerates_product,
-            "emergency": response_to(kind).emergency,
-        }
+        kind: {"tolerates_product": response_to(kind).tolerates_product}
         for kind in AdverseKind
-        if kind is not AdverseKind.WORSENING
+        if not response_to(kind).emergency
     }
+
+
+def emergency_kinds() -> tuple[AdverseKind, ...]:
+    """First reactions that go straight to the emergency protocol (R30)."""
+    from facialflow.clinic.reactions import FIRST_REACTIONS, response_to
+
+    return tuple(k for k in FIRST_REACTIONS if response_to(k).emergency)
 
 
 def _effect_groups() -> list[tuple[tuple[AdverseKind, ...], dict[str, bool]]]:
@@ -328,8 +333,23 @@ def enumerate_paths(
                     label = protocol.edge_label(choice.transition) or "adverse reaction"
                     lead = (f"{label} at {frame.state}", f"reaction: {_kinds_text(kinds)}")
                     children.append(_step(protocol, frame, candidates, choice, at, why, lead))
+        if adverse and EMERGENCY in out:
+            candidates = out[EMERGENCY]
+            if frame.adverse is None:
+                # a severe first reaction: straight to the emergency protocol
+                severe = emergency_kinds()
+                at = AdverseAt(frame.state, severe)
+                lead = (f"severe reaction at {frame.state}", f"reaction: {_kinds_text(severe)}")
+                for choice in _resolve(candidates, frame.facts):
+                    children.append(_step(protocol, frame, candidates, choice, at, why, lead))
+            else:
+                worse = (f"the reaction worsens at {frame.state}",)
+                for choice in _resolve(candidates, frame.facts):
+                    children.append(
+                        _step(protocol, frame, candidates, choice, frame.adverse, why, worse)
+                    )
         for trigger, candidates in out.items():
-            if trigger == ADVERSE:
+            if trigger in (ADVERSE, EMERGENCY):
                 continue
             for choice in _resolve(candidates, frame.facts):
                 children.append(_step(protocol, frame, candidates, choice, frame.adverse, why))

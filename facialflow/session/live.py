@@ -18,7 +18,7 @@ import attrs
 from attrs import frozen
 
 from facialflow.clinic.policy import Policy, load_policy
-from facialflow.clinic.reactions import AdverseRecord, escalate, response_to
+from facialflow.clinic.reactions import AdverseRecord, emergency_grade, escalate, response_to
 from facialflow.clinic.screening import CONDITIONAL_STEPS, Screening
 from facialflow.errors import InvalidReaction, InvalidStep, SnapshotError
 from facialflow.model import (
@@ -206,19 +206,25 @@ class Session:
             raise InvalidReaction(f"unknown adverse reaction {kind!r}; known: {allowed}") from None
         here = self.current
         allowed_now = self.allowed()
-        if self.adverse is not None and Trigger.WORSEN in allowed_now:
+        if self.adverse is not None and Trigger.EMERGENCY in allowed_now:
+            # during the safe exit: the reaction got worse
             self.adverse = escalate(self.adverse, reaction, here)
-            self.facts = attrs.evolve(self.facts, tolerates_product=False, emergency=True)
-            self._engine.fire(self, Trigger.WORSEN)
+            self.facts = attrs.evolve(self.facts, tolerates_product=False)
+            self._engine.fire(self, Trigger.EMERGENCY)
             return self.current
-        if Trigger.ADVERSE not in allowed_now:
-            raise InvalidStep(Trigger.ADVERSE, here, allowed_now)
         response = response_to(reaction)
+        severe = response.emergency and Trigger.EMERGENCY in allowed_now
+        if not severe and Trigger.ADVERSE not in allowed_now:
+            raise InvalidStep(Trigger.ADVERSE, here, allowed_now)
         self.adverse = AdverseRecord(reaction, here, response.escalation, note)
-        self.facts = attrs.evolve(
-            self.facts, tolerates_product=response.tolerates_product, emergency=response.emergency
-        )
+        self.facts = attrs.evolve(self.facts, tolerates_product=response.tolerates_product)
+        if severe:
+            self._engine.fire(self, Trigger.EMERGENCY)
+            return self.current
         self._engine.fire(self, Trigger.ADVERSE)
+        if response.emergency:
+            # at intake nothing is on the skin: the safe exit stops, then the emergency protocol
+            self._engine.fire(self, Trigger.EMERGENCY)
         return self.current
 
     def run(self) -> SessionResult:
@@ -350,19 +356,18 @@ class Session:
             ):
                 self.adverse = adverse
                 response = response_to(adverse.kind)
-                self.facts = attrs.evolve(
-                    self.facts,
-                    tolerates_product=response.tolerates_product,
-                    emergency=response.emergency,
-                )
+                self.facts = attrs.evolve(self.facts, tolerates_product=response.tolerates_product)
             elif (
                 adverse is not None
                 and self.adverse is not None
-                and adverse.worsened_at == here
                 and nxt == Step.EMERGENCY
-                and Trigger.WORSEN in self.allowed()
+                and Trigger.EMERGENCY in self.allowed()
+                and (
+                    adverse.worsened_at == here
+                    or (adverse.step == initial and emergency_grade(adverse.kind))
+                )
             ):
-                self.facts = attrs.evolve(self.facts, tolerates_product=False, emergency=True)
+                self.facts = attrs.evolve(self.facts, tolerates_product=False)
             elif nxt != self.next_state():
                 raise SnapshotError(
                     f"snapshot path {here} -> {nxt} is not what the protocol does for this "
@@ -374,11 +379,12 @@ class Session:
             raise SnapshotError(f"snapshot records a reaction at {adverse.step}, not on its path")
 
     def _adverse_target(self, kind: AdverseKind) -> str | None:
+        outgoing = self._engine.protocol.outgoing[self.current]
         response = response_to(kind)
-        facts = attrs.evolve(
-            self.facts, tolerates_product=response.tolerates_product, emergency=response.emergency
-        )
-        for t in self._engine.protocol.outgoing[self.current].get(Trigger.ADVERSE, ()):
-            if all(GUARDS[g](facts) for g in t.guards):
-                return t.dest
+        facts = attrs.evolve(self.facts, tolerates_product=response.tolerates_product)
+        triggers = (Trigger.EMERGENCY, Trigger.ADVERSE) if response.emergency else ()
+        for trigger in (*triggers, Trigger.ADVERSE):
+            for t in outgoing.get(trigger, ()):
+                if all(GUARDS[g](facts) for g in t.guards):
+                    return t.dest
         return None

@@ -22,7 +22,7 @@ def test_paths_json_lists_every_path_for_any_client(runner: CliRunner) -> None:
     r = runner.invoke(main, ["paths", "--format", "json"])
     assert r.exit_code == 0, r.output
     data = json.loads(r.stdout)
-    assert len(data) == 327
+    assert len(data) == 326
     for item in data:
         assert {"path", "outcome", "conditions"} <= set(item)
         assert item["path"][0] == "intake"
@@ -45,7 +45,7 @@ def test_paths_text_numbers_each_path_with_its_conditions(runner: CliRunner) -> 
     r = runner.invoke(main, ["paths"])
     assert r.exit_code == 0, r.output
     assert r.stdout.startswith(
-        "327 paths for any client: 6 complete, 1 declined, 64 stopped, 256 emergency"
+        "326 paths for any client: 6 complete, 1 declined, 64 stopped, 255 emergency"
     )
     assert "declined: intake -> declined" in r.stdout
     assert "when: blocking contraindication" in r.stdout
@@ -77,7 +77,7 @@ def test_paths_for_a_declined_client_is_the_one_declined_path(runner: CliRunner)
     r = runner.invoke(main, ["paths", "--client", str(EXAMPLES / "cold-sore.json")])
     assert r.exit_code == 0, r.output
     # declined at intake; only a reaction during the consultation itself can change that
-    assert r.stdout.startswith("11 paths for client c-501")
+    assert r.stdout.startswith("10 paths for client c-501")
     assert "1 declined" in r.stdout.splitlines()[0]
     assert "declined: active cold sore" in r.stdout
 

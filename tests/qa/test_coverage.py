@@ -64,7 +64,7 @@ def test_decide_stops_evaluating_a_candidate_at_its_first_false_guard() -> None:
 
 
 def test_decide_reports_no_transition_for_a_trigger_the_state_refuses() -> None:
-    assert decide(FACIAL, "intake", "worsen", Facts()).transition is None
+    assert decide(FACIAL, "intake", "emergency", Facts()).transition is None
 
 
 def test_trace_path_names_each_transition_taken() -> None:
@@ -135,7 +135,7 @@ def test_every_guard_seen_both_ways_covers_the_guard_criterion() -> None:
         trace_path(
             ("intake", "cleansing", "emergency"),
             Facts(),
-            facts_after_adverse=Facts(tolerates_product=False, emergency=True),
+            facts_after_adverse=Facts(tolerates_product=False),
         )
     )
 
