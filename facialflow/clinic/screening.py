@@ -20,7 +20,15 @@ from facialflow.clinic.policy import LaserDevice, Policy
 from facialflow.model import Client, Comedones, Condition, Effect, Finding, SkinType
 from facialflow.protocol.guards import Facts
 
-__all__ = ["CONDITIONAL_STEPS", "Screening", "add_months", "decline", "possible_rules", "screen"]
+__all__ = [
+    "CLIENT_READS",
+    "CONDITIONAL_STEPS",
+    "Screening",
+    "add_months",
+    "decline",
+    "possible_rules",
+    "screen",
+]
 
 #: the protocol steps screening may skip, each with a reason in ``Screening.skipped``
 CONDITIONAL_STEPS = ("extraction", "laser")
@@ -218,6 +226,19 @@ def _screen_exfoliation(c: _Collector, client: Client, date: dt.date, policy: Po
     if client.has(Condition.RECENT_PEEL_OR_LASER) and sp.recent_procedure_blocks:
         c.add("R16", "exfoliation", Effect.RESTRICT, "gentle only: recent peel or laser")
     return "gentle" if len(c.findings) > before else "strong"
+
+
+#: the Client fields :func:`screen` reads (with the date and the policy): screenings are
+#: memoised on exactly these, so a rule that reads another field must add it here
+CLIENT_READS: tuple[str, ...] = (
+    "skin_type",
+    "fitzpatrick",
+    "pregnant",
+    "breastfeeding",
+    "isotretinoin_last_dose",
+    "conditions",
+    "assessment",
+)
 
 
 def screen(client: Client, date: dt.date, policy: Policy) -> Screening:

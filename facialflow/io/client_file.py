@@ -23,7 +23,7 @@ from facialflow.errors import ClientFileError
 from facialflow.io.structure import strict_converter, structure_error_message
 from facialflow.model import Assessment, Client, Comedones, Concern, Condition, SkinType
 
-__all__ = ["client_from_dict", "client_to_dict", "load_client"]
+__all__ = ["client_from_dict", "client_to_compact_dict", "client_to_dict", "load_client"]
 
 
 def _date_hook(value: Any, _: Any) -> dt.date:
@@ -146,4 +146,16 @@ def client_to_dict(client: Client) -> dict[str, Any]:
         del out["isotretinoin_last_dose"]
     if client.birth_date is not None:
         out["birth_date"] = client.birth_date.isoformat()
+    return out
+
+
+def client_to_compact_dict(client: Client) -> dict[str, Any]:
+    """:func:`client_to_dict` with every field at its default left out (reads back equal)."""
+    full = client_to_dict(client)
+    out = {k: v for k, v in full.items() if v not in (False, [], None)}
+    assessment = {k: v for k, v in full["assessment"].items() if v not in (False, "none", None)}
+    if assessment:
+        out["assessment"] = assessment
+    else:
+        out.pop("assessment", None)
     return out

@@ -11,7 +11,7 @@ from typing import Any
 from attrs import frozen
 
 from facialflow.clinic.policy import Policy
-from facialflow.io.client_file import client_to_dict
+from facialflow.io.client_file import client_to_compact_dict
 from facialflow.model import (
     AdverseKind,
     Client,
@@ -92,14 +92,7 @@ class CheckReport:
 
 def compact_client_dict(client: Client) -> dict[str, Any]:
     """The client file of ``client`` with every field at its default left out."""
-    full = client_to_dict(client)
-    out = {k: v for k, v in full.items() if v not in (False, [], None)}
-    assessment = {k: v for k, v in full["assessment"].items() if v not in (False, "none", None)}
-    if assessment:
-        out["assessment"] = assessment
-    else:
-        out.pop("assessment", None)
-    return out
+    return client_to_compact_dict(client)
 
 
 class _FirstFailure:

@@ -22,8 +22,9 @@ from typing import Any
 
 from attrs import frozen
 
+from facialflow.protocol.decide import Decision, decide
 from facialflow.protocol.facial import FACIAL
-from facialflow.protocol.guards import GUARDS, Facts
+from facialflow.protocol.guards import Facts
 from facialflow.protocol.names import Trigger
 from facialflow.protocol.spec import FacialProtocol, TransitionSpec
 
@@ -37,49 +38,6 @@ __all__ = [
     "trace_path",
     "transition_name",
 ]
-
-
-@frozen
-class Decision:
-    """One first-match evaluation: the winning transition and the guard outcomes seen."""
-
-    #: index of the winner in ``protocol.transitions``; None when no candidate passed
-    transition: int | None
-    #: (guard, outcome) in evaluation order; a failing guard ends its candidate (short circuit)
-    guards: tuple[tuple[str, bool], ...]
-
-
-def _index(protocol: FacialProtocol) -> Mapping[int, int]:
-    # specs are values and two could compare equal; position is the identity
-    return {id(t): i for i, t in enumerate(protocol.transitions)}
-
-
-_INDEXES: dict[int, tuple[FacialProtocol, Mapping[int, int]]] = {}
-
-
-def _indexes(protocol: FacialProtocol) -> Mapping[int, int]:
-    hit = _INDEXES.get(id(protocol))
-    if hit is None or hit[0] is not protocol:
-        hit = (protocol, _index(protocol))
-        _INDEXES[id(protocol)] = hit
-    return hit[1]
-
-
-def decide(protocol: FacialProtocol, state: str, trigger: str, facts: Facts) -> Decision:
-    """Evaluate ``trigger`` from ``state`` the way the engine does: candidates in order, first match wins."""
-    seen: list[tuple[str, bool]] = []
-    index = _indexes(protocol)
-    for t in protocol.outgoing[state].get(trigger, ()):
-        passed = True
-        for g in t.guards:
-            outcome = GUARDS[g](facts)
-            seen.append((g, outcome))
-            if not outcome:
-                passed = False
-                break
-        if passed:
-            return Decision(index[id(t)], tuple(seen))
-    return Decision(None, tuple(seen))
 
 
 @frozen

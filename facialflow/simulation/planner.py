@@ -21,6 +21,7 @@ from facialflow.session.live import Session
 __all__ = ["Intake", "Memo", "Plan", "Planner", "StepRoute", "route_for"]
 
 
+from facialflow.session.memo import Memo
 from facialflow.simulation.memo_keys import (
     Variant,
     context_key,
@@ -98,16 +99,16 @@ class Plan:
         """A session for ``client`` (one this plan was made for), where the engine ends it."""
         intake = self.intake
         route = intake.route(variant)
-        engine = engine_for(FACIAL)
-        session = Session(
-            client, intake.date, intake.policy, intake.screening, self.selection, engine=engine
+        return Session.positioned(
+            client,
+            intake.date,
+            intake.policy,
+            intake.screening,
+            self.selection,
+            path=route.path,
+            adverse=route.adverse,
+            facts=route.facts_after,
         )
-        # what Session.restore does: put the session where the engine took it
-        session.state = engine.to_internal[route.path[-1]]
-        session.path = list(route.path)
-        session.adverse = route.adverse
-        session.facts = route.facts_after
-        return session
 
     def result(self, client: Client, variant: Variant | None) -> SessionResult:
         """What ``Session.result`` gives for ``client``, a client this plan was made for."""
@@ -150,42 +151,6 @@ def _step(facts: Facts, variant: Variant | None) -> StepRoute:
         session.advance()
     trace = trace_path(session.path, facts, facts_after_adverse=session.facts)
     return StepRoute(tuple(session.path), session.adverse, session.facts, trace)
-
-
-class Memo:
-    """A bounded cache that keeps what is used: two generations of at most ``limit`` entries each.
-
-    Entries go into the young generation; when it is full it becomes the old
-    one and the previous old one is dropped. A hit in the old generation moves
-    the entry back to the young one, so frequently used entries survive and
-    memory stays bounded whatever the run length.
-    """
-
-    __slots__ = ("limit", "old", "young")
-
-    def __init__(self, limit: int) -> None:
-        if limit < 1:
-            raise ValueError("limit must be at least 1")
-        self.limit = limit
-        self.young: dict[Any, Any] = {}
-        self.old: dict[Any, Any] = {}
-
-    def __len__(self) -> int:
-        return len(self.young) + len(self.old)
-
-    def get(self, key: Any) -> Any:
-        value = self.young.get(key)
-        if value is None and self.old:
-            value = self.old.pop(key, None)
-            if value is not None:
-                self.put(key, value)
-        return value
-
-    def put(self, key: Any, value: Any) -> None:
-        if len(self.young) >= self.limit:
-            self.old = self.young
-            self.young = {}
-        self.young[key] = value
 
 
 class Planner:
