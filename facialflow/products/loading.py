@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+import threading
 from collections.abc import Iterable, Sequence
-from functools import cache
 from importlib.metadata import entry_points
 from pathlib import Path
 from types import ModuleType
@@ -55,7 +55,17 @@ class LoadedPlugin:
     info: PluginInfo
 
 
+#: held while plugins load: a module is in sys.modules before its code has run, so a
+#: second thread must never see it half-imported (concurrent first requests)
+_LOADING = threading.RLock()
+
+
 def _import_file(path: Path) -> ModuleType:
+    with _LOADING:
+        return _import_file_locked(path)
+
+
+def _import_file_locked(path: Path) -> ModuleType:
     # a private module name: no generic top-level "plugins" package is ever imported
     name = f"facialflow._builtin_plugins.{path.stem}"
     if name in sys.modules:
@@ -223,9 +233,15 @@ def _build(
     return ps
 
 
-@cache
+_DEFAULT: list[PluginSet] = []
+
+
 def _default_plugins() -> PluginSet:
-    return _build((), True, True, ())
+    if not _DEFAULT:
+        with _LOADING:
+            if not _DEFAULT:
+                _DEFAULT.append(_build((), True, True, ()))
+    return _DEFAULT[0]
 
 
 def plugins_to_dict(plugins: PluginSet) -> list[dict[str, Any]]:
