@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +21,15 @@ from cattrs.errors import ClassValidationError, IterableValidationError
 from facialflow.dates import parse_iso_date
 from facialflow.errors import ClientFileError
 from facialflow.io.structure import strict_converter, structure_error_message
-from facialflow.model import Assessment, Client, Comedones, Concern, Condition, SkinType
+from facialflow.model import Client, Comedones, Concern, Condition, SkinType
 
-__all__ = ["client_from_dict", "client_to_compact_dict", "client_to_dict", "load_client"]
+__all__ = [
+    "client_fields_to_dict",
+    "client_from_dict",
+    "client_to_compact_dict",
+    "client_to_dict",
+    "load_client",
+]
 
 
 def _date_hook(value: Any, _: Any) -> dt.date:
@@ -110,15 +116,54 @@ def load_client(path: str | Path) -> Client:
     return client_from_dict(data, source=source)
 
 
-def _assessment_to_dict(a: Assessment) -> dict[str, Any]:
-    out: dict[str, Any] = {"comedones": str(a.comedones), "laser_requested": a.laser_requested}
+def client_fields_to_dict(
+    *,
+    id: str,
+    skin_type: str,
+    concerns: Iterable[str],
+    fitzpatrick: int,
+    pregnant: bool,
+    breastfeeding: bool,
+    isotretinoin_last_dose: dt.date | None,
+    allergies: Iterable[str],
+    medications: Iterable[str],
+    conditions: Iterable[str],
+    comedones: str,
+    laser_requested: bool,
+    antiviral_prophylaxis: bool,
+    clinician_approved_laser: bool,
+    prescription_reference: str | None,
+    birth_date: dt.date | None,
+) -> dict[str, Any]:
+    """The one client writer: the client-file shape from field values (stable key order).
+
+    ``conditions`` come in vocabulary order. :func:`client_to_dict` feeds it a
+    :class:`Client`; the simulator feeds it its raw draws without building one.
+    """
+    out: dict[str, Any] = {
+        "id": id,
+        "skin_type": skin_type,
+        "concerns": list(concerns),
+        "fitzpatrick": fitzpatrick,
+        "pregnant": pregnant,
+        "breastfeeding": breastfeeding,
+    }
+    if isotretinoin_last_dose is not None:
+        out["isotretinoin_last_dose"] = isotretinoin_last_dose.isoformat()
+    out["allergies"] = list(allergies)
+    out["medications"] = list(medications)
+    out["conditions"] = list(conditions)
+    assessment: dict[str, Any] = {"comedones": comedones, "laser_requested": laser_requested}
     # extension fields are written only when set, so the common shape stays the contract's
-    if a.antiviral_prophylaxis:
-        out["antiviral_prophylaxis"] = True
-    if a.clinician_approved_laser:
-        out["clinician_approved_laser"] = True
-    if a.prescription_reference is not None:
-        out["prescription_reference"] = a.prescription_reference
+    if antiviral_prophylaxis:
+        assessment["antiviral_prophylaxis"] = True
+    if clinician_approved_laser:
+        assessment["clinician_approved_laser"] = True
+    if prescription_reference is not None:
+        assessment["prescription_reference"] = prescription_reference
+    out["assessment"] = assessment
+    if birth_date is not None:
+        out["birth_date"] = birth_date.isoformat()
     return out
 
 
@@ -127,26 +172,25 @@ _CONDITION_ORDER = {c: i for i, c in enumerate(Condition)}
 
 def client_to_dict(client: Client) -> dict[str, Any]:
     """The client in the client-file shape (JSON-compatible, stable key order)."""
-    out: dict[str, Any] = {
-        "id": client.id,
-        "skin_type": str(client.skin_type),
-        "concerns": [str(c) for c in client.concerns],
-        "fitzpatrick": client.fitzpatrick,
-        "pregnant": client.pregnant,
-        "breastfeeding": client.breastfeeding,
-        "isotretinoin_last_dose": (
-            client.isotretinoin_last_dose.isoformat() if client.isotretinoin_last_dose else None
-        ),
-        "allergies": list(client.allergies),
-        "medications": list(client.medications),
-        "conditions": [str(c) for c in sorted(client.conditions, key=_CONDITION_ORDER.__getitem__)],
-        "assessment": _assessment_to_dict(client.assessment),
-    }
-    if out["isotretinoin_last_dose"] is None:
-        del out["isotretinoin_last_dose"]
-    if client.birth_date is not None:
-        out["birth_date"] = client.birth_date.isoformat()
-    return out
+    a = client.assessment
+    return client_fields_to_dict(
+        id=client.id,
+        skin_type=str(client.skin_type),
+        concerns=[str(c) for c in client.concerns],
+        fitzpatrick=client.fitzpatrick,
+        pregnant=client.pregnant,
+        breastfeeding=client.breastfeeding,
+        isotretinoin_last_dose=client.isotretinoin_last_dose,
+        allergies=client.allergies,
+        medications=client.medications,
+        conditions=[str(c) for c in sorted(client.conditions, key=_CONDITION_ORDER.__getitem__)],
+        comedones=str(a.comedones),
+        laser_requested=a.laser_requested,
+        antiviral_prophylaxis=a.antiviral_prophylaxis,
+        clinician_approved_laser=a.clinician_approved_laser,
+        prescription_reference=a.prescription_reference,
+        birth_date=client.birth_date,
+    )
 
 
 def client_to_compact_dict(client: Client) -> dict[str, Any]:

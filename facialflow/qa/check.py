@@ -16,7 +16,7 @@ from facialflow.model import (
     AdverseKind,
     Client,
 )
-from facialflow.qa.draws import CHUNK, chunk_rng
+from facialflow.qa.draws import CHUNK, adverse_draws, pick_adverse
 from facialflow.qa.invariants import INVARIANTS, Invariant, Violation, violations
 from facialflow.qa.paths import adverse_states, route
 from facialflow.qa.shrinking import (
@@ -131,7 +131,6 @@ def check_clients(
         from facialflow.products.loading import load_plugins
 
         plugins = load_plugins()
-    kinds = list(AdverseKind)
     capable = frozenset(adverse_states())
     outcomes: Counter[str] = Counter()
     first: dict[str, _FirstFailure] = {}
@@ -142,18 +141,20 @@ def check_clients(
         # simulate's draws exactly (its chunked "adverse" stream, three per client), so a
         # failure `check` reports is the same session `simulate --seed S` runs
         if index % CHUNK == 0:
-            draw = chunk_rng(seed or 0, index // CHUNK, "adverse").random
-        hit, pick_kind, where = draw(), draw(), draw()
-        kind = kinds[int(pick_kind * len(kinds))]
+            draw = adverse_draws(seed or 0, index // CHUNK)
+        drawn = draw()
         session = Session.start(client, date=date, policy=policy, plugins=plugins)
         plan: AdversePlan | None = None
         target: str | None = None
-        if hit < adverse_rate:
-            steps = [s for s in route(session.facts) if s in capable]
-            if steps:
-                target = steps[int(where * len(steps))]
-                plan = AdversePlan(target, kind)
-                adverse_sessions += 1
+        kind = AdverseKind.IRRITATION
+        steps = (
+            [s for s in session.planned_path() if s in capable] if drawn[0] < adverse_rate else []
+        )
+        picked = pick_adverse(drawn, adverse_rate, steps)
+        if picked is not None:
+            kind, target = picked
+            plan = AdversePlan(target, kind)
+            adverse_sessions += 1
         result = drive_session(session, target, kind)
         outcomes[str(result.outcome)] += 1
         seen: set[str] = set()

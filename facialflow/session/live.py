@@ -241,6 +241,13 @@ class Session:
         winner = self._engine.table.winner(self.current, Trigger.ADVANCE, self.facts)
         return None if winner is None else winner.dest
 
+    def planned_path(self) -> tuple[str, ...]:
+        """The whole path the engine decides for this session's facts, if nothing goes wrong.
+
+        Pure and memoised per facts: nothing is stepped and no listener fires.
+        """
+        return self._engine.route(self.facts)
+
     # -- stepping ---------------------------------------------------------------------------
 
     def advance(self) -> str:

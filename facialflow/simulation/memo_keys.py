@@ -7,6 +7,7 @@ runner projects its raw draws onto the same declarations.
 from __future__ import annotations
 
 from facialflow.model import AdverseKind
+from facialflow.qa.draws import ADVERSE_KINDS
 from facialflow.session.memo import context_key, offer_universe, screening_key, selection_part
 
 __all__ = [
@@ -18,9 +19,6 @@ __all__ = [
     "selection_part",
 ]
 
-
-#: the reactions the simulator injects, in a fixed order (a seed picks by index)
-ADVERSE_KINDS: tuple[AdverseKind, ...] = tuple(AdverseKind)
 
 #: an adverse reaction: its kind and the step (state) during which it happens
 Variant = tuple[AdverseKind, str]

@@ -40,11 +40,10 @@ from facialflow.model import AdverseKind, Client
 from facialflow.protocol.facial import FACIAL
 from facialflow.protocol.names import Trigger
 from facialflow.qa.coverage import Coverage, CoverageReport, Trace, trace_path
-from facialflow.qa.draws import CHUNK, chunk_rng, iter_clients
+from facialflow.qa.draws import ADVERSE_KINDS, CHUNK, adverse_draws, iter_clients, pick_adverse
 from facialflow.qa.population import DEFAULT_POPULATION, Population
 from facialflow.session.live import Session
 from facialflow.simulation.fast_runner import FastRunner
-from facialflow.simulation.memo_keys import ADVERSE_KINDS
 from facialflow.simulation.writer import ChunkResult, TallyKey, session_line, trace_key
 
 __all__ = [
@@ -173,26 +172,26 @@ class _TransitionsRunner:
     def chunk(self, chunk: int) -> ChunkResult:
         spec = self.spec
         start, end = spec.chunk_bounds(chunk)
-        draw = chunk_rng(spec.seed, chunk, "adverse").random
+        draw = adverse_draws(spec.seed, chunk)
         counts: Counter[TallyKey] = Counter()
         lines: list[str] | None = [] if spec.sessions else None
         clients = iter_clients(
             spec.seed, end - start, date=spec.date, population=spec.population, start=start
         )
         for client in clients:
-            u, a, b = draw(), draw(), draw()
+            drawn = draw()
             session = self._start(client)
-            natural = session.run().path
+            # where a reaction can happen follows from the facts: decided, not stepped twice
+            natural = session.planned_path()
             active = [s for s in natural if Trigger.ADVERSE in FACIAL.outgoing[s]]
+            picked = pick_adverse(drawn, spec.adverse_rate, active)
             kind: AdverseKind | None = None
-            if u < spec.adverse_rate and active:
-                kind = ADVERSE_KINDS[int(a * len(ADVERSE_KINDS))]
-                step = active[int(b * len(active))]
-                session = self._start(client)
+            if picked is not None:
+                kind, step = picked
                 while session.current != step:
                     session.advance()
                 session.report_adverse(kind)
-                session.run()
+            session.run()
             result = session.result()
             trace = trace_path(
                 result.path, session.screening.facts, facts_after_adverse=session.facts
