@@ -80,10 +80,13 @@ class FastRunner:
         self.spec = spec
         self.planner = Planner(spec.date, spec.policy, load_plugins(catalogs=spec.catalogs))
         self.universe = self.planner.universe
+        # sized to the class counts measured at 1M sessions (seed 7, default population):
+        # 382k distinct draws, 70k screening keys, 43k selection parts; a generation
+        # holds the working set of a run, so growth stays linear in the distinct classes
         #: raw draw -> the client's JSON after its id
-        self.tails = Memo(1 << 12)
+        self.tails = Memo(1 << 16)
         #: (intake, id(selection), route) -> (selection, the session JSON after the client)
-        self.fragments = Memo(1 << 11)
+        self.fragments = Memo(1 << 15)
         self.writer = Fragments(spec)
         self.tails_made = 0
         # the keys project the draws on the fields screening and selection declare they read

@@ -164,7 +164,7 @@ class Planner:
     """
 
     def __init__(
-        self, date: dt.date, policy: Policy, plugins: Any, *, cache_size: int = 1 << 14
+        self, date: dt.date, policy: Policy, plugins: Any, *, cache_size: int = 1 << 16
     ) -> None:
         self.date = date
         self.policy = policy
@@ -176,6 +176,7 @@ class Planner:
         self.selections = Memo(cache_size)
         self._declined = Memo(1024)
         self._contexts: dict[Hashable, int] = {}
+        self._same = Memo(cache_size)
         #: how often each expensive step ran (cache misses)
         self.stats: dict[str, int] = {"screenings": 0, "selections": 0}
 
@@ -240,9 +241,22 @@ class Planner:
 
     def _intake(self, client: Client) -> Intake:
         self.stats["screenings"] += 1
-        return self._numbered(
-            Intake(self.date, self.policy, screen(client, self.date, self.policy))
+        screening = screen(client, self.date, self.policy)
+        # equal screenings share one Intake: its routes and serialised pieces are reused
+        # by every client screened the same way, whatever the keys that led there
+        value = (
+            screening.policy,
+            screening.facts,
+            screening.findings,
+            tuple(screening.skipped.items()),
+            screening.exfoliation,
+            screening.warnings,
         )
+        intake: Intake | None = self._same.get(value)
+        if intake is None:
+            intake = self._numbered(Intake(self.date, self.policy, screening))
+            self._same.put(value, intake)
+        return intake
 
     def _numbered(self, intake: Intake) -> Intake:
         intake.context_id = self._contexts.setdefault(intake.context, len(self._contexts))
