@@ -58,6 +58,15 @@ from facialflow.qa.draws import iter_clients  # noqa: E402
 DATE = dt.date(2026, 11, 25)
 
 
+def _restorer(plugins: Any) -> Callable[[Any], Session]:
+    import inspect
+
+    # an older checkout (--tree) restores with the default plugins only
+    if "plugins" in inspect.signature(Session.restore).parameters:
+        return lambda data: Session.restore(data, plugins=plugins)
+    return Session.restore
+
+
 def internal_names() -> dict[str, str]:
     return {
         s.name: (f"{s.parent}.{s.name[len(s.parent) + 1 :]}" if s.parent else s.name)
@@ -184,6 +193,7 @@ def main() -> None:
 
     policy = load_policy("conservative")
     plugins = load_plugins()
+    restore = _restorer(plugins)
     clients = list(iter_clients(1, n, date=DATE))
     facts = [Session.start(c, date=DATE, policy=policy, plugins=plugins).facts for c in clients]
     names = internal_names()
@@ -195,7 +205,7 @@ def main() -> None:
             s.advance()
             if not s.finished:
                 s.advance()
-            s = Session.restore(s.snapshot(), plugins=plugins)
+            s = restore(s.snapshot())
             s.run()
 
     flat, flat_model = flat_machine()
@@ -287,7 +297,7 @@ def main() -> None:
 
     def restore_only() -> None:
         for d in snaps:
-            Session.restore(d, plugins=plugins)
+            restore(d)
 
     def client_decode() -> None:
         from facialflow.io.client_file import client_from_dict
@@ -315,7 +325,7 @@ def main() -> None:
             for c in cs:
                 s = Session.start(c, date=DATE, policy=policy, plugins=plugins)
                 s.advance()
-                s = Session.restore(s.snapshot(), plugins=plugins)
+                s = restore(s.snapshot())
                 s.run()
 
         ts = [threading.Thread(target=work, args=(cs,)) for cs in chunk]

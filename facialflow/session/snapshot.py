@@ -163,6 +163,22 @@ def encode_snapshot(
     }
 
 
+# a host restores the same few sessions again and again: equal client text, one Client
+_CLIENTS = Memo(1 << 12)
+
+
+def _client(raw: Any) -> Client:
+    try:
+        key = json.dumps(raw, separators=(",", ":"))
+    except (TypeError, ValueError):  # not JSON text (a dict built in Python): no sharing
+        return client_from_dict(raw, source="snapshot client")
+    client: Client | None = _CLIENTS.get(key)
+    if client is None:
+        client = client_from_dict(raw, source="snapshot client")
+        _CLIENTS.put(key, client)
+    return client
+
+
 def _steps(raw: Mapping[str, Any]) -> Selection:
     return Selection(
         steps={k: tuple(product_from_dict(p) for p in v) for k, v in raw.items()},
@@ -185,7 +201,7 @@ def decode_snapshot(data: Mapping[str, Any], protocol: FacialProtocol) -> Snapsh
                 f"snapshot was taken with protocol {meta.get('digest')}; this is "
                 f"{protocol.name} {protocol.version} ({protocol.digest})"
             )
-        client = client_from_dict(data["client"], source="snapshot client")
+        client = _client(data["client"])
         day = dt.date.fromisoformat(data["date"])
         policy = _policy_from_ref(data["policy"])
         state = str(data["state"])
