@@ -229,17 +229,17 @@ def main() -> None:
                 m.advance()  # type: ignore[attr-defined]
 
     psm = psm_class()
+    finals = FACIAL.final_states
 
     def bare_psm() -> None:
         for f in facts:
             sm = psm.__new__(psm)
             sm.facts = f
             sm.__init__()
-            while not sm.current_state.final:
+            while sm.current_state_value not in finals:
                 sm.advance()
 
     table = dispatch_table()
-    finals = FACIAL.final_states
 
     def loop() -> None:
         for f in facts:
