@@ -147,11 +147,17 @@ class Session:
         """
         day = date if date is not None else dt.date.today()
         pol = policy if isinstance(policy, Policy) else load_policy(policy)
-        if plugins is None and selection is None:
+        if plugins is None:
             from facialflow.products.loading import load_plugins
 
             plugins = load_plugins()
         screening, chosen = decide_intake(client, day, pol, selection=selection, plugins=plugins)
+        given = selection is not None
+        if given:
+            # the products the plugins would choose anyway are recorded by reference
+            derived = decide_intake(client, day, pol, plugins=plugins)
+            if derived[1].steps == chosen.steps:
+                screening, chosen, given = *derived, False
         return cls(
             client,
             day,
@@ -161,7 +167,7 @@ class Session:
             engine=engine_for(protocol),
             listeners=listeners,
             plugins=plugins,
-            given=selection is not None,
+            given=given,
         )
 
     @classmethod
