@@ -299,6 +299,12 @@ def main() -> None:
         for d in snaps:
             restore(d)
 
+    def rederive() -> None:
+        from facialflow.session.intake import decide_intake
+
+        for c in clients:
+            decide_intake(c, DATE, policy, plugins=plugins)
+
     def client_decode() -> None:
         from facialflow.io.client_file import client_from_dict
 
@@ -310,6 +316,7 @@ def main() -> None:
             "start": start_only,
             "snapshot": snapshot_only,
             "restore": restore_only,
+            "rederive": rederive,
             "client": client_decode,
         },
         args.rounds,
@@ -388,9 +395,13 @@ def main() -> None:
             f"{med / base:5.2f}x flat"
         )
     print("parts, per session:")
-    for name in ("start", "snapshot", "restore", "client"):
+    labels = {
+        "rederive": "re-derivation (intake decision, memoised; inside restore)",
+        "client": "client decode, not shared (restore shares equal client text)",
+    }
+    for name in ("start", "snapshot", "restore", "rederive", "client"):
         med, lo, hi = parts[name]
-        label = "client decode (inside restore)" if name == "client" else name
+        label = labels.get(name, name)
         print(f"  {label:<56} {med * us:8.1f} us  (min {lo * us:.1f}, max {hi * us:.1f})")
     print(
         f"snapshot after one step: median {statistics.median(sizes)} B compact JSON "
