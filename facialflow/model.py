@@ -10,13 +10,15 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from functools import cached_property
 from typing import Any
 
 import attrs
 from attrs import field, frozen
 
+from facialflow import validation as v
+from facialflow.errors import InvalidValueError
 from facialflow.ingredient_names import canonical_ingredient
 
 __all__ = [
@@ -125,83 +127,69 @@ class ProductKind(enum.StrEnum):
     SOOTHING = "soothing"
 
 
-def _non_empty(_: object, attribute: attrs.Attribute[Any], value: str) -> None:
-    if not value.strip():
-        raise ValueError(f"{attribute.name} must not be empty")
+def _sorted_dict(value: Any, field: Any) -> dict[str, float]:
+    if not isinstance(value, Mapping):
+        raise v.type_error("a table of ingredient percentages", value, field.name)
+    for key in value:
+        if not isinstance(key, str):
+            raise v.type_error("ingredient names as keys", key, field.name)
+    return dict(sorted((canonical_ingredient(k), pct) for k, pct in value.items()))
 
 
-def _lower_tuple(value: Any) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(canonical_ingredient(v) for v in value))
-
-
-def _str_tuple(value: Iterable[str]) -> tuple[str, ...]:
-    return tuple(value)
-
-
-def _conditions(value: Iterable[Condition | str]) -> frozenset[Condition]:
-    return frozenset(Condition(v) for v in value)
-
-
-def _concerns(value: Iterable[Concern | str]) -> tuple[Concern, ...]:
-    return tuple(dict.fromkeys(Concern(v) for v in value))
-
-
-def _tags(value: Iterable[str]) -> frozenset[str]:
-    return frozenset(canonical_ingredient(v) for v in value)
-
-
-def _reference(value: str | None) -> str | None:
-    # a blank prescription reference is no prescription (R26)
-    return value.strip() or None if value is not None else None
-
-
-def _sorted_dict(value: Mapping[str, float]) -> dict[str, float]:
-    return dict(sorted((canonical_ingredient(k), v) for k, v in value.items()))
+_ingredients = v.string_tuple(canonical_ingredient)
 
 
 @frozen
 class Assessment:
     """The skin assessment made at intake (the client file's ``assessment`` table)."""
 
-    comedones: Comedones = field(default=Comedones.NONE, converter=Comedones)
-    laser_requested: bool = field(default=False, validator=attrs.validators.instance_of(bool))
+    comedones: Comedones = field(default=Comedones.NONE, converter=v.enum_value(Comedones))
+    laser_requested: bool = field(default=False, validator=v.strict_bool)
     #: R11: antiviral prophylaxis confirmed for a client with HSV history
-    antiviral_prophylaxis: bool = field(default=False, validator=attrs.validators.instance_of(bool))
+    antiviral_prophylaxis: bool = field(default=False, validator=v.strict_bool)
     #: R13/R14: a clinician reviewed and approved laser for this client
-    clinician_approved_laser: bool = field(
-        default=False, validator=attrs.validators.instance_of(bool)
+    clinician_approved_laser: bool = field(default=False, validator=v.strict_bool)
+    #: R26: a prescription reference that allows hydroquinone (a blank one is none)
+    prescription_reference: str | None = field(
+        default=None, converter=attrs.Converter(v.optional_str, takes_field=True)
     )
-    #: R26: a prescription reference that allows hydroquinone
-    prescription_reference: str | None = field(default=None, converter=_reference)
 
 
 @frozen
 class Client:
     """A client as the client file describes them."""
 
-    id: str = field(validator=_non_empty)
-    skin_type: SkinType = field(converter=SkinType)
-    concerns: tuple[Concern, ...] = field(converter=_concerns)
-    fitzpatrick: int = field()
-    pregnant: bool = False
-    breastfeeding: bool = False
-    isotretinoin_last_dose: dt.date | None = None
-    allergies: tuple[str, ...] = field(default=(), converter=_lower_tuple)
-    medications: tuple[str, ...] = field(default=(), converter=_str_tuple)
-    conditions: frozenset[Condition] = field(default=frozenset(), converter=_conditions)
-    assessment: Assessment = field(factory=Assessment)
+    id: str = field(validator=v.non_empty_str)
+    skin_type: SkinType = field(converter=v.enum_value(SkinType))
+    concerns: tuple[Concern, ...] = field(converter=v.enum_tuple(Concern))
+    fitzpatrick: int = field(validator=v.int_in(1, 6))
+    pregnant: bool = field(default=False, validator=v.strict_bool)
+    breastfeeding: bool = field(default=False, validator=v.strict_bool)
+    isotretinoin_last_dose: dt.date | None = field(default=None, converter=v.optional_date)
+    allergies: tuple[str, ...] = field(default=(), converter=_ingredients)
+    medications: tuple[str, ...] = field(default=(), converter=v.string_tuple())
+    conditions: frozenset[Condition] = field(default=frozenset(), converter=v.enum_set(Condition))
+    assessment: Assessment = field(
+        factory=Assessment, validator=v.instance(Assessment, "an assessment table")
+    )
     #: optional; lets the visit planner lengthen intervals with age
-    birth_date: dt.date | None = None
+    birth_date: dt.date | None = field(default=None, converter=v.optional_date)
 
     @concerns.validator
     def _check_concerns(self, attribute: attrs.Attribute[Any], value: tuple[Concern, ...]) -> None:
         if not value:
-            raise ValueError("concerns must list at least one concern")
+            raise InvalidValueError("must list at least one concern", field=attribute.name)
 
-    @fitzpatrick.validator
-    def _check_fitzpatrick(self, attribute: attrs.Attribute[Any], value: int) -> None:
-        if type(value) is not int or not 1 <= value <= 6:
-            raise ValueError(f"fitzpatrick must be an integer from 1 to 6, got {value!r}")
+    def date_problems(self, on: dt.date) -> list[tuple[str, str]]:
+        """``(field, message)`` for each date of the client that cannot be true on session date ``on``."""
+        out = []
+        for name in ("isotretinoin_last_dose", "birth_date"):
+            value = getattr(self, name)
+            if value is not None and value > on:
+                out.append(
+                    (name, f"{value.isoformat()} is after the session date {on.isoformat()}")
+                )
+        return out
 
     def has(self, condition: Condition) -> bool:
         return condition in self.conditions
@@ -211,36 +199,44 @@ class Client:
 class Product:
     """A product a step can apply. Ingredient names are lower-case common names."""
 
-    name: str = field(validator=_non_empty)
-    kind: ProductKind = field(converter=ProductKind)
-    ingredients: tuple[str, ...] = field(converter=_lower_tuple)
+    name: str = field(validator=v.non_empty_str)
+    kind: ProductKind = field(converter=v.enum_value(ProductKind))
+    ingredients: tuple[str, ...] = field(converter=_ingredients)
     #: percentage strength by ingredient, where it matters (acids, retinoids, actives)
-    strengths: Mapping[str, float] = field(factory=dict, converter=_sorted_dict, hash=False)
-    spf: int | None = field(default=None)
-    rx_only: bool = False
+    strengths: Mapping[str, float] = field(
+        factory=dict, converter=attrs.Converter(_sorted_dict, takes_field=True), hash=False
+    )
+    spf: int | None = field(default=None, validator=attrs.validators.optional(v.int_in(1, 100)))
+    rx_only: bool = field(default=False, validator=v.strict_bool)
     #: free-form tags a catalog may add (for example ``fragrance``); matched like ingredients
-    tags: frozenset[str] = field(default=frozenset(), converter=_tags)
+    tags: frozenset[str] = field(default=frozenset(), converter=v.string_set(canonical_ingredient))
 
     @ingredients.validator
     def _check_ingredients(self, attribute: attrs.Attribute[Any], value: tuple[str, ...]) -> None:
         if not value:
-            raise ValueError(f"product {self.name!r} has no ingredients")
+            raise InvalidValueError(
+                f"product {self.name!r} has no ingredients", field=attribute.name
+            )
         if "" in value:
-            raise ValueError(f"product {self.name!r} has an empty ingredient name")
+            raise InvalidValueError(
+                f"product {self.name!r} has an empty ingredient name", field=attribute.name
+            )
 
     @strengths.validator
     def _check_strengths(self, attribute: attrs.Attribute[Any], value: Mapping[str, float]) -> None:
         for name, pct in value.items():
             if name not in self.ingredients:
-                raise ValueError(f"product {self.name!r}: strength for {name!r}, not an ingredient")
+                raise InvalidValueError(
+                    f"product {self.name!r}: strength for {name!r}, not an ingredient",
+                    field=attribute.name,
+                )
             # NaN compares false with every limit and would pass every strength rule
-            if not (isinstance(pct, int | float) and math.isfinite(pct) and 0 < pct <= 100):
-                raise ValueError(f"product {self.name!r}: strength of {name!r} must be 0-100 %")
-
-    @spf.validator
-    def _check_spf(self, attribute: attrs.Attribute[Any], value: int | None) -> None:
-        if value is not None and not 1 <= value <= 100:
-            raise ValueError(f"product {self.name!r}: spf must be 1..100")
+            if not (type(pct) in (int, float) and math.isfinite(pct) and 0 < pct <= 100):
+                raise InvalidValueError(
+                    f"product {self.name!r}: strength of {name!r} must be 0-100 % (above 0), "
+                    f"got {v.describe(pct)}",
+                    field=attribute.name,
+                )
 
     @cached_property
     def ingredient_set(self) -> frozenset[str]:

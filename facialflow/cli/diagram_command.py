@@ -14,6 +14,7 @@ from facialflow.cli.options import (
     client_option,
     date_option,
     handle_errors,
+    policy_file,
 )
 
 DIAGRAM_FORMATS = ("dot", "svg", "png", "pdf", "mermaid", "html")
@@ -85,7 +86,6 @@ def diagram(
     work without a system Graphviz (an embedded renderer draws them); png and pdf need it.
     """
     from facialflow.diagrams.produce import BINARY_FORMATS, EXTENSIONS, format_for_path, produce
-    from facialflow.errors import DiagramError
 
     if write_dir is not None or check_dir is not None:
         if write_dir is not None and check_dir is not None:
@@ -101,10 +101,13 @@ def diagram(
         assert check_dir is not None
         stale = stale_files(check_dir)
         if stale:
-            raise DiagramError(
-                f"{len(stale)} stale diagram file(s); regenerate with "
-                f"`facialflow diagram --write-all {check_dir}`:\n  " + "\n  ".join(stale)
+            # a check that found a problem: exit 1, not a user error
+            click.echo(
+                f"Error: {len(stale)} stale diagram file(s); regenerate with "
+                f"`facialflow diagram --write-all {check_dir}`:\n  " + "\n  ".join(stale),
+                err=True,
             )
+            sys.exit(1)
         click.echo(f"{check_dir}: every diagram is up to date")
         return
 
@@ -123,18 +126,19 @@ def diagram(
         from facialflow.io.client_file import load_client
         from facialflow.products.loading import load_plugins
 
+        day = date or dt.date.today()
         route = route_for_client(
-            load_client(client_file),
-            date=date or dt.date.today(),
+            load_client(client_file, on=day),
+            date=day,
             policy=policy,
             plugins=load_plugins(catalogs=catalogs),
         )
     data = produce(fmt, route=route, renderer=renderer)
     if output is not None:
-        try:
-            output.write_bytes(data)
-        except OSError as exc:
-            raise DiagramError(f"cannot write {output}: {exc.strerror or exc}") from None
+        from facialflow.io.atomic import write_atomic
+
+        inputs = [("--client", client_file), ("--policy", policy_file(policy))]
+        write_atomic(output, data, protect=[*inputs, *(("--catalog", c) for c in catalogs)])
         click.echo(f"wrote {fmt} diagram to {output}", err=True)
     elif fmt in BINARY_FORMATS:
         sys.stdout.buffer.write(data)

@@ -11,12 +11,18 @@ from typing import Any
 import click
 
 from facialflow.cli.options import (
+    COUNT,
+    PERCENT,
+    PROBABILITY,
+    SEED,
+    cap_workers,
     catalog_option,
     client_option,
     date_option,
     emit_json,
     handle_errors,
     policy_option,
+    workers_option,
 )
 
 # -- simulate -----------------------------------------------------------------------------------
@@ -64,35 +70,29 @@ def _print_session(result: Any) -> None:
 @click.option(
     "--random",
     "n",
-    type=click.IntRange(min=0),
+    type=COUNT,
     default=None,
     metavar="N",
     help="Simulate N generated clients instead of one client file.",
 )
 @click.option(
     "--seed",
-    type=int,
+    type=SEED,
     default=0,
     show_default=True,
     help="With --random: seed of the generated clients and reactions.",
 )
 @click.option(
     "--adverse-rate",
-    type=click.FloatRange(0, 1),
+    type=PROBABILITY,
     default=0.0,
     show_default=True,
     help="With --random: chance that a session meets an adverse reaction after intake.",
 )
-@click.option(
-    "--workers",
-    type=click.IntRange(min=1),
-    default=1,
-    show_default=True,
-    help="With --random: processes to use; the output is the same for any number.",
-)
+@workers_option()
 @click.option(
     "--fail-under",
-    type=click.FloatRange(0, 100),
+    type=PERCENT,
     default=None,
     metavar="PCT",
     help="With --random: exit 1 when coverage is below PCT percent.",
@@ -141,7 +141,7 @@ def simulate(
             policy=policy,
             adverse_rate=adverse_rate,
             fmt=fmt or "summary",
-            workers=workers,
+            workers=cap_workers(workers),
             fail_under=fail_under,
             engine=engine,
             catalogs=catalogs,
@@ -152,11 +152,10 @@ def simulate(
     fmt = fmt or "text"
     if fmt not in ("text", "json"):
         raise click.UsageError("with --client, --format is text or json")
-    client = load_client(client_file)
+    day = date or dt.date.today()
+    client = load_client(client_file, on=day)
     plugins = load_plugins(catalogs=catalogs)
-    result = Session.start(
-        client, date=date or dt.date.today(), policy=policy, plugins=plugins
-    ).run()
+    result = Session.start(client, date=day, policy=policy, plugins=plugins).run()
     if fmt == "json":
         emit_json(session_to_dict(result))
     else:

@@ -111,7 +111,7 @@ def test_a_folder_loads_every_catalog_in_it(tmp_path: Path) -> None:
         ),
         (
             '[[products]]\nname = "A"\nkind = "sunscreen"\ningredients = ["x"]\nspf = 500\n',
-            "spf must be 1..100",
+            "spf: must be an integer from 1 to 100",
         ),
         (
             '[[products]]\nname = "A"\nkind = "serum"\ningredients = ["x"]\n[[products]]\nname = "A"\nkind = "serum"\ningredients = ["y"]\n',

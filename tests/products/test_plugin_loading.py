@@ -210,7 +210,7 @@ def test_broken_third_party_plugin_is_one_error_line_in_a_real_run(tmp_path: Pat
         env=env,
         timeout=60,
     )
-    assert proc.returncode == 1
+    assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert (
         proc.stderr
