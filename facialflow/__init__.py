@@ -53,6 +53,7 @@ _EXPORTS: dict[str, str] = {
     "PathExplosion": "errors",
     "PluginError": "errors",
     "PolicyError": "errors",
+    "PolicyFloorError": "errors",
     "ProtocolError": "errors",
     "RendererUnavailable": "errors",
     "ScheduleError": "errors",

@@ -28,6 +28,7 @@ __all__ = [
     "PathExplosion",
     "PluginError",
     "PolicyError",
+    "PolicyFloorError",
     "ProtocolError",
     "RendererUnavailable",
     "ScheduleError",
@@ -87,6 +88,10 @@ class OutputError(FacialflowError, OSError):
 
 class PolicyError(FacialflowError, ValueError):
     """A clinical policy preset or policy file is unknown or invalid."""
+
+
+class PolicyFloorError(_FieldError, PolicyError):
+    """A policy tried to weaken a high-confidence rule (R1-R4, R8, R26, R27); ``field`` names it."""
 
 
 class ProtocolError(FacialflowError, ValueError):

@@ -25,7 +25,6 @@ A catalog is a TOML file (or a folder of them)::
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -34,6 +33,7 @@ from typing import Any
 from attrs import field, frozen
 
 from facialflow.errors import CatalogError
+from facialflow.io.reading import DocumentError, parse_document, read_text
 from facialflow.model import Client, Concern, Product, ProductKind, SkinType
 from facialflow.products.hookspecs import Candidate, PluginInfo, SelectionContext, hookimpl
 
@@ -205,13 +205,10 @@ def _offer_from_entry(entry: Any) -> Offer:
 
 def _load_file(path: Path) -> OfferPlugin:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise CatalogError(f"{path}: no such catalog file") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise CatalogError(f"{path}: malformed TOML: {exc}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CatalogError(f"{path}: cannot read: {exc}") from None
+        data = parse_document(read_text(path), ".toml")
+    except DocumentError as exc:
+        reason = "no such catalog file" if str(exc) == "no such file" else str(exc)
+        raise CatalogError(f"{path}: {reason}") from None
     unknown = sorted(set(data) - {"name", "description", "products"})
     if unknown:
         raise CatalogError(
