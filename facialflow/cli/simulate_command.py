@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import sys
@@ -204,17 +205,19 @@ def _simulate_random(
         first = True
         if fmt == "json":
             click.echo('{"sessions":[', nl=False)
-        for batch in simulate(spec):
-            tally.add(batch)
-            if batch.text:
-                if fmt == "jsonl":
-                    click.echo(batch.text)
-                else:
-                    # a JSON line holds no raw newline: each newline ends a session
-                    text = batch.text.replace("\n", ",\n")
-                    click.echo(("\n" if first else ",\n") + text, nl=False)
-                    first = False
-            bar.update(batch.count)
+        # closing() ends the worker pool as soon as the loop ends, Ctrl-C included
+        with contextlib.closing(simulate(spec)) as batches:
+            for batch in batches:
+                tally.add(batch)
+                if batch.text:
+                    if fmt == "jsonl":
+                        click.echo(batch.text)
+                    else:
+                        # a JSON line holds no raw newline: each newline ends a session
+                        text = batch.text.replace("\n", ",\n")
+                        click.echo(("\n" if first else ",\n") + text, nl=False)
+                        first = False
+                bar.update(batch.count)
     summary = summarize(tally, spec)
     if fmt == "json":
         text = json.dumps(summary.to_dict(), ensure_ascii=False, separators=(",", ":"))

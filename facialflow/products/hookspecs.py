@@ -9,11 +9,13 @@ session; whatever they propose still passes the safety filter of
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import attrs
 import pluggy
 from attrs import field, frozen
 
+from facialflow import validation as v
 from facialflow.model import Client, Concern, Product, SkinType
 
 __all__ = [
@@ -51,26 +53,53 @@ class SelectionContext:
     policy: str
 
 
+def _optional_concern(value: Any, field: Any) -> Concern | None:
+    if value is None or isinstance(value, Concern):
+        return value
+    try:
+        return Concern(value)
+    except ValueError:
+        raise v.vocabulary_error(value, Concern, field.name) from None
+
+
+def _products(_: object, attribute: Any, value: tuple[Any, ...]) -> None:
+    for i, item in enumerate(value):
+        if not isinstance(item, Product):
+            raise v.type_error("a Product", item, f"{attribute.name}[{i}]")
+
+
+def _tuple(value: Any, field: Any) -> tuple[Any, ...]:
+    if isinstance(value, str | bytes) or not isinstance(value, list | tuple):
+        raise v.type_error("a tuple of Products", value, field.name)
+    return tuple(value)
+
+
+# Plugins are third-party code: what they hand back is validated like any other input,
+# so a wrong type is an error naming the field, not a crash deep in selection.
 @frozen
 class Candidate:
     """A product a plugin proposes. Lower ``rank`` is preferred."""
 
-    product: Product
+    product: Product = field(validator=v.instance(Product, "a Product"))
     #: the concern this product serves; None for general products (cleansers, sunscreens)
-    concern: Concern | None = None
-    rank: int = field(default=50, validator=attrs.validators.instance_of(int))
-    why: str = ""
+    concern: Concern | None = field(
+        default=None, converter=attrs.Converter(_optional_concern, takes_field=True)
+    )
+    rank: int = field(default=50, validator=v.int_in(-1_000_000, 1_000_000))
+    why: str = field(default="", validator=v.instance(str, "a string"))
 
 
 @frozen
 class PluginInfo:
     """What ``facialflow plugins`` lists for a plugin."""
 
-    name: str
-    description: str
-    concerns: tuple[Concern, ...] = ()
-    skin_types: tuple[SkinType, ...] = ()
-    products: tuple[Product, ...] = ()
+    name: str = field(validator=v.non_empty_str)
+    description: str = field(validator=v.instance(str, "a string"))
+    concerns: tuple[Concern, ...] = field(default=(), converter=v.enum_tuple(Concern))
+    skin_types: tuple[SkinType, ...] = field(default=(), converter=v.enum_tuple(SkinType))
+    products: tuple[Product, ...] = field(
+        default=(), converter=attrs.Converter(_tuple, takes_field=True), validator=_products
+    )
 
 
 class FacialflowSpec:
