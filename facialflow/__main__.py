@@ -1,12 +1,12 @@
 """``python -m facialflow``."""
 
-import sys
+import signal
 
-try:
-    from facialflow.cli import main
+# Ctrl-C while still importing: end quietly, as killed by SIGINT (a shell reports 130);
+# once the CLI runs, it turns Ctrl-C into exit 130 itself
+signal.signal(signal.SIGINT, signal.SIG_DFL)
 
-    main()
-except KeyboardInterrupt:
-    # Ctrl-C while the program is still starting up: the same exit as later on
-    sys.stderr.write("Interrupted\n")
-    sys.exit(130)
+from facialflow.cli import main  # noqa: E402
+
+signal.signal(signal.SIGINT, signal.default_int_handler)
+main()

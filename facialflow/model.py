@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from functools import cached_property
 from typing import Any
 
@@ -127,32 +127,87 @@ class ProductKind(enum.StrEnum):
     SOOTHING = "soothing"
 
 
-def _sorted_dict(value: Any, field: Any) -> dict[str, float]:
+def _sorted_dict(value: Any, field: str) -> dict[str, float]:
     if not isinstance(value, Mapping):
-        raise v.type_error("a table of ingredient percentages", value, field.name)
+        raise v.type_error("a table of ingredient percentages", value, field)
     for key in value:
         if not isinstance(key, str):
-            raise v.type_error("ingredient names as keys", key, field.name)
+            raise v.type_error("ingredient names as keys", key, field)
     return dict(sorted((canonical_ingredient(k), pct) for k, pct in value.items()))
 
 
-_ingredients = v.string_tuple(canonical_ingredient)
+# Converters are named, typed functions: the form attrs' mypy plugin reads __init__'s types from.
+# Each passes its field's name, so an error names the field whichever way the value came in.
+
+
+def _ingredients(value: Any, field: str) -> tuple[str, ...]:
+    return v.to_strings(value, field, canonical_ingredient)
+
+
+def _comedones(value: Comedones | str) -> Comedones:
+    return v.to_enum(value, Comedones, "comedones")
+
+
+def _prescription(value: str | None) -> str | None:
+    return v.to_optional_str(value, "prescription_reference")
+
+
+def _skin_type(value: SkinType | str) -> SkinType:
+    return v.to_enum(value, SkinType, "skin_type")
+
+
+def _concerns(value: Iterable[Concern | str]) -> tuple[Concern, ...]:
+    return v.to_enum_tuple(value, Concern, "concerns")
+
+
+def _conditions(value: Iterable[Condition | str]) -> frozenset[Condition]:
+    return v.to_enum_set(value, Condition, "conditions")
+
+
+def _dose_date(value: dt.date | str | None) -> dt.date | None:
+    return v.to_optional_date(value, "isotretinoin_last_dose")
+
+
+def _birth_date(value: dt.date | str | None) -> dt.date | None:
+    return v.to_optional_date(value, "birth_date")
+
+
+def _allergies(value: Iterable[str]) -> tuple[str, ...]:
+    return _ingredients(value, "allergies")
+
+
+def _medications(value: Iterable[str]) -> tuple[str, ...]:
+    return v.to_strings(value, "medications")
+
+
+def _kind(value: ProductKind | str) -> ProductKind:
+    return v.to_enum(value, ProductKind, "kind")
+
+
+def _product_ingredients(value: Iterable[str]) -> tuple[str, ...]:
+    return _ingredients(value, "ingredients")
+
+
+def _strengths(value: Mapping[str, float]) -> dict[str, float]:
+    return _sorted_dict(value, "strengths")
+
+
+def _tags(value: Iterable[str]) -> frozenset[str]:
+    return frozenset(_ingredients(value, "tags"))
 
 
 @frozen
 class Assessment:
     """The skin assessment made at intake (the client file's ``assessment`` table)."""
 
-    comedones: Comedones = field(default=Comedones.NONE, converter=v.enum_value(Comedones))
+    comedones: Comedones = field(default=Comedones.NONE, converter=_comedones)
     laser_requested: bool = field(default=False, validator=v.strict_bool)
     #: R11: antiviral prophylaxis confirmed for a client with HSV history
     antiviral_prophylaxis: bool = field(default=False, validator=v.strict_bool)
     #: R13/R14: a clinician reviewed and approved laser for this client
     clinician_approved_laser: bool = field(default=False, validator=v.strict_bool)
     #: R26: a prescription reference that allows hydroquinone (a blank one is none)
-    prescription_reference: str | None = field(
-        default=None, converter=attrs.Converter(v.optional_str, takes_field=True)
-    )
+    prescription_reference: str | None = field(default=None, converter=_prescription)
 
 
 @frozen
@@ -160,20 +215,20 @@ class Client:
     """A client as the client file describes them."""
 
     id: str = field(validator=v.non_empty_str)
-    skin_type: SkinType = field(converter=v.enum_value(SkinType))
-    concerns: tuple[Concern, ...] = field(converter=v.enum_tuple(Concern))
+    skin_type: SkinType = field(converter=_skin_type)
+    concerns: tuple[Concern, ...] = field(converter=_concerns)
     fitzpatrick: int = field(validator=v.int_in(1, 6))
     pregnant: bool = field(default=False, validator=v.strict_bool)
     breastfeeding: bool = field(default=False, validator=v.strict_bool)
-    isotretinoin_last_dose: dt.date | None = field(default=None, converter=v.optional_date)
-    allergies: tuple[str, ...] = field(default=(), converter=_ingredients)
-    medications: tuple[str, ...] = field(default=(), converter=v.string_tuple())
-    conditions: frozenset[Condition] = field(default=frozenset(), converter=v.enum_set(Condition))
+    isotretinoin_last_dose: dt.date | None = field(default=None, converter=_dose_date)
+    allergies: tuple[str, ...] = field(default=(), converter=_allergies)
+    medications: tuple[str, ...] = field(default=(), converter=_medications)
+    conditions: frozenset[Condition] = field(default=frozenset(), converter=_conditions)
     assessment: Assessment = field(
         factory=Assessment, validator=v.instance(Assessment, "an assessment table")
     )
     #: optional; lets the visit planner lengthen intervals with age
-    birth_date: dt.date | None = field(default=None, converter=v.optional_date)
+    birth_date: dt.date | None = field(default=None, converter=_birth_date)
 
     @concerns.validator
     def _check_concerns(self, attribute: attrs.Attribute[Any], value: tuple[Concern, ...]) -> None:
@@ -200,16 +255,14 @@ class Product:
     """A product a step can apply. Ingredient names are lower-case common names."""
 
     name: str = field(validator=v.non_empty_str)
-    kind: ProductKind = field(converter=v.enum_value(ProductKind))
-    ingredients: tuple[str, ...] = field(converter=_ingredients)
+    kind: ProductKind = field(converter=_kind)
+    ingredients: tuple[str, ...] = field(converter=_product_ingredients)
     #: percentage strength by ingredient, where it matters (acids, retinoids, actives)
-    strengths: Mapping[str, float] = field(
-        factory=dict, converter=attrs.Converter(_sorted_dict, takes_field=True), hash=False
-    )
+    strengths: Mapping[str, float] = field(factory=dict, converter=_strengths, hash=False)
     spf: int | None = field(default=None, validator=attrs.validators.optional(v.int_in(1, 100)))
     rx_only: bool = field(default=False, validator=v.strict_bool)
     #: free-form tags a catalog may add (for example ``fragrance``); matched like ingredients
-    tags: frozenset[str] = field(default=frozenset(), converter=v.string_set(canonical_ingredient))
+    tags: frozenset[str] = field(default=frozenset(), converter=_tags)
 
     @ingredients.validator
     def _check_ingredients(self, attribute: attrs.Attribute[Any], value: tuple[str, ...]) -> None:

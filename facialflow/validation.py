@@ -5,8 +5,9 @@ building ``Client(...)`` in Python all end in these checks, so the same value is
 refused the same way (same vocabulary, same ranges, same message) wherever it
 comes from. Each refusal is an :class:`~facialflow.errors.InvalidValueError`
 (a ``ValueError``) or :class:`~facialflow.errors.InvalidTypeError` (a
-``TypeError``) whose ``field`` names the attribute. Converters that need the
-field's name are :class:`attrs.Converter` objects taking the field.
+``TypeError``) whose ``field`` names the attribute. Validators have attrs'
+signature; converters are functions of the value and the field's name, which a
+model field calls in a lambda (``converter=lambda x: to_enum(x, SkinType, "skin_type")``).
 """
 
 from __future__ import annotations
@@ -17,31 +18,31 @@ import math
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
-import attrs
-
 from facialflow.dates import check_year, parse_iso_date
 from facialflow.errors import InvalidTypeError, InvalidValueError
 
 __all__ = [
     "LABELS",
     "describe",
-    "enum_set",
-    "enum_tuple",
-    "enum_value",
     "finite_number",
     "instance",
     "int_in",
     "non_empty_str",
-    "optional_date",
-    "optional_str",
-    "string_set",
-    "string_tuple",
     "strict_bool",
+    "to_enum",
+    "to_enum_set",
+    "to_enum_tuple",
+    "to_instances",
+    "to_optional_date",
+    "to_optional_enum",
+    "to_optional_str",
+    "to_strings",
     "type_error",
     "vocabulary_error",
 ]
 
 E = TypeVar("E", bound=enum.Enum)
+T = TypeVar("T")
 
 #: how a message names each primitive type (the words of a JSON or TOML user)
 LABELS: dict[type, str] = {
@@ -133,21 +134,24 @@ def instance(cls: type, label: str) -> Callable[[object, Any, Any], None]:
     return check
 
 
-# -- converters (attrs.Converter taking the field, so messages can name it) ----------------------
+# -- converters: plain functions of (value, field name); a model field calls one in a lambda,
+# which is the converter form attrs' mypy plugin understands
 
 
-def enum_value(cls: type[E]) -> Any:
-    def convert(value: Any, field: Any) -> E:
-        if isinstance(value, cls):
-            return value
-        if not isinstance(value, str):
-            raise type_error(f"one of: {', '.join(str(m.value) for m in cls)}", value, field.name)
-        try:
-            return cls(value)
-        except ValueError:
-            raise vocabulary_error(value, cls, field.name) from None
+def to_enum(value: Any, cls: type[E], field: str) -> E:
+    """A member of ``cls``, from itself or its string value."""
+    if isinstance(value, cls):
+        return value
+    if not isinstance(value, str):
+        raise type_error(f"one of: {', '.join(str(m.value) for m in cls)}", value, field)
+    try:
+        return cls(value)
+    except ValueError:
+        raise vocabulary_error(value, cls, field) from None
 
-    return attrs.Converter(convert, takes_field=True)
+
+def to_optional_enum(value: Any, cls: type[E], field: str) -> E | None:
+    return None if value is None else to_enum(value, cls, field)
 
 
 def _items(value: Any, field: str, what: str) -> list[Any]:
@@ -162,33 +166,29 @@ def _members(value: Any, cls: type[E], field: str) -> list[E]:
     for item in _items(value, field, "names"):
         if isinstance(item, cls):
             out.append(item)
-            continue
-        if not isinstance(item, str):
-            raise type_error(
-                f"a list of names (one of: {', '.join(str(m.value) for m in cls)})", item, field
-            )
-        try:
-            out.append(cls(item))
-        except ValueError:
-            raise vocabulary_error(item, cls, field) from None
+        elif isinstance(item, str):
+            try:
+                out.append(cls(item))
+            except ValueError:
+                raise vocabulary_error(item, cls, field) from None
+        else:
+            raise vocabulary_error(item, cls, field)
     return out
 
 
-def enum_tuple(cls: type[E]) -> Any:
+def to_enum_tuple(value: Any, cls: type[E], field: str) -> tuple[E, ...]:
     """A list of vocabulary names, in order, without repeats."""
-    return attrs.Converter(
-        lambda value, field: tuple(dict.fromkeys(_members(value, cls, field.name))),
-        takes_field=True,
-    )
+    return tuple(dict.fromkeys(_members(value, cls, field)))
 
 
-def enum_set(cls: type[E]) -> Any:
-    return attrs.Converter(
-        lambda value, field: frozenset(_members(value, cls, field.name)), takes_field=True
-    )
+def to_enum_set(value: Any, cls: type[E], field: str) -> frozenset[E]:
+    return frozenset(_members(value, cls, field))
 
 
-def _strings(value: Any, field: str, normalise: Callable[[str], str] | None) -> tuple[str, ...]:
+def to_strings(
+    value: Any, field: str, normalise: Callable[[str], str] | None = None
+) -> tuple[str, ...]:
+    """A list of strings (normalised and without repeats when ``normalise`` is given)."""
     items = _items(value, field, "strings")
     for item in items:
         if not isinstance(item, str):
@@ -198,29 +198,26 @@ def _strings(value: Any, field: str, normalise: Callable[[str], str] | None) -> 
     return tuple(dict.fromkeys(normalise(item) for item in items))
 
 
-def string_tuple(normalise: Callable[[str], str] | None = None) -> Any:
-    """A list of strings (normalised and without repeats when ``normalise`` is given)."""
-    return attrs.Converter(
-        lambda value, field: _strings(value, field.name, normalise), takes_field=True
-    )
+def to_instances(value: Any, cls: type[T], label: str, field: str) -> tuple[T, ...]:
+    """A list of ``cls`` instances (a plugin's products)."""
+    items = _items(value, field, label)
+    for i, item in enumerate(items):
+        if not isinstance(item, cls):
+            raise type_error(label, item, f"{field}[{i}]")
+    return tuple(items)
 
 
-def string_set(normalise: Callable[[str], str] | None = None) -> Any:
-    return attrs.Converter(
-        lambda value, field: frozenset(_strings(value, field.name, normalise)), takes_field=True
-    )
-
-
-def optional_str(value: Any, field: Any) -> str | None:
+def to_optional_str(value: Any, field: str) -> str | None:
     """None, or a string; a blank string counts as None."""
     if value is None:
         return None
     if not isinstance(value, str):
-        raise type_error(LABELS[str], value, field.name)
+        raise type_error(LABELS[str], value, field)
     return value.strip() or None
 
 
-def _date(value: Any, field: Any) -> dt.date | None:
+def to_optional_date(value: Any, field: str) -> dt.date | None:
+    """None, a date or an ISO ``YYYY-MM-DD`` string, within the years facialflow reasons about."""
     if value is None:
         return None
     if isinstance(value, dt.datetime):
@@ -229,14 +226,10 @@ def _date(value: Any, field: Any) -> dt.date | None:
         try:
             return parse_iso_date(value)
         except ValueError as exc:
-            raise InvalidValueError(str(exc), field=field.name) from None
+            raise InvalidValueError(str(exc), field=field) from None
     elif not isinstance(value, dt.date):
-        raise type_error("an ISO date (YYYY-MM-DD)", value, field.name)
+        raise type_error("an ISO date (YYYY-MM-DD)", value, field)
     try:
         return check_year(value)
     except ValueError as exc:
-        raise InvalidValueError(str(exc), field=field.name) from None
-
-
-#: None, a date or an ISO ``YYYY-MM-DD`` string, within the years facialflow can reason about
-optional_date: Any = attrs.Converter(_date, takes_field=True)
+        raise InvalidValueError(str(exc), field=field) from None

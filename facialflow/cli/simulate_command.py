@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
 import sys
@@ -205,8 +204,8 @@ def _simulate_random(
         first = True
         if fmt == "json":
             click.echo('{"sessions":[', nl=False)
-        # closing() ends the worker pool as soon as the loop ends, Ctrl-C included
-        with contextlib.closing(simulate(spec)) as batches:
+        batches = simulate(spec)
+        try:
             for batch in batches:
                 tally.add(batch)
                 if batch.text:
@@ -218,6 +217,11 @@ def _simulate_random(
                         click.echo(("\n" if first else ",\n") + text, nl=False)
                         first = False
                 bar.update(batch.count)
+        finally:
+            # ends the worker pool at once when the loop ends early (Ctrl-C, a closed pipe)
+            close = getattr(batches, "close", None)
+            if close is not None:
+                close()
     summary = summarize(tally, spec)
     if fmt == "json":
         text = json.dumps(summary.to_dict(), ensure_ascii=False, separators=(",", ":"))

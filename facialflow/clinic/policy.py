@@ -53,6 +53,10 @@ class LaserDevice(enum.StrEnum):
     IPL = "ipl"
 
 
+def _laser_device(value: LaserDevice | str) -> LaserDevice:
+    return v.to_enum(value, LaserDevice, "laser_device")
+
+
 def _int(default: int, low: int, high: int, note: str = "") -> Any:
     """An integer policy value and its documented range (``docs/policy.md``)."""
     return field(
@@ -113,7 +117,8 @@ class ScreeningPolicy:
     )
     #: R10: the device the laser step uses
     laser_device: LaserDevice = field(
-        default=LaserDevice.ND_YAG_1064, converter=v.enum_value(LaserDevice)
+        default=LaserDevice.ND_YAG_1064,
+        converter=_laser_device,
     )
     #: R10: IPL and short-wavelength devices only up to this phototype
     short_wavelength_max_fitzpatrick: int = _int(3, 1, 7, _FITZPATRICK_NOTE)

@@ -18,7 +18,12 @@ from typing import Any
 
 import attrs
 import cattrs
-from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError, IterableValidationError
+from cattrs.errors import (
+    AttributeValidationNote,
+    ClassValidationError,
+    ForbiddenExtraKeysError,
+    IterableValidationError,
+)
 from cattrs.gen import make_dict_structure_fn
 
 from facialflow.validation import LABELS, describe, type_error, vocabulary_error
@@ -36,7 +41,7 @@ def strict_hook(kind: type) -> Any:
         # bool is an int subclass; type() keeps a JSON true from passing as 1
         if type(value) is not kind:
             raise type_error(label, value, None)
-        if kind is float and not math.isfinite(value):
+        if isinstance(value, float) and not math.isfinite(value):
             raise ValueError(f"must be a finite number, got {value!r}")
         return value
 
@@ -127,7 +132,9 @@ def _first(exc: BaseException, path: str) -> tuple[str, str]:
     if isinstance(exc, ClassValidationError | IterableValidationError):
         with_notes, without = exc.group_exceptions()
         for sub, note in with_notes:
-            where = note.name if isinstance(exc, ClassValidationError) else note.index  # type: ignore[union-attr]
+            where: str | int = (
+                note.name if isinstance(note, AttributeValidationNote) else note.index
+            )
             return _first(sub, _join(path, where))
         for sub in without:
             return _first(sub, path)

@@ -8,10 +8,8 @@ session; whatever they propose still passes the safety filter of
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Iterable, Sequence
 
-import attrs
 import pluggy
 from attrs import field, frozen
 
@@ -53,25 +51,20 @@ class SelectionContext:
     policy: str
 
 
-def _optional_concern(value: Any, field: Any) -> Concern | None:
-    if value is None or isinstance(value, Concern):
-        return value
-    try:
-        return Concern(value)
-    except ValueError:
-        raise v.vocabulary_error(value, Concern, field.name) from None
+def _concern(value: Concern | str | None) -> Concern | None:
+    return v.to_optional_enum(value, Concern, "concern")
 
 
-def _products(_: object, attribute: Any, value: tuple[Any, ...]) -> None:
-    for i, item in enumerate(value):
-        if not isinstance(item, Product):
-            raise v.type_error("a Product", item, f"{attribute.name}[{i}]")
+def _concerns(value: Iterable[Concern | str]) -> tuple[Concern, ...]:
+    return v.to_enum_tuple(value, Concern, "concerns")
 
 
-def _tuple(value: Any, field: Any) -> tuple[Any, ...]:
-    if isinstance(value, str | bytes) or not isinstance(value, list | tuple):
-        raise v.type_error("a tuple of Products", value, field.name)
-    return tuple(value)
+def _skin_types(value: Iterable[SkinType | str]) -> tuple[SkinType, ...]:
+    return v.to_enum_tuple(value, SkinType, "skin_types")
+
+
+def _products(value: Iterable[Product]) -> tuple[Product, ...]:
+    return v.to_instances(value, Product, "a Product", "products")
 
 
 # Plugins are third-party code: what they hand back is validated like any other input,
@@ -82,9 +75,7 @@ class Candidate:
 
     product: Product = field(validator=v.instance(Product, "a Product"))
     #: the concern this product serves; None for general products (cleansers, sunscreens)
-    concern: Concern | None = field(
-        default=None, converter=attrs.Converter(_optional_concern, takes_field=True)
-    )
+    concern: Concern | None = field(default=None, converter=_concern)
     rank: int = field(default=50, validator=v.int_in(-1_000_000, 1_000_000))
     why: str = field(default="", validator=v.instance(str, "a string"))
 
@@ -95,11 +86,9 @@ class PluginInfo:
 
     name: str = field(validator=v.non_empty_str)
     description: str = field(validator=v.instance(str, "a string"))
-    concerns: tuple[Concern, ...] = field(default=(), converter=v.enum_tuple(Concern))
-    skin_types: tuple[SkinType, ...] = field(default=(), converter=v.enum_tuple(SkinType))
-    products: tuple[Product, ...] = field(
-        default=(), converter=attrs.Converter(_tuple, takes_field=True), validator=_products
-    )
+    concerns: tuple[Concern, ...] = field(default=(), converter=_concerns)
+    skin_types: tuple[SkinType, ...] = field(default=(), converter=_skin_types)
+    products: tuple[Product, ...] = field(default=(), converter=_products)
 
 
 class FacialflowSpec:
