@@ -88,7 +88,7 @@ def test_assessment_and_product_fields_are_checked_the_same_way() -> None:
         Product(name="P", kind="serum", ingredients="retinol")  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="rx_only: expected true or false"):
         Product(name="P", kind="serum", ingredients=["x"], rx_only="no")  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match="finite|0-100"):
+    with pytest.raises(ValueError, match=r"finite|0-100"):
         Product(name="P", kind="serum", ingredients=["x"], strengths={"x": float("nan")})
 
 

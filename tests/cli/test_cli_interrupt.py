@@ -22,6 +22,10 @@ ROOT = Path(__file__).parents[2]
 FORMATS = ("summary", "jsonl", "json")
 #: seconds after the start at which the signal is sent
 DELAYS = (0.3, 0.5, 0.7, 0.9, 1.1, 1.3, 1.5)
+COMMAND = (
+    *(sys.executable, "-m", "facialflow", "simulate", "--random", "50000000", "--seed", "3"),
+    *("--date", "2026-01-05", "--workers", "2"),
+)
 #: the promise: ended within this many seconds of the signal
 PROMPT = 2.0
 
@@ -30,8 +34,7 @@ def interrupted_run(fmt: str, delay: float, tmp: Path) -> tuple[int | None, floa
     out = tmp / f"{fmt}-{delay}.out"
     with out.open("wb") as stdout:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "facialflow", "simulate", "--random", "50000000", "--seed", "3"]
-            + ["--date", "2026-01-05", "--workers", "2", "--format", fmt],
+            [*COMMAND, "--format", fmt],
             stdout=stdout,
             stderr=subprocess.PIPE,
             cwd=ROOT,

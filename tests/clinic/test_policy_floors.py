@@ -57,7 +57,7 @@ def test_no_policy_can_accept_a_sunscreen_below_spf_30(tmp_path: Path, spf: int)
 
 def test_a_policy_may_be_stricter_than_every_floor(tmp_path: Path) -> None:
     body = (
-        '[products]\nmin_spf = 50\nsa_pregnancy_max_pct = 0.5\n[screening]\ndeclining_conditions = '
+        "[products]\nmin_spf = 50\nsa_pregnancy_max_pct = 0.5\n[screening]\ndeclining_conditions = "
         '{ active_cold_sore = "R1", active_infection = "R1", open_wound = "R2", sunburn = "R3", '
         'fever = "R4", rosacea = "R21" }'
     )
@@ -90,8 +90,9 @@ def test_a_python_policy_named_like_a_preset_must_carry_its_values() -> None:
 
 
 def test_decisions_name_the_policy_that_made_them(tmp_path: Path) -> None:
-    from facialflow.clinic.screening import screen
     from conftest import DATE, build_client
+
+    from facialflow.clinic.screening import screen
 
     policy = load_policy(policy_file(tmp_path, "[screening]\nsun_washout_days = 28", "lumen"))
     client = build_client(conditions=["fever"])
@@ -118,7 +119,8 @@ def _fields() -> list[tuple[str, attrs.Attribute]]:  # type: ignore[type-arg]
 
 @pytest.mark.parametrize(("key", "attribute"), _fields(), ids=[k for k, _ in _fields()])
 def test_every_policy_value_is_documented_with_its_range(
-    key: str, attribute: attrs.Attribute  # type: ignore[type-arg]
+    key: str,
+    attribute: attrs.Attribute,  # type: ignore[type-arg]
 ) -> None:
     row = re.search(rf"^\| `{re.escape(key)}` \|(.*)$", DOCS, flags=re.MULTILINE)
     assert row, f"{key} is missing from docs/policy.md"

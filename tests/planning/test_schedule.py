@@ -76,7 +76,9 @@ def test_hyperpigmentation_interval_is_configurable_up_to_42_days(tmp_path: Path
     assert gaps(plan) == [35, 35]
     assert plan.visits[1].max_gap_days == 42
     f.write_text('extends = "conservative"\n[schedule]\nhyperpigmentation_max_days = 43\n')
-    with pytest.raises(PolicyError, match=r"hyperpigmentation_max_days: must be an integer from 1 to 42"):
+    with pytest.raises(
+        PolicyError, match=r"hyperpigmentation_max_days: must be an integer from 1 to 42"
+    ):
         load_policy(f)
 
 

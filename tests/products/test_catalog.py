@@ -144,7 +144,10 @@ def test_missing_catalog_and_wrong_extension_are_errors(tmp_path: Path) -> None:
     [
         ('name = 5\nkind = "serum"\ningredients = ["x"]', "name must be a string"),
         ('name = "A"\nkind = "serum"\ningredients = ["x", ""]', "empty ingredient"),
-        ('name = "A"\nkind = "serum"\ningredients = ["x"]\nstrengths = { x = nan }', "not a finite number"),
+        (
+            'name = "A"\nkind = "serum"\ningredients = ["x"]\nstrengths = { x = nan }',
+            "not a finite number",
+        ),
         (
             'name = "A"\nkind = "serum"\ningredients = ["x"]\nstrengths = { y = 2.0 }',
             "not an ingredient",

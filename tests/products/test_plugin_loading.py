@@ -91,7 +91,9 @@ def test_entry_point_that_fails_to_import_names_the_plugin(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _install_fake_distribution(tmp_path, monkeypatch, "ff_broken", "raise RuntimeError('boom')\n")
-    with pytest.raises(PluginError, match=r"plugin ff_broken \(ff_broken\) failed to load: RuntimeError: boom"):
+    with pytest.raises(
+        PluginError, match=r"plugin ff_broken \(ff_broken\) failed to load: RuntimeError: boom"
+    ):
         load_plugins(fresh=True)
 
 
