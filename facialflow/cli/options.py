@@ -55,19 +55,32 @@ class Number(click.ParamType):  # type: ignore[type-arg]
             number: float = value
         else:
             text = str(value).strip()
+            if len(text) > 30 and text.lstrip("+-").isdigit():
+                # int() would refuse past 4,300 digits, with a message about Python, not the option
+                self.fail(
+                    f"{_shown(value)} is not from {_num(self.low)} to {_num(self.high)}", param, ctx
+                )
             try:
                 number = int(text) if self.integer else float(text)
             except ValueError:
                 kind = "an integer" if self.integer else "a number"
-                self.fail(f"{value!r} is not {kind}", param, ctx)
+                self.fail(f"{_shown(value)} is not {kind}", param, ctx)
         if not math.isfinite(number):
-            self.fail(f"{value!r} is not a finite number", param, ctx)
+            self.fail(f"{_shown(value)} is not a finite number", param, ctx)
         if not self.low <= number <= self.high:
-            self.fail(f"{value!r} is not from {_num(self.low)} to {_num(self.high)}", param, ctx)
+            self.fail(
+                f"{_shown(value)} is not from {_num(self.low)} to {_num(self.high)}", param, ctx
+            )
         return number
 
     def __repr__(self) -> str:
         return f"Number({_num(self.low)}, {_num(self.high)})"
+
+
+def _shown(value: Any) -> str:
+    # a 5,000-digit argument is named by its size, not echoed back in full
+    text = str(value)
+    return repr(text) if len(text) <= 40 else f"{text[:12]!r}... ({len(text)} characters)"
 
 
 def _num(x: float) -> str:

@@ -126,11 +126,6 @@ def simulate(
     coverage, with what was never exercised), jsonl (one session JSON per line,
     streamed) or json (one document: sessions and summary).
     """
-    from facialflow.io.client_file import load_client
-    from facialflow.io.documents import session_to_dict
-    from facialflow.products.loading import load_plugins
-    from facialflow.session.live import Session
-
     if n is not None:
         if client_file is not None:
             raise click.UsageError("give either --client FILE or --random N, not both")
@@ -152,8 +147,15 @@ def simulate(
     fmt = fmt or "text"
     if fmt not in ("text", "json"):
         raise click.UsageError("with --client, --format is text or json")
+    from facialflow.io.client_file import load_client
+
+    # a bad client file is refused before the heavier modules are imported
     day = date or dt.date.today()
     client = load_client(client_file, on=day)
+    from facialflow.io.documents import session_to_dict
+    from facialflow.products.loading import load_plugins
+    from facialflow.session.live import Session
+
     plugins = load_plugins(catalogs=catalogs)
     result = Session.start(client, date=day, policy=policy, plugins=plugins).run()
     if fmt == "json":
@@ -179,19 +181,21 @@ def _simulate_random(
     engine: str,
     catalogs: tuple[Path, ...],
 ) -> None:
+    if fmt not in ("summary", "jsonl", "json"):
+        raise click.UsageError("with --random, --format is summary, jsonl or json")
     from facialflow.clinic.policy import load_policy
+
+    pol = load_policy(policy)
     from facialflow.products.loading import load_plugins
     from facialflow.simulation.run import SimulationSpec, Tally, simulate, summarize, summary_lines
 
-    if fmt not in ("summary", "jsonl", "json"):
-        raise click.UsageError("with --random, --format is summary, jsonl or json")
     # bad catalogs fail here, once, not in every worker
     load_plugins(catalogs=catalogs)
     spec = SimulationSpec(
         n=n,
         seed=seed,
         date=date,
-        policy=load_policy(policy),
+        policy=pol,
         adverse_rate=adverse_rate,
         catalogs=catalogs,
         workers=workers,

@@ -85,7 +85,7 @@ IMPORT_TIMEOUT = 20.0
 def _failure(exc: BaseException) -> str:
     """What a plugin did wrong, in words: ``sys.exit(3)`` is not an exception message."""
     if isinstance(exc, SystemExit):
-        return f"it called sys.exit({exc.code!r})"
+        return f"called sys.exit({exc.code!r})"
     text = str(exc).splitlines()[0] if str(exc) else ""
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
