@@ -1,0 +1,163 @@
+"""Name lookups: ingredients, allergies and medications, fast enough for the simulator's hot path.
+
+Names already in canonical form are one dict hit; anything else is normalised
+once and cached, since a population draws its names from a small vocabulary.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from facialflow.knowledge.ingredient_base import ingredient_base
+from facialflow.knowledge.medication_base import medication_base
+from facialflow.knowledge.records import AllergyMatch, Ingredient, MedicationMatch
+from facialflow.knowledge.text import candidate_keys, match_key, medication_tokens, plural_keys
+
+__all__ = [
+    "allergy_matches",
+    "class_names",
+    "classes_of",
+    "ingredient_names",
+    "lookup_ingredient",
+    "members_of",
+    "resolve_allergy",
+    "resolve_medication",
+    "resolve_medications",
+]
+
+
+def lookup_ingredient(text: str) -> Ingredient | None:
+    """The ingredient ``text`` names (canonical, INCI or synonym, any spelling), or None."""
+    hit = ingredient_base().by_exact.get(text)
+    return hit if hit is not None else _lookup_slow(text)
+
+
+@lru_cache(maxsize=65536)
+def _lookup_slow(text: str) -> Ingredient | None:
+    base = ingredient_base()
+    for key in candidate_keys(text):
+        name = base.by_key.get(key)
+        if name is not None:
+            return base.ingredients[name]
+    return None
+
+
+def classes_of(ingredient_name: str) -> frozenset[str]:
+    """Every class of the named ingredient, implied ones included; empty if it is unknown."""
+    hit = lookup_ingredient(ingredient_name)
+    return hit.classes if hit is not None else frozenset()
+
+
+def members_of(class_name: str) -> frozenset[str]:
+    """Canonical names of every ingredient in a class (by class name, alias or plural).
+
+    Raises KeyError for a word that names no class.
+    """
+    base = ingredient_base()
+    found = base.members.get(class_name)
+    if found is not None:
+        return found
+    meaning = base.alias_keys.get(match_key(class_name))
+    # an alias that also names single ingredients (``papaya``) is not a class
+    if meaning is None or not meaning[0] or meaning[1]:
+        raise KeyError(f"no ingredient class {class_name!r}")
+    return frozenset().union(*(base.members[c] for c in meaning[0]))
+
+
+def class_names() -> frozenset[str]:
+    return frozenset(ingredient_base().classes)
+
+
+def ingredient_names() -> frozenset[str]:
+    """Canonical names of every ingredient in the knowledge base."""
+    return frozenset(ingredient_base().ingredients)
+
+
+@lru_cache(maxsize=16384)
+def resolve_allergy(text: str) -> AllergyMatch:
+    """What an allergy the client wrote covers.
+
+    A class word (``retinoids``, ``fragrance``, ``aspirin``) covers every member of
+    the class; an ingredient name covers that ingredient under every spelling. A
+    word the knowledge base does not know is kept with ``known=False`` and matched
+    literally by its normalised form; the caller warns about it.
+    """
+    base = ingredient_base()
+    keys = candidate_keys(text)
+    if not keys:
+        raise ValueError(f"an allergy needs a name, got {text!r}")
+    # the plural readings come last: "ceramides" is the class before it is a guess
+    tries = (*keys, *(p for k in keys[:1] for p in plural_keys(k)))
+    for key in tries:
+        meaning = base.alias_keys.get(key)
+        if meaning is not None:
+            classes, ingredients = meaning
+            covers = ingredients.union(*(base.members[c] for c in classes))
+            return AllergyMatch(text, keys[0], True, ingredients, classes, covers)
+        name = base.by_key.get(key)
+        if name is not None:
+            named = frozenset({name})
+            return AllergyMatch(text, keys[0], True, named, frozenset(), named)
+    return AllergyMatch(text, keys[0], False)
+
+
+def allergy_matches(allergy: AllergyMatch, ingredient_name: str) -> bool:
+    """Whether a product ingredient, under any spelling, is covered by the allergy.
+
+    An ingredient the knowledge base does not know still matches an allergy
+    written the same way (after normalisation).
+    """
+    hit = lookup_ingredient(ingredient_name)
+    if hit is not None and hit.name in allergy.covers:
+        return True
+    return (hit is None or not allergy.known) and _literal_key(ingredient_name) == allergy.key
+
+
+@lru_cache(maxsize=65536)
+def _literal_key(text: str) -> str:
+    keys = candidate_keys(text)
+    return keys[0] if keys else ""
+
+
+@lru_cache(maxsize=16384)
+def resolve_medications(text: str) -> tuple[MedicationMatch, ...]:
+    """Every known medicine named in one medication line, left to right."""
+    base = medication_base()
+    tokens = medication_tokens(text)
+    found: list[MedicationMatch] = []
+    start = 0
+    while start < len(tokens):
+        for length in range(min(base.longest, len(tokens) - start), 0, -1):
+            hit = base.by_tokens.get(tokens[start : start + length])
+            if hit is not None:
+                found.append(_medication_match(text, *hit))
+                start += length
+                break
+        else:
+            start += 1
+    return tuple(found)
+
+
+def resolve_medication(text: str) -> MedicationMatch | None:
+    """The first known medicine named in a medication line, or None (it stays informational).
+
+    Generic and brand names both count; strengths and forms around the name
+    ("tretinoin cream 0.05%", "doxycycline 100 mg") are ignored.
+    """
+    found = resolve_medications(text)
+    return found[0] if found else None
+
+
+def _medication_match(given: str, name: str, spelling: str) -> MedicationMatch:
+    base = medication_base()
+    classes = tuple(base.classes[c] for c in base.medications[name].classes)
+    return MedicationMatch(
+        given=given,
+        medication=name,
+        matched=spelling,
+        drug_classes=tuple(c.name for c in classes),
+        condition=classes[0].condition,
+        conditions=tuple(dict.fromkeys(c.condition for c in classes if c.condition)),
+        client_fields=tuple(dict.fromkeys(c.client_field for c in classes if c.client_field)),
+        rules=tuple(c.rule for c in classes),
+    )
