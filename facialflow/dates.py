@@ -12,6 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from facialflow.errors import InvalidValueError
+
 __all__ = [
     "MAX_YEAR",
     "MIN_YEAR",
@@ -34,7 +36,7 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 def check_year(date: dt.date) -> dt.date:
     """``date``, or ValueError when its year is outside ``MIN_YEAR``-``MAX_YEAR``."""
     if not MIN_YEAR <= date.year <= MAX_YEAR:
-        raise ValueError(f"{date.isoformat()} is outside the years {MIN_YEAR}-{MAX_YEAR}")
+        raise InvalidValueError(f"{date.isoformat()} is outside the years {MIN_YEAR}-{MAX_YEAR}")
     return date
 
 
@@ -42,16 +44,16 @@ def check_session_date(date: dt.date) -> dt.date:
     """``date``, or ValueError when it is outside :data:`SESSION_YEARS`."""
     low, high = SESSION_YEARS
     if not low <= date.year <= high:
-        raise ValueError(f"{date.isoformat()} is outside the years {low}-{high}")
+        raise InvalidValueError(f"{date.isoformat()} is outside the years {low}-{high}")
     return date
 
 
 def parse_iso_date(text: str) -> dt.date:
     """The date ``text`` names; ValueError unless it is a real ``YYYY-MM-DD`` date in range."""
     if not _ISO_DATE.fullmatch(text):
-        raise ValueError(f"{text!r} is not an ISO date (YYYY-MM-DD)")
+        raise InvalidValueError(f"{text!r} is not an ISO date (YYYY-MM-DD)")
     try:
         date = dt.date.fromisoformat(text)
     except ValueError:
-        raise ValueError(f"{text!r} is not an ISO date (YYYY-MM-DD): no such day") from None
+        raise InvalidValueError(f"{text!r} is not an ISO date (YYYY-MM-DD): no such day") from None
     return check_year(date)

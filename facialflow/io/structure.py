@@ -26,6 +26,7 @@ from cattrs.errors import (
 )
 from cattrs.gen import make_dict_structure_fn
 
+from facialflow.errors import InvalidValueError
 from facialflow.validation import LABELS, describe, type_error, vocabulary_error
 
 __all__ = ["enum_hook", "strict_converter", "strict_hook", "structure_error_message"]
@@ -42,7 +43,7 @@ def strict_hook(kind: type) -> Any:
         if type(value) is not kind:
             raise type_error(label, value, None)
         if isinstance(value, float) and not math.isfinite(value):
-            raise ValueError(f"must be a finite number, got {value!r}")
+            raise InvalidValueError(f"must be a finite number, got {value!r}")
         return value
 
     return hook
