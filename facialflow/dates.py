@@ -48,12 +48,15 @@ def check_session_date(date: dt.date) -> dt.date:
     return date
 
 
-def parse_iso_date(text: str) -> dt.date:
-    """The date ``text`` names; ValueError unless it is a real ``YYYY-MM-DD`` date in range."""
+def parse_iso_date(text: str, *, session: bool = False) -> dt.date:
+    """The date ``text`` names; ValueError unless it is a real ``YYYY-MM-DD`` date in range.
+
+    The range is ``MIN_YEAR``-``MAX_YEAR``, or :data:`SESSION_YEARS` for a ``session`` date.
+    """
     if not _ISO_DATE.fullmatch(text):
         raise InvalidValueError(f"{text!r} is not an ISO date (YYYY-MM-DD)")
     try:
         date = dt.date.fromisoformat(text)
     except ValueError:
         raise InvalidValueError(f"{text!r} is not an ISO date (YYYY-MM-DD): no such day") from None
-    return check_year(date)
+    return check_session_date(date) if session else check_year(date)

@@ -30,8 +30,9 @@ class _Date(click.ParamType):  # type: ignore[type-arg]
         self, value: Any, param: click.Parameter | None, ctx: click.Context | None
     ) -> dt.date:
         try:
-            day = value if isinstance(value, dt.date) else parse_iso_date(str(value))
-            return check_session_date(day)
+            if isinstance(value, dt.date):
+                return check_session_date(value)
+            return parse_iso_date(str(value), session=True)
         except ValueError as exc:
             self.fail(str(exc), param, ctx)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
@@ -65,14 +66,21 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def _no_constant(name: str) -> Any:
-    raise DocumentError(f"{name} is not a number JSON allows (finite numbers only)")
+def _no_constant(name: str) -> float:
+    # NaN, Infinity, -Infinity: kept as floats here, refused below with their key
+    return float(name.replace("Infinity", "inf"))
 
 
-def _bounded_int(text: str) -> int:
-    if len(text.lstrip("-")) > MAX_DIGITS:
-        raise DocumentError(f"an integer of {len(text.lstrip('-'))} digits is far too large")
-    return int(text)
+class _TooLong:
+    """Stands in for an integer too long to convert, so the check below can name its key."""
+
+    def __init__(self, digits: int) -> None:
+        self.digits = digits
+
+
+def _bounded_int(text: str) -> int | _TooLong:
+    digits = len(text.lstrip("-"))
+    return _TooLong(digits) if digits > MAX_DIGITS else int(text)
 
 
 def _check(value: Any, path: str, depth: int) -> None:
@@ -84,8 +92,12 @@ def _check(value: Any, path: str, depth: int) -> None:
     elif isinstance(value, list):
         for i, item in enumerate(value):
             _check(item, f"{path}[{i}]", depth + 1)
+    elif isinstance(value, _TooLong):
+        raise DocumentError(f"{path}: an integer of {value.digits} digits is far too large")
     elif isinstance(value, float) and not math.isfinite(value):
-        raise DocumentError(f"{path}: {value!r} is not a finite number")
+        raise DocumentError(
+            f"{path}: {value!r} is not a finite number (NaN and infinity are refused)"
+        )
     elif type(value) is int and value.bit_length() > MAX_DIGITS * 3.33:
         raise DocumentError(f"{path}: an integer of more than {MAX_DIGITS} digits is far too large")
 
@@ -111,6 +123,8 @@ def _loads_toml(text: str) -> Any:
         raise DocumentError(f"malformed TOML: {exc}") from None
 
 
+_LONG_TOML_INT = re.compile(r"""(?m)^\s*([\w."'-]+)\s*=\s*[+-]?\d{4000}""")
+
 _PARSERS: dict[str, Callable[[str], Any]] = {".json": _loads_json, ".toml": _loads_toml}
 
 
@@ -125,7 +139,12 @@ def parse_document(text: str, suffix: str) -> Any:
     except ValueError as exc:
         # int() past Python's digit limit (a 5,000-digit number) raises a plain ValueError
         if "digits" in str(exc):
-            raise DocumentError("holds an integer of thousands of digits") from None
+            # tomllib stops at Python's 4,300-digit limit without saying where: find the key
+            found = _LONG_TOML_INT.search(text)
+            where = f"{found.group(1)}: " if found else ""
+            raise DocumentError(
+                f"{where}an integer of thousands of digits is far too large"
+            ) from None
         raise DocumentError(f"cannot be read: {exc}") from None
     _check(data, "", 0)
     return data

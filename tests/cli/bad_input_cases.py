@@ -102,9 +102,16 @@ client(
     '"pregnant": true, "pregnant": false}',
     "duplicate key 'pregnant'",
 )
-client("nan", '{"id": "c-1", "fitzpatrick": NaN}', "NaN")
-client("fitzpatrick-5000-digits", f'{{"id": "c-1", "fitzpatrick": {BIG}}}', "5000 digits")
-client("fitzpatrick-40-digits", {"fitzpatrick": int("9" * 40)}, "40 digits")
+client("nan", '{"id": "c-1", "fitzpatrick": NaN}', "fitzpatrick: nan is not a finite number")
+client("infinity", '{"id": "c-1", "allergies": [-Infinity]}', "allergies[0]: -inf")
+client(
+    "fitzpatrick-5000-digits",
+    f'{{"id": "c-1", "fitzpatrick": {BIG}}}',
+    "fitzpatrick: an integer of 5000 digits",
+)
+client(
+    "fitzpatrick-40-digits", {"fitzpatrick": int("9" * 40)}, "fitzpatrick: an integer of 40 digits"
+)
 client("deep-json", "[" * 100_000 + "]" * 100_000, "nested")
 client("nested-40-levels", {"assessment": json.loads("[" * 40 + "]" * 40)}, "nested more than 32")
 client("top-level-list", json.dumps([CLIENT]), "must be a JSON object")
@@ -180,9 +187,13 @@ def toml_client(name: str, extra: str, *words: str) -> None:
 
 
 toml_client("toml-malformed", "pregnant = \n", "malformed TOML")
-toml_client("toml-5000-digits", f"breastfeeding = {BIG}\n", "digits")
+toml_client(
+    "toml-5000-digits",
+    f"breastfeeding = {BIG}\n",
+    "breastfeeding: an integer of thousands of digits",
+)
 toml_client("toml-deep-nesting", "allergies = " + "[" * 5000 + "]" * 5000 + "\n", "nested")
-toml_client("toml-nan", "medications = [nan]\n", "nan", "not a finite number")
+toml_client("toml-nan", "medications = [nan]\n", "medications[0]: nan", "not a finite number")
 toml_client(
     "toml-native-date-9999",
     "isotretinoin_last_dose = 9999-12-31\n",
@@ -294,7 +305,11 @@ policy(
     "products.sa_pregnancy_max_pct",
     "from 0 to 2",
 )
-policy("max-serums-5000-digits", f"[products]\nmax_serums = {BIG}\n", "digits")
+policy(
+    "max-serums-5000-digits",
+    f"[products]\nmax_serums = {BIG}\n",
+    "max_serums: an integer of thousands of digits",
+)
 policy(
     "max-serums-40-digits",
     "[products]\nmax_serums = " + "9" * 40 + "\n",
