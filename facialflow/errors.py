@@ -17,6 +17,11 @@ from collections.abc import Sequence
 __all__ = [
     "CatalogError",
     "ClientFileError",
+    "JournalError",
+    "RecordIncomplete",
+    "StaleRevision",
+    "StoreError",
+    "UnknownSession",
     "DiagramError",
     "FacialflowError",
     "GuardTypeError",
@@ -145,3 +150,38 @@ class PathExplosion(FacialflowError, RuntimeError):
 
 class ScheduleError(FacialflowError, ValueError):
     """A visit plan cannot be made from the given options."""
+
+
+class StoreError(FacialflowError, RuntimeError):
+    """A session store cannot be opened or used (bad URL, schema from a newer facialflow)."""
+
+
+class UnknownSession(StoreError, LookupError):
+    """No session with that id is in the store."""
+
+
+class StaleRevision(StoreError, RuntimeError):
+    """A command stated a revision the session has moved past; nothing was written."""
+
+    # a conflict found, not a malformed request: the caller re-reads and decides
+    exit_code = 1
+
+    def __init__(self, session_id: str, expected: int, actual: int) -> None:
+        self.session_id = session_id
+        self.expected = expected
+        self.actual = actual
+        super().__init__(
+            f"session {session_id!r} is at revision {actual}, not {expected}: "
+            "it changed since you read it; nothing was written"
+        )
+
+
+class RecordIncomplete(FacialflowError, ValueError):
+    """A treatment-record item the policy requires is missing, so the step cannot be taken."""
+
+
+class JournalError(FacialflowError, ValueError):
+    """A journal record is malformed or its chain is broken."""
+
+    # `journal verify` found a problem: a check's exit code, not a user error's
+    exit_code = 1

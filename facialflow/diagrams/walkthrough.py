@@ -1,11 +1,16 @@
 """The trainers' walkthrough page: one self-contained HTML file.
 
-The diagram is inlined as SVG, the styles and the script are inline, and a
-Content-Security-Policy forbids every fetch, so the page works offline and
-from an e-mail attachment. A step list sits beside the diagram; clicking a
-step (or a box in the diagram) or pressing the arrow keys highlights the state
-and shows what happens there, why, when it is skipped and, for a client's
-route, the products chosen and the reasons.
+The page's markup, styles and script are package data
+(``facialflow/diagrams/assets/walkthrough.{html,css,js}``), inlined here with
+the diagram's SVG and the step data, and a Content-Security-Policy forbids
+every fetch, so the page works offline and from an e-mail attachment.
+
+On screen it adapts: on a projector the step list, the diagram and the details
+sit side by side and the diagram follows the current step at a legible size;
+on a phone they stack (a step strip, the details, then the diagram). The
+diagram zooms and pans (buttons, keys, wheel, drag, pinch). Printed, it is a
+storyboard: one numbered frame per step of the route (see
+:mod:`facialflow.diagrams.storyboard`).
 """
 
 from __future__ import annotations
@@ -13,10 +18,12 @@ from __future__ import annotations
 import html
 import json
 import re
+from functools import cache
+from importlib.resources import files
 from typing import Any
 
 from facialflow.diagrams.dot import to_dot
-from facialflow.diagrams.route import Route, edge_text, product_text
+from facialflow.diagrams.route import Route, conditions, edge_text, frames, product_text
 from facialflow.protocol.facial import FACIAL
 from facialflow.protocol.spec import FacialProtocol, StateSpec
 
@@ -161,10 +168,10 @@ def to_html(
 
         svg = render(to_dot(protocol, route), "svg", renderer=renderer).decode()
     title = f"{protocol.name} {protocol.version}: step-by-step walkthrough"
-    subtitle = "The whole protocol. Click a step or a box, or use the arrow keys."
+    subtitle = "The whole protocol. Choose a step, tap a box, or use the arrow keys."
     warnings = ""
     if route is not None:
-        subtitle = f"{route.title()}. Click a step or a box, or use the arrow keys."
+        subtitle = f"{route.title()}. Choose a step, tap a box, or use the arrow keys."
         if route.warnings:
             warnings = (
                 '<ul class="warnings">'
@@ -172,232 +179,39 @@ def to_html(
                 + "</ul>"
             )
     data = json.dumps(
-        {"route": route is not None, "steps": page_steps(protocol, route)},
+        {
+            "route": route is not None,
+            "heading": route.title() if route else f"{protocol.name} {protocol.version}",
+            "steps": page_steps(protocol, route),
+            "frames": frames(protocol, route),
+        },
         ensure_ascii=False,
         indent=1,
         sort_keys=True,
-    ).replace("</", "<\\/")
-    return _PAGE.format(
-        title=html.escape(title),
-        subtitle=html.escape(subtitle),
-        warnings=warnings,
-        svg=_inline_svg(svg),
-        data=data,
-        css=_CSS,
-        js=_JS,
-    )
-
-
-_PAGE = """<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; \
-style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">
-<meta name="generator" content="facialflow">
-<title>{title}</title>
-<style>{css}</style>
-</head>
-<body>
-<header>
-<h1>{title}</h1>
-<p class="sub">{subtitle}</p>
-{warnings}
-</header>
-<main>
-<nav aria-label="Steps">
-<ol id="steps"></ol>
-<p class="hint">Keys: &uarr; &darr; (or &larr; &rarr;) step, Home and End jump.</p>
-</nav>
-<figure id="diagram">
-<!-- diagram:start -->
-{svg}
-<!-- diagram:end -->
-</figure>
-<section id="detail" aria-live="polite">
-<h2 id="detail-title"></h2>
-<p id="detail-status"></p>
-<dl id="detail-facts"></dl>
-</section>
-</main>
-<script type="application/json" id="ff-data">
-{data}
-</script>
-<script>{js}</script>
-</body>
-</html>
-"""
-
-_CSS = """
-:root { --ink: #2d3748; --muted: #6b7280; --hl: #d69e2e; --route: #6b46c1; }
-* { box-sizing: border-box; }
-body { margin: 0; color: var(--ink); background: #fbfcfd;
-  font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; }
-header { padding: 12px 20px; border-bottom: 1px solid #e2e8f0; background: #fff; }
-h1 { font-size: 20px; margin: 0 0 4px; }
-.sub { margin: 0; color: var(--muted); }
-.warnings { margin: 6px 0 0; padding-left: 20px; color: #9c4221; font-size: 13px; }
-main { display: grid; grid-template-columns: 230px minmax(0, 1fr) 340px; gap: 16px;
-  padding: 16px 20px; }
-nav ol { list-style: none; margin: 0; padding: 0; }
-nav li { margin: 0 0 4px; }
-nav li.other-start { margin-top: 14px; padding-top: 8px; border-top: 1px solid #e2e8f0; }
-nav li.child button { padding-left: 26px; }
-nav button { width: 100%; text-align: left; font: inherit; padding: 6px 10px; border-radius: 8px;
-  border: 1px solid #cbd5e0; background: #fff; color: var(--ink); cursor: pointer; }
-nav button.route { border-color: var(--route); }
-nav button.skipped, nav button.off { color: var(--muted); border-style: dashed; }
-nav button[aria-current="step"] { background: #fefcbf; border-color: var(--hl); border-width: 2px;
-  font-weight: 600; }
-.hint { color: var(--muted); font-size: 12px; }
-figure { margin: 0; align-self: start; background: #fff; border: 1px solid #e2e8f0;
-  border-radius: 10px; padding: 8px;
-  overflow: auto; max-height: calc(100vh - 120px); }
-figure svg { width: 100%; height: auto; display: block; }
-#diagram g.node, #diagram g.cluster { cursor: pointer; }
-#diagram g.ff-current > path, #diagram g.ff-current > polygon,
-#diagram g.ff-current > ellipse, #diagram g.ff-current > g > a > path,
-#diagram g.ff-current > g > a > polygon { stroke: var(--hl); stroke-width: 5px; }
-#diagram g.ff-current text { font-weight: bold; }
-#diagram g.ff-edge > path, #diagram g.ff-edge > polygon { stroke: var(--hl); stroke-width: 3px; }
-#detail { background: #fff; border: 1px solid #e2e8f0; border-radius: 10px; padding: 12px 16px;
-  align-self: start; position: sticky; top: 12px; }
-#detail h2 { margin: 0 0 4px; font-size: 18px; }
-#detail-status { margin: 0 0 8px; color: var(--muted); }
-#detail dt { font-weight: 600; margin-top: 10px; }
-#detail dd { margin: 2px 0 0; }
-#detail ul { margin: 2px 0 0; padding-left: 18px; }
-@media (max-width: 1000px) { main { grid-template-columns: 1fr; } #detail { position: static; } }
-"""
-
-_JS = r"""
-(function () {
-  "use strict";
-  var data = JSON.parse(document.getElementById("ff-data").textContent);
-  var steps = data.steps;
-  var list = document.getElementById("steps");
-  var buttons = [];
-  var current = -1;
-
-  function el(tag, text, cls) {
-    var node = document.createElement(tag);
-    if (text !== undefined) node.textContent = text;
-    if (cls) node.className = cls;
-    return node;
-  }
-
-  steps.forEach(function (step, i) {
-    var li = el("li");
-    if (step.parent) li.classList.add("child");
-    if (step.other && !(i > 0 && steps[i - 1].other)) {
-      li.classList.add("other-start");
+    ).replace("<", "\\u003c")  # no "<" in the script element: no "</script>" or "<!--" ends it
+    caption = "Hover an edge for its full condition."
+    if conditions(protocol):
+        caption = (
+            "Long conditions are drawn as [1], [2]... on the edges and spelt out in the "
+            "legend under the diagram; hover an edge for its full condition."
+        )
+    values = {
+        "title": html.escape(title),
+        "subtitle": html.escape(subtitle),
+        "warnings": warnings,
+        "caption": html.escape(caption),
+        "svg": _inline_svg(svg),
+        "data": data,
+        "css": _asset("walkthrough.css"),
+        "js": _asset("walkthrough.js"),
     }
-    var text = (step.number ? step.number + ". " : "") + step.label;
-    if (step.status === "skipped") text += " (skipped)";
-    var button = el("button", text, step.status || "");
-    button.type = "button";
-    button.dataset.state = step.id;
-    button.addEventListener("click", function () { select(i); });
-    li.appendChild(button);
-    list.appendChild(li);
-    buttons.push(button);
-  });
+    # one pass: text inserted for one placeholder is never scanned for another
+    return _PLACEHOLDER.sub(lambda m: values[m[1]], _asset("walkthrough.html"))
 
-  function facts(step) {
-    var out = [];
-    if (step.status === "route") {
-      out.push(["On this route", step.number ? "step " + step.number : "yes"]);
-    }
-    if (step.status === "skipped") out.push(["Skipped for this client", step.skipped]);
-    if (step.status === "off") out.push(["On this route", "no"]);
-    out.push(["What happens", step.does]);
-    if (step.why) out.push(["Why", step.why]);
-    if (step.skipped_when) out.push(["Skipped when", step.skipped_when]);
-    if (step.reached_when.length) out.push(["Reached", step.reached_when]);
-    if (step.leads_to.length) out.push(["Next", step.leads_to]);
-    if (step.products && step.products.length) {
-      out.push(["Products for this client", step.products.map(function (p) {
-        return p.name + " (" + p.ingredients.join(", ") + ")";
-      })]);
-    }
-    if (step.findings && step.findings.length) {
-      out.push(["Screening for this client", step.findings]);
-    }
-    return out;
-  }
 
-  function highlight(id) {
-    var svg = document.querySelector("#diagram svg");
-    svg.querySelectorAll(".ff-current, .ff-edge").forEach(function (g) {
-      g.classList.remove("ff-current", "ff-edge");
-    });
-    var target = svg.querySelector("#state-" + CSS.escape(id));
-    if (target) {
-      target.classList.add("ff-current");
-      if (target.scrollIntoView) target.scrollIntoView({block: "nearest", inline: "nearest"});
-    }
-    svg.querySelectorAll("g.edge").forEach(function (g) {
-      if (g.id.indexOf("-" + id + "-") !== -1 && g.id.lastIndexOf("edge-", 0) === 0) {
-        g.classList.add("ff-edge");
-      }
-    });
-  }
+_PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
 
-  function select(i) {
-    if (i < 0 || i >= steps.length) return;
-    current = i;
-    var step = steps[i];
-    buttons.forEach(function (b, j) {
-      if (j === i) b.setAttribute("aria-current", "step"); else b.removeAttribute("aria-current");
-    });
-    highlight(step.id);
-    document.getElementById("detail-title").textContent =
-      (step.number ? step.number + ". " : "") + step.label;
-    var status = step.final ? "Final state" : "";
-    if (step.parent) status = "Part of " + step.parent;
-    if (step.compound) status = "A group of steps";
-    document.getElementById("detail-status").textContent = status;
-    var dl = document.getElementById("detail-facts");
-    dl.textContent = "";
-    facts(step).forEach(function (pair) {
-      dl.appendChild(el("dt", pair[0]));
-      var dd = el("dd");
-      if (Array.isArray(pair[1])) {
-        var ul = el("ul");
-        pair[1].forEach(function (line) { ul.appendChild(el("li", line)); });
-        dd.appendChild(ul);
-      } else {
-        dd.textContent = pair[1];
-      }
-      dl.appendChild(dd);
-    });
-    document.body.dataset.current = step.id;
-    if (history.replaceState) history.replaceState(null, "", "#" + step.id);
-  }
 
-  document.addEventListener("keydown", function (e) {
-    if (e.altKey || e.ctrlKey || e.metaKey) return;
-    var next = {ArrowDown: current + 1, ArrowRight: current + 1, ArrowUp: current - 1,
-                ArrowLeft: current - 1, Home: 0, End: steps.length - 1}[e.key];
-    if (next === undefined) return;
-    e.preventDefault();
-    select(Math.max(0, Math.min(steps.length - 1, next)));
-    buttons[current].focus();
-  });
-
-  document.querySelectorAll("#diagram g.node, #diagram g.cluster").forEach(function (g) {
-    if (g.id.lastIndexOf("state-", 0) !== 0) return;
-    var id = g.id.slice(6);
-    g.addEventListener("click", function (e) {
-      e.stopPropagation();
-      var i = steps.findIndex(function (s) { return s.id === id; });
-      if (i !== -1) select(i);
-    });
-  });
-
-  var wanted = decodeURIComponent(location.hash.slice(1));
-  var start = steps.findIndex(function (s) { return s.id === wanted; });
-  select(start === -1 ? 0 : start);
-})();
-"""
+@cache
+def _asset(name: str) -> str:
+    return files("facialflow.diagrams").joinpath("assets", name).read_text(encoding="utf-8")

@@ -122,6 +122,7 @@ class OfferPlugin:
 
 
 _ENTRY_KEYS = {
+    "lot",
     "name",
     "kind",
     "ingredients",
@@ -187,6 +188,9 @@ def _offer_from_entry(entry: Any) -> Offer:
     tags = entry.get("tags", [])
     if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
         raise InvalidValueError("tags must be a list of strings")
+    lot = entry.get("lot")
+    if lot is not None and not (isinstance(lot, str) and lot.strip()):
+        raise InvalidValueError("lot must be a non-empty string")
     product = Product(
         name=entry["name"],
         kind=ProductKind(kind),
@@ -195,6 +199,7 @@ def _offer_from_entry(entry: Any) -> Offer:
         spf=spf,
         rx_only=entry.get("rx_only", False),
         tags=tags,
+        lot=lot,
     )
     return Offer(
         product=product,

@@ -40,7 +40,7 @@ def run(*args: str, **kwargs: object) -> subprocess.CompletedProcess[bytes]:
 
 
 def test_cli_offers_every_diagram_format() -> None:
-    assert DIAGRAM_FORMATS == FORMATS
+    assert (*FORMATS, "storyboard") == DIAGRAM_FORMATS
 
 
 def test_default_output_is_dot_on_stdout(runner: CliRunner) -> None:
@@ -214,3 +214,108 @@ def test_check_and_write_all_refuse_other_options(runner: CliRunner) -> None:
     assert r.exit_code == 2
     r = runner.invoke(main, ["diagram", "--check", "--write-all"])
     assert r.exit_code == 2
+
+
+# -- storyboards --------------------------------------------------------------------------------
+
+ISOTRETINOIN = str(EXAMPLES / "isotretinoin-laser.toml")
+ROUTE_ARGS = ["--client", ISOTRETINOIN, "--date", "2026-12-01"]
+
+
+def route_path() -> tuple[str, ...]:
+    import datetime as dt
+
+    from facialflow.diagrams.route import route_for_client
+    from facialflow.io.client_file import load_client
+
+    route = route_for_client(load_client(ISOTRETINOIN), date=dt.date(2026, 12, 1))
+    return route.path
+
+
+def test_storyboard_writes_one_svg_frame_per_step(runner: CliRunner, tmp_path: Path) -> None:
+    """--format storyboard into a folder: frame-NN-<state>.svg for each step, in order."""
+    out = tmp_path / "frames"
+    r = runner.invoke(main, ["diagram", *ROUTE_ARGS, "--format", "storyboard", "-o", str(out)])
+    path = route_path()
+
+    assert r.exit_code == 0, r.output
+    names = sorted(p.name for p in out.iterdir())
+    assert names == [f"frame-{k + 1:02d}-{state}.svg" for k, state in enumerate(path)]
+    for k, name in enumerate(names):
+        svg = (out / name).read_text()
+        ET.fromstring(svg)
+        assert f"Step {k + 1} of {len(path)}" in svg
+        # the current step is marked; each edge taken so far carries its number
+        assert svg.count("#d69e2e") >= 1
+        for n in range(1, k + 1):
+            assert f">({n})</text>" in svg
+        assert f">({k + 1})</text>" not in svg
+
+
+def test_storyboard_without_a_client_walks_the_treatment_route(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    from facialflow.protocol.facial import FACIAL
+
+    r = runner.invoke(main, ["diagram", "--format", "storyboard", "-o", str(tmp_path / "f")])
+    main_lane = [s.name for s in FACIAL.states if s.lane == "main"]
+
+    assert r.exit_code == 0, r.output
+    assert len(list((tmp_path / "f").iterdir())) == len(main_lane)
+
+
+def test_storyboard_needs_an_output(runner: CliRunner) -> None:
+    r = runner.invoke(main, ["diagram", "--format", "storyboard"])
+    assert r.exit_code == 2
+    assert "--format storyboard needs --output" in r.output
+
+
+def test_storyboard_refuses_a_plain_file_as_its_folder(runner: CliRunner, tmp_path: Path) -> None:
+    taken = tmp_path / "notes.txt"
+    taken.write_text("mine")
+    r = runner.invoke(main, ["diagram", "--format", "storyboard", "-o", str(taken)])
+    assert r.exit_code == 2
+    assert "is a file" in r.output
+    assert taken.read_text() == "mine"
+
+
+def pdf_pages(path: Path) -> int:
+    import pypdf
+
+    return len(pypdf.PdfReader(path).pages)
+
+
+@pytest.mark.skipif(not Path("/usr/bin/chromium").is_file(), reason="needs Chromium")
+def test_storyboard_pdf_printed_by_chromium_has_a_page_per_step(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FACIALFLOW_CHROMIUM", "/usr/bin/chromium")
+    out = tmp_path / "storyboard.pdf"
+    r = runner.invoke(main, ["diagram", *ROUTE_ARGS, "--format", "storyboard", "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    assert out.read_bytes().startswith(b"%PDF-")
+    assert pdf_pages(out) == len(route_path())
+
+
+@needs_dot
+def test_storyboard_pdf_without_chromium_joins_graphviz_pages(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FACIALFLOW_CHROMIUM", str(tmp_path / "no-chromium"))
+    out = tmp_path / "storyboard.pdf"
+    r = runner.invoke(main, ["diagram", *ROUTE_ARGS, "--format", "storyboard", "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    assert pdf_pages(out) == len(route_path())
+
+
+def test_storyboard_pdf_with_neither_chromium_nor_graphviz_says_what_to_install(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setenv("FACIALFLOW_CHROMIUM", str(tmp_path / "no-chromium"))
+    out = tmp_path / "storyboard.pdf"
+    r = runner.invoke(main, ["diagram", "--format", "storyboard", "-o", str(out)])
+    assert r.exit_code == 1
+    assert r.output.startswith("Error: a storyboard PDF needs Chromium")
+    assert "--format storyboard --output FOLDER" in r.output
+    assert not out.exists()

@@ -13,6 +13,7 @@ from facialflow.clinic.policy import (
     FLOOR_DECLINING,
     Policy,
     ProductPolicy,
+    RecordPolicy,
     SchedulePolicy,
     ScreeningPolicy,
     load_policy,
@@ -112,6 +113,7 @@ def _fields() -> list[tuple[str, attrs.Attribute]]:  # type: ignore[type-arg]
         ("screening", ScreeningPolicy),
         ("products", ProductPolicy),
         ("schedule", SchedulePolicy),
+        ("records", RecordPolicy),
     ):
         out.extend((f"{table}.{a.name}", a) for a in attrs.fields(cls))
     return out

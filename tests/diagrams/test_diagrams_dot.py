@@ -13,7 +13,14 @@ import pytest
 from facialflow.diagrams.committed import stale_files
 from facialflow.diagrams.dot import build_graph, to_dot
 from facialflow.diagrams.produce import format_for_path
-from facialflow.diagrams.route import Route, edge_text, route_for_client
+from facialflow.diagrams.route import (
+    SHORT,
+    Route,
+    conditions,
+    edge_text,
+    route_for_client,
+    short_edge_text,
+)
 from facialflow.diagrams.style import ROUTE
 from facialflow.errors import DiagramError
 from facialflow.io.client_file import load_client
@@ -120,14 +127,29 @@ def test_a_changed_protocol_changes_the_diagram() -> None:
 
 
 def test_conditional_edges_are_labelled_in_plain_language_not_guard_names() -> None:
+    """Each guarded edge carries its short label, and its full condition as the tooltip."""
     dot = to_dot()
+    for t in FACIAL.transitions:
+        if t.guards and (t.trigger, t.dest) != ("adverse", "safe_exit_stop"):
+            line = attrs_of(dot, f"{t.source} -> {t.dest} [")
+            assert f'tooltip="{edge_text(FACIAL, t)}"' in line, t
+            short = short_edge_text(FACIAL, t)
+            assert short.split()[0] in line, t
     labels = re.findall(r'label="([^"]*)"', dot) + re.findall(r"label=(\w+)", dot)
     flat = {label.replace("\\n", " ") for label in labels}
-    for t in FACIAL.transitions:
-        if t.guards:
-            assert edge_text(FACIAL, t) in flat, t
     for guard in FACIAL.guards:
         assert guard.name not in flat
+
+
+def test_long_conditions_become_tags_explained_in_the_legend() -> None:
+    """A condition too long for an edge is a tag like [1] there, and written out in the legend."""
+    tagged = conditions(FACIAL)
+    legend = attrs_of(to_dot(), "legend_conditions [")
+
+    assert [tag for tag, _ in tagged] == [f"[{i}]" for i in range(1, len(tagged) + 1)]
+    for tag, text in tagged:
+        assert len(text) > SHORT
+        assert f"{tag} {text}" in legend
 
 
 def test_compound_states_are_clusters_holding_their_sub_states() -> None:
@@ -182,9 +204,11 @@ def test_route_highlights_visited_states_and_taken_edges() -> None:
 
 
 def test_skipped_step_is_greyed_with_its_reason() -> None:
+    """A skipped group is dashed and grey; its reason is in its first box (wrapped)."""
     dot = to_dot(route=demo_route())
     cluster = dot.split("subgraph cluster_laser {", 1)[1].split("\n", 2)[1]
-    assert "skipped: isotretinoin within 6 months (conservative policy)" in cluster
+    first = attrs_of(dot, "laser_test_spot [").replace("\\n", " ")
+    assert "skipped: isotretinoin within 6 months (conservative policy)" in first
     assert "dashed" in cluster
     assert f'color="{ROUTE}"' not in attrs_of(dot, "laser_treatment [")
 
@@ -206,9 +230,15 @@ def test_adverse_reaction_route_runs_along_the_rail_into_the_safe_exit() -> None
         products=(),
     )
     dot = to_dot(route=route)
-    assert f'color="{ROUTE}"' in attrs_of(dot, "exfoliation -> adverse_from_exfoliation")
-    assert f'color="{ROUTE}"' in attrs_of(dot, "adverse_from_cleansing -> safe_exit_stop")
-    assert f'color="{ROUTE}"' not in attrs_of(dot, "serums -> adverse_from_serums")
+    assert f'color="{ROUTE}"' in attrs_of(
+        dot, "exfoliation -> adverse_to_safe_exit_stop_from_exfoliation"
+    )
+    assert f'color="{ROUTE}"' in attrs_of(
+        dot, "adverse_to_safe_exit_stop_from_cleansing -> safe_exit_stop"
+    )
+    assert f'color="{ROUTE}"' not in attrs_of(
+        dot, "serums -> adverse_to_safe_exit_stop_from_serums"
+    )
 
 
 def test_route_of_a_real_client_comes_from_its_session(date: dt.date) -> None:

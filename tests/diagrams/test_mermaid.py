@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
+import html
 import os
 import re
 from pathlib import Path
+from typing import Any
 
+import attrs
 import pytest
 
-from facialflow.diagrams.mermaid import to_mermaid
-from facialflow.diagrams.route import Route, edge_text
+from facialflow.diagrams.mermaid import mermaid_text, to_mermaid
+from facialflow.diagrams.route import Route, conditions, node_lines, short_edge_text
 from facialflow.model import Product
 from facialflow.protocol.facial import FACIAL
 
@@ -68,12 +70,11 @@ def test_is_a_state_diagram_v2_with_a_title() -> None:
     assert source.startswith('---\ntitle: "medical-facial 1.0"\n---\nstateDiagram-v2\n')
 
 
-def test_every_transition_is_an_edge_with_its_plain_language_label() -> None:
+def test_every_transition_is_an_edge_with_its_short_label() -> None:
+    """Each transition is an edge carrying its short label; the start and each final one too."""
     drawn = edges(to_mermaid())
     for t in FACIAL.transitions:
-        label = edge_text(FACIAL, t).replace(";", "#59;")
-        assert (t.source, t.dest, label) in drawn, t
-    # plus the start edge and one end edge per final state, all labelled
+        assert (t.source, t.dest, mermaid_text(short_edge_text(FACIAL, t))) in drawn, t
     finals = len(FACIAL.final_states)
     assert len(drawn) == len(FACIAL.transitions) + 1 + finals
     assert all(label.strip() for _, _, label in drawn)
@@ -90,11 +91,15 @@ def test_laser_and_safe_exit_are_composite_states() -> None:
         assert all(a.startswith(compound) and b.startswith(compound) for a, b, _ in inner)
 
 
-def test_semicolons_and_quotes_are_escaped_as_entities() -> None:
-    source = to_mermaid()
-    assert "documented#59; follow-up in 24-48 h" in source
+def test_no_character_that_mermaid_misreads_is_written() -> None:
+    """No ';' (ends a statement), no entity code (garbled by mermaid.run), no stray quote."""
+    source = to_mermaid(route=tricky_route())
     body = source.split("stateDiagram-v2", 1)[1]
-    assert ";" not in body.replace("#59;", "").replace("#35;", "").replace("#quot;", "")
+
+    assert ";" not in body
+    assert not re.search(r"#\w+;", body)
+    assert "[4] documented, follow-up in 24-48 h" in source
+    assert mermaid_text('a "b"; <c>') == "a 'b', \u2039c\u203a"
 
 
 def test_route_styles_the_client_states_and_notes_skipped_steps() -> None:
@@ -117,33 +122,88 @@ def test_class_names_never_clash_with_state_names() -> None:
 MERMAID_JS = os.environ.get("FACIALFLOW_MERMAID_JS", "")
 CHROMIUM = os.environ.get("FACIALFLOW_CHROMIUM", "/usr/bin/chromium")
 
+#: the standard embedding: Mermaid finds the block, reads its text and draws it in place
+STANDARD_PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>
+<pre class="mermaid">{source}</pre>
+<script src="{mermaid}"></script>
+</body></html>"""
 
-@pytest.mark.browser
-@pytest.mark.skipif(
-    not (MERMAID_JS and Path(MERMAID_JS).is_file()),
-    reason="set FACIALFLOW_MERMAID_JS to a mermaid.min.js (npm install mermaid@11) to render "
-    "the Mermaid output with the real Mermaid in Chromium",
-)
-def test_real_mermaid_renders_every_edge_label() -> None:
+RENDERED = """async () => {
+  mermaid.initialize({startOnLoad: false, securityLevel: 'strict'});
+  await mermaid.run();
+  const texts = (sel) => [...document.querySelectorAll(sel)].map(e => e.textContent.trim());
+  return {
+    errors: texts('.error-text'),
+    edges: texts('g.edgeLabels > g.edgeLabel').filter(Boolean),
+    nodes: texts('g.node'),
+    clusters: texts('.cluster-label'),
+    all: document.querySelector('pre.mermaid svg').textContent,
+  };
+}"""
+
+
+def tricky_route() -> Route:
+    """A route whose product names hold the characters Mermaid's grammar trips on."""
+    route = demo_route()
+    odd = Product('Calm "Night" Serum; 2% #1', "serum", ["niacinamide"])
+    return attrs.evolve(route, products=((("serums", odd)), *route.products[1:]))
+
+
+def expected_edge_labels(route: Route | None) -> list[str]:
+    labels = [mermaid_text(short_edge_text(FACIAL, t)) for t in FACIAL.transitions]
+    return sorted([*labels, "start", *["end"] * len(FACIAL.final_states)])
+
+
+@pytest.fixture(scope="module")
+def mermaid_page() -> Any:
+    if not (MERMAID_JS and Path(MERMAID_JS).is_file()):
+        pytest.skip(
+            "set FACIALFLOW_MERMAID_JS to a mermaid.min.js (npm install mermaid@11) to render "
+            "the Mermaid output with the real Mermaid in Chromium"
+        )
     sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
     if not Path(CHROMIUM).is_file():
         pytest.skip(f"no Chromium at {CHROMIUM}: apt-get install chromium")
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox"])
-        page = browser.new_page()
-        page.set_content("<div id=out></div>")
-        page.add_script_tag(path=MERMAID_JS)
-        result = page.evaluate(
-            """async (src) => {
-              mermaid.initialize({startOnLoad: false, securityLevel: 'strict'});
-              const {svg} = await mermaid.render('m', src);
-              document.getElementById('out').innerHTML = svg;
-              return [...document.querySelectorAll('#out .edgeLabel')]
-                .map(e => e.textContent.trim()).filter(Boolean);
-            }""",
-            to_mermaid(route=demo_route()),
-        )
+        yield browser
         browser.close()
-    labels = json.loads(json.dumps(result))
-    assert len(labels) >= len(FACIAL.transitions) + 1
-    assert "documented; follow-up in 24-48 h" in labels
+
+
+def render_standard_way(browser: Any, source: str, tmp_path: Path) -> dict[str, Any]:
+    page_file = tmp_path / "embedded.html"
+    page_file.write_text(
+        STANDARD_PAGE.format(source=html.escape(source), mermaid=Path(MERMAID_JS).as_uri())
+    )
+    page = browser.new_page()
+    page.goto(page_file.as_uri())
+    result: dict[str, Any] = page.evaluate(RENDERED)
+    page.close()
+    return result
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("with_route", [False, True], ids=["protocol", "route"])
+def test_real_mermaid_embedded_the_standard_way_shows_the_expected_labels(
+    mermaid_page: Any, tmp_path: Path, with_route: bool
+) -> None:
+    """Mermaid 11 through <pre class="mermaid"> and mermaid.run() draws every label as written."""
+    route = tricky_route() if with_route else None
+    drawn = render_standard_way(mermaid_page, to_mermaid(route=route), tmp_path)
+    states = {s.name: s for s in FACIAL.states}
+
+    assert drawn["errors"] == []
+    assert sorted(drawn["edges"]) == expected_edge_labels(route)
+    assert sorted(drawn["clusters"]) == sorted(FACIAL.compounds.values())
+    for name, state in states.items():
+        title, *details = node_lines(FACIAL, state, route)
+        node = next((n for n in drawn["nodes"] if n.startswith(mermaid_text(title))), None)
+        assert node is not None, name
+        for line in details:
+            assert mermaid_text(line) in node, (name, line)
+    for tag, text in conditions(FACIAL):
+        assert f"{tag} {mermaid_text(text)}" in drawn["all"]
+    # the garbling of entity codes ("#59;" shown as "ﬂ°°59¶ß")
+    assert not re.search("[ﬂ°¶ß]", drawn["all"])
+    if route is not None:
+        assert "Calm 'Night' Serum, 2% #1" in drawn["all"]

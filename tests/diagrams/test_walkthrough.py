@@ -69,6 +69,17 @@ def test_page_is_self_contained() -> None:
     assert re.search(r'id="state(-|&#45;)serums"', page)
 
 
+def test_page_inlines_its_package_data_assets() -> None:
+    """The markup, styles and script ship as package data and all end up inside the one file."""
+    from importlib.resources import files
+
+    assets = files("facialflow.diagrams").joinpath("assets")
+    page = to_html(renderer="embedded")
+    for name in ("walkthrough.css", "walkthrough.js"):
+        assert assets.joinpath(name).read_text(encoding="utf-8") in page, name
+    assert "{{" not in page.split('id="ff-data"', 1)[0]
+
+
 def test_step_list_covers_every_state_and_compound_in_treatment_order() -> None:
     ids = [s["id"] for s in page_steps()]
     assert ids[:5] == ["intake", "cleansing", "exfoliation", "extraction", "laser"]
