@@ -85,7 +85,9 @@ def strict_converter(*enums: type[enum.Enum]) -> cattrs.Converter:
                 else "values"
             )
             raise type_error(f"a list of {what}", value, None)
-        return [converter.structure(item, item_type) for item in value]
+        items = [converter.structure(item, item_type) for item in value]
+        # the container the annotation asks for: tuple[str, ...] is a tuple, not a list
+        return tp.__origin__(items)
 
     def mapping_hook(value: Any, tp: Any) -> Any:
         if not isinstance(value, Mapping):

@@ -605,8 +605,8 @@ option(
 option(
     "diagram-output-is-a-folder",
     ("diagram", "--format", "dot", "--output", "{dir}/sub"),
-    "--output",
-    "is a directory",
+    "cannot write",
+    "sub: it is a folder",
     files={"sub/.keep": ""},
 )
 
@@ -736,4 +736,43 @@ plugin(
     INFO + CANDIDATES + "    raise ValueError('catalog offline')\n",
     "raised ValueError: catalog offline",
     args=RANDOM,
+)
+
+# -- the session store's commands ---------------------------------------------------------------
+
+START = ("session", "start", "--db", "{dir}/s.db", "--client", "{dir}/c.json", "--date", DAY)
+client("via-session-start", {"fitzpatrick": 0}, "fitzpatrick", args=START)
+client(
+    "session-start-dose-after-session",
+    {"isotretinoin_last_dose": "2026-03-01"},
+    "isotretinoin_last_dose",
+    "after the session date",
+    args=START,
+)
+option(
+    "session-wavelength-nan",
+    (*START, "--wavelength", "nan"),
+    "--wavelength",
+    "not a finite number",
+    files=CLIENT_FILE,
+)
+option("session-fluence-negative", (*START, "--fluence", "-2"), "--fluence", files=CLIENT_FILE)
+option(
+    "session-expect-revision-nan",
+    ("session", "advance", "--db", "{dir}/s.db", "s-1", "--expect-revision", "nan"),
+    "--expect-revision",
+    "not an integer",
+)
+option(
+    "session-record-file-utf16",
+    (*START, "--record", "{dir}/r.json"),
+    "r.json",
+    "UTF-16",
+    files={**CLIENT_FILE, "r.json": '{"performers": ["A"]}'.encode("utf-16")},
+)
+option(
+    "session-record-file-duplicate-key",
+    (*START, "--record", "{dir}/r.json"),
+    "duplicate key 'aftercare'",
+    files={**CLIENT_FILE, "r.json": '{"aftercare": "a", "aftercare": "b"}'},
 )

@@ -315,7 +315,7 @@ def test_storyboard_pdf_with_neither_chromium_nor_graphviz_says_what_to_install(
     monkeypatch.setenv("FACIALFLOW_CHROMIUM", str(tmp_path / "no-chromium"))
     out = tmp_path / "storyboard.pdf"
     r = runner.invoke(main, ["diagram", "--format", "storyboard", "-o", str(out)])
-    assert r.exit_code == 1
+    assert r.exit_code == 2
     assert r.output.startswith("Error: a storyboard PDF needs Chromium")
     assert "--format storyboard --output FOLDER" in r.output
     assert not out.exists()
