@@ -28,6 +28,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from facialflow.clinic.policy import PRESETS, Policy, load_policy
+from facialflow.errors import InvalidValueError
 from facialflow.model import (
     AdverseKind,
     Assessment,
@@ -174,7 +175,7 @@ def clients(
     else:
         default_conditions = st.frozensets(st.sampled_from(others), max_size=4)
     if blocking is not None and conditions is not _UNSET:
-        raise ValueError("give either conditions or blocking, not both")
+        raise InvalidValueError("give either conditions or blocking, not both")
     start = around - dt.timedelta(days=548)
     result: SearchStrategy[Client] = st.builds(
         Client,
@@ -243,7 +244,7 @@ def assert_safe(
     """Raise AssertionError naming every invariant ``result`` breaks under ``policy``."""
     if policy is None and result.policy not in PRESETS:
         # a clinic policy is known to the result by name only: the caller holds its values
-        raise ValueError(
+        raise InvalidValueError(
             f"the session ran under the policy {result.policy!r}, which is not a preset: "
             "pass that Policy to assert_safe(result, policy)"
         )

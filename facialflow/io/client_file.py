@@ -8,22 +8,21 @@ ISO dates and lists that refuse a bare string; every defect becomes one
 from __future__ import annotations
 
 import datetime as dt
-import json
-import tomllib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-import attrs
 import cattrs
 from cattrs.errors import ClassValidationError, IterableValidationError
 
-from facialflow.dates import parse_iso_date
 from facialflow.errors import ClientFileError
+from facialflow.io.reading import DocumentError, parse_document, read_text
 from facialflow.io.structure import strict_converter, structure_error_message
 from facialflow.model import Client, Comedones, Concern, Condition, SkinType
+from facialflow.validation import type_error
 
 __all__ = [
+    "check_client_dates",
     "client_fields_to_dict",
     "client_from_dict",
     "client_to_compact_dict",
@@ -32,33 +31,16 @@ __all__ = [
 ]
 
 
-def _date_hook(value: Any, _: Any) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
+def _date_hook(value: Any, _: Any) -> Any:
+    # dates are checked (ISO form, sane years) by the model's own converter
+    if isinstance(value, str | dt.date):
         return value
-    if isinstance(value, str):
-        try:
-            return parse_iso_date(value)
-        except ValueError:
-            raise ValueError(f"{value!r} is not an ISO date (YYYY-MM-DD)") from None
-    raise TypeError(f"expected an ISO date string, got {type(value).__name__} {value!r}")
+    raise type_error("an ISO date (YYYY-MM-DD)", value, None)
 
 
 def make_converter() -> cattrs.Converter:
     converter = strict_converter(SkinType, Concern, Condition, Comedones)
     converter.register_structure_hook(dt.date, _date_hook)
-
-    def list_hook(value: Any, tp: Any) -> Any:
-        # cattrs would take a string as a list of characters
-        if not isinstance(value, list | tuple):
-            raise TypeError(f"expected a list, got {type(value).__name__} {value!r}")
-        item_type = tp.__args__[0]
-        return [converter.structure(item, item_type) for item in value]
-
-    converter.register_structure_hook_func(
-        lambda t: getattr(t, "__origin__", None) in (tuple, frozenset, list), list_hook
-    )
     return converter
 
 
@@ -71,49 +53,34 @@ def client_from_dict(data: Mapping[str, Any], *, source: str = "client") -> Clie
         raise ClientFileError("a client file must be a JSON object or a TOML table", source=source)
     try:
         return _CONVERTER.structure(dict(data), Client)
-    except (ClassValidationError, IterableValidationError) as exc:
+    except (ClassValidationError, IterableValidationError, ValueError, TypeError) as exc:
         message, path = structure_error_message(exc)
-        if path is None and (path := _field_in(message)) is not None:
-            message = message.removeprefix(path).strip()
-        raise ClientFileError(message, source=source, field=path) from None
-    except (ValueError, TypeError) as exc:
-        # attrs validators that run after structuring (for example fitzpatrick 1..6)
-        message = str(exc)
-        path = _field_in(message)
-        if path is not None:
-            message = message.removeprefix(path).strip()
         raise ClientFileError(message, source=source, field=path) from None
 
 
-def _field_in(message: str) -> str | None:
-    for attribute in attrs.fields(Client):
-        if message.startswith(attribute.name + " "):
-            return attribute.name
-    return None
+def check_client_dates(client: Client, on: dt.date, *, source: str = "client") -> Client:
+    """``client``, or :class:`ClientFileError` if a date of theirs is after the session date."""
+    for name, message in client.date_problems(on):
+        raise ClientFileError(message, source=source, field=name)
+    return client
 
 
-def load_client(path: str | Path) -> Client:
-    """Load a client file; the format follows the extension (``.json`` or ``.toml``)."""
+def load_client(path: str | Path, *, on: dt.date | None = None) -> Client:
+    """Load a client file; the format follows the extension (``.json`` or ``.toml``).
+
+    With ``on`` (the session date), a dose or birth date after it is refused too.
+    """
     p = Path(path)
     source = str(path)
     suffix = p.suffix.lower()
     if suffix not in (".json", ".toml"):
         raise ClientFileError("a client file must end in .json or .toml", source=source)
     try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ClientFileError("no such file", source=source) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ClientFileError(f"cannot read: {exc}", source=source) from None
-    try:
-        data = json.loads(text) if suffix == ".json" else tomllib.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ClientFileError(
-            f"malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}", source=source
-        ) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ClientFileError(f"malformed TOML: {exc}", source=source) from None
-    return client_from_dict(data, source=source)
+        data = parse_document(read_text(p), suffix)
+    except DocumentError as exc:
+        raise ClientFileError(str(exc), source=source) from None
+    client = client_from_dict(data, source=source)
+    return client if on is None else check_client_dates(client, on, source=source)
 
 
 def client_fields_to_dict(

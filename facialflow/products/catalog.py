@@ -25,7 +25,6 @@ A catalog is a TOML file (or a folder of them)::
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -33,7 +32,8 @@ from typing import Any
 
 from attrs import field, frozen
 
-from facialflow.errors import CatalogError
+from facialflow.errors import CatalogError, InvalidValueError
+from facialflow.io.reading import DocumentError, parse_document, read_text
 from facialflow.model import Client, Concern, Product, ProductKind, SkinType
 from facialflow.products.hookspecs import Candidate, PluginInfo, SelectionContext, hookimpl
 
@@ -139,56 +139,58 @@ _ENTRY_KEYS = {
 
 def _enum_list(value: Any, cls: type[Concern] | type[SkinType], key: str) -> tuple[Any, ...]:
     if not isinstance(value, list):
-        raise ValueError(f"{key} must be a list")
+        raise InvalidValueError(f"{key} must be a list")
     out = []
     for v in value:
         try:
             out.append(cls(v))
         except ValueError:
             allowed = ", ".join(m.value for m in cls)
-            raise ValueError(f"{key}: {v!r} is not one of: {allowed}") from None
+            raise InvalidValueError(f"{key}: {v!r} is not one of: {allowed}") from None
     return tuple(out)
 
 
 def _offer_from_entry(entry: Any) -> Offer:
     if not isinstance(entry, dict):
-        raise ValueError("each [[products]] entry must be a table")
+        raise InvalidValueError("each [[products]] entry must be a table")
     unknown = sorted(set(entry) - _ENTRY_KEYS)
     if unknown:
-        raise ValueError(
+        raise InvalidValueError(
             f"unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(_ENTRY_KEYS))}"
         )
     for key in ("name", "kind", "ingredients"):
         if key not in entry:
-            raise ValueError(f"{key} is required")
+            raise InvalidValueError(f"{key} is required")
     if not isinstance(entry["name"], str):
-        raise ValueError("name must be a string")
+        raise InvalidValueError("name must be a string")
     kind = entry["kind"]
     if kind not in ProductKind.__members__.values():
-        raise ValueError(f"kind: {kind!r} is not one of: {', '.join(k.value for k in ProductKind)}")
+        raise InvalidValueError(
+            f"kind: {kind!r} is not one of: {', '.join(k.value for k in ProductKind)}"
+        )
     ingredients = entry["ingredients"]
     if not isinstance(ingredients, list) or not all(isinstance(i, str) for i in ingredients):
-        raise ValueError("ingredients must be a list of names")
+        raise InvalidValueError("ingredients must be a list of names")
     strengths = entry.get("strengths", {})
     if not isinstance(strengths, dict) or not all(
         isinstance(v, int | float) and not isinstance(v, bool) for v in strengths.values()
     ):
-        raise ValueError("strengths must map ingredient names to percentages")
+        raise InvalidValueError("strengths must map ingredient names to percentages")
     rank = entry.get("rank", 5)
     if type(rank) is not int:
-        raise ValueError("rank must be an integer")
+        raise InvalidValueError("rank must be an integer")
     spf = entry.get("spf")
     if spf is not None and type(spf) is not int:
-        raise ValueError("spf must be an integer")
+        raise InvalidValueError("spf must be an integer")
     for flag in ("rx_only", "after_procedure"):
         if type(entry.get(flag, False)) is not bool:
-            raise ValueError(f"{flag} must be true or false")
+            raise InvalidValueError(f"{flag} must be true or false")
     tags = entry.get("tags", [])
     if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
-        raise ValueError("tags must be a list of strings")
+        raise InvalidValueError("tags must be a list of strings")
     lot = entry.get("lot")
     if lot is not None and not (isinstance(lot, str) and lot.strip()):
-        raise ValueError("lot must be a non-empty string")
+        raise InvalidValueError("lot must be a non-empty string")
     product = Product(
         name=entry["name"],
         kind=ProductKind(kind),
@@ -210,13 +212,10 @@ def _offer_from_entry(entry: Any) -> Offer:
 
 def _load_file(path: Path) -> OfferPlugin:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise CatalogError(f"{path}: no such catalog file") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise CatalogError(f"{path}: malformed TOML: {exc}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CatalogError(f"{path}: cannot read: {exc}") from None
+        data = parse_document(read_text(path), ".toml")
+    except DocumentError as exc:
+        reason = "no such catalog file" if str(exc) == "no such file" else str(exc)
+        raise CatalogError(f"{path}: {reason}") from None
     unknown = sorted(set(data) - {"name", "description", "products"})
     if unknown:
         raise CatalogError(

@@ -11,6 +11,7 @@ from typing import Any
 from attrs import frozen
 
 from facialflow.clinic.policy import Policy
+from facialflow.errors import InvalidValueError
 from facialflow.io.client_file import client_to_compact_dict
 from facialflow.model import (
     AdverseKind,
@@ -126,7 +127,7 @@ def check_clients(
     from facialflow.session.live import Session
 
     if not 0.0 <= adverse_rate <= 1.0:
-        raise ValueError("adverse_rate must be between 0 and 1")
+        raise InvalidValueError("adverse_rate must be between 0 and 1")
     if plugins is None:
         from facialflow.products.loading import load_plugins
 

@@ -22,6 +22,7 @@ from typing import Any
 
 from attrs import frozen
 
+from facialflow.errors import InvalidValueError, UnknownNameError
 from facialflow.protocol.decide import Decision, decide
 from facialflow.protocol.facial import FACIAL
 from facialflow.protocol.guards import Facts
@@ -81,7 +82,9 @@ def trace_path(
             after = facts_after_adverse if facts_after_adverse is not None else current
             adverse = decide(protocol, source, Trigger.ADVERSE, after)
             if adverse.transition is None or specs[adverse.transition].dest != dest:
-                raise ValueError(f"{source} -> {dest} is not what the protocol decides for {facts}")
+                raise InvalidValueError(
+                    f"{source} -> {dest} is not what the protocol decides for {facts}"
+                )
             decision = adverse
             current = after
         transitions.append(decision.transition)  # type: ignore[arg-type]
@@ -141,7 +144,7 @@ class CoverageReport:
         for c in self.criteria:
             if c.name == name:
                 return c
-        raise KeyError(name)
+        raise UnknownNameError(name)
 
     @property
     def covered(self) -> int:
@@ -190,7 +193,7 @@ class Coverage:
     def add(self, trace: Trace, count: int = 1) -> None:
         """Count ``trace`` as ``count`` sessions."""
         if count < 0:
-            raise ValueError("count must not be negative")
+            raise InvalidValueError("count must not be negative")
         self.sessions += count
         for s in trace.path:
             self._states[s] += count
@@ -204,7 +207,7 @@ class Coverage:
 
     def merge(self, other: Coverage) -> None:
         if other.protocol is not self.protocol:
-            raise ValueError("cannot merge coverage of different protocols")
+            raise InvalidValueError("cannot merge coverage of different protocols")
         self.sessions += other.sessions
         self._states.update(other._states)
         self._transitions.update(other._transitions)

@@ -17,6 +17,7 @@ from itertools import accumulate
 from typing import Any, NamedTuple
 
 from facialflow.clinic.screening import add_months
+from facialflow.errors import InvalidValueError
 from facialflow.io.client_file import client_fields_to_dict
 from facialflow.model import (
     AdverseKind,
@@ -345,7 +346,7 @@ def iter_raw(
 ) -> Iterator[RawClient]:
     """The features of clients ``start`` .. ``start + n - 1`` of ``seed``, in index order."""
     if n < 0 or start < 0:
-        raise ValueError("start and n must not be negative")
+        raise InvalidValueError("start and n must not be negative")
     sampler = _sampler(population if population is not None else DEFAULT_POPULATION)
     draw = sampler.draw
     index, end = start, start + n

@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterable, Sequence
 from attrs import frozen
 
 from facialflow.clinic.policy import LaserDevice, Policy
+from facialflow.errors import UnknownNameError
 from facialflow.model import (
     AdverseKind,
     AppliedProduct,
@@ -474,7 +475,9 @@ def invariant_named(name: str) -> Invariant:
     try:
         return _BY_NAME[name]
     except KeyError:
-        raise KeyError(f"unknown invariant {name!r}; known: {', '.join(_BY_NAME)}") from None
+        raise UnknownNameError(
+            f"unknown invariant {name!r}; known: {', '.join(_BY_NAME)}"
+        ) from None
 
 
 def violations(

@@ -31,7 +31,7 @@ from attrs import field, frozen
 
 from facialflow.clinic.policy import Policy
 from facialflow.clinic.screening import Screening
-from facialflow.errors import PathExplosion, ProtocolError
+from facialflow.errors import InvalidValueError, PathExplosion, ProtocolError
 from facialflow.model import AdverseKind, Client, Effect, Outcome
 from facialflow.protocol.decide import decide
 from facialflow.protocol.facial import FACIAL
@@ -267,7 +267,7 @@ def enumerate_paths(
     too large to list).
     """
     if max_paths < 1 or max_depth < 1:
-        raise ValueError("max_paths and max_depth must be at least 1")
+        raise InvalidValueError("max_paths and max_depth must be at least 1")
     start_facts: Mapping[str, bool] = {} if facts is None else _facts_dict(facts)
     groups = _effect_groups() if adverse else []
     why: Mapping[tuple[str, bool], str] = reasons or {}

@@ -192,6 +192,7 @@ def decode_snapshot(data: Mapping[str, Any], protocol: FacialProtocol) -> Snapsh
         raise SnapshotError(
             f"not a facialflow session snapshot (expected format {SNAPSHOT_FORMAT})"
         )
+    where = "protocol"
     try:
         meta = data["protocol"]
         if not isinstance(meta, Mapping):
@@ -201,11 +202,17 @@ def decode_snapshot(data: Mapping[str, Any], protocol: FacialProtocol) -> Snapsh
                 f"snapshot was taken with protocol {meta.get('digest')}; this is "
                 f"{protocol.name} {protocol.version} ({protocol.digest})"
             )
+        where = "client"
         client = _client(data["client"])
+        where = "date"
         day = dt.date.fromisoformat(data["date"])
+        where = "policy"
         policy = _policy_from_ref(data["policy"])
+        where = "state"
         state = str(data["state"])
+        where = "path"
         path = tuple(str(s) for s in data["path"])
+        where = "adverse"
         raw = data.get("adverse")
         adverse = None
         if raw is not None:
@@ -218,8 +225,10 @@ def decode_snapshot(data: Mapping[str, Any], protocol: FacialProtocol) -> Snapsh
             )
         given: Selection | None
         if fmt == _FORMAT_1:
+            where = "selection"
             given, digest, catalog, legacy = _steps(data["selection"]["steps"]), None, None, True
         else:
+            where = "products"
             products = data["products"]
             digest = str(products["digest"])
             catalog = products.get("catalog")
@@ -228,8 +237,12 @@ def decode_snapshot(data: Mapping[str, Any], protocol: FacialProtocol) -> Snapsh
             legacy = False
     except SnapshotError:
         raise
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise SnapshotError(f"malformed snapshot: {exc!r}") from None
+    except KeyError as exc:
+        missing = exc.args[0] if exc.args else where
+        detail = f"{where} is missing" if missing == where else f"{where}: {missing!r} is missing"
+        raise SnapshotError(f"malformed snapshot: {detail}") from None
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise SnapshotError(f"malformed snapshot: {where}: {exc}") from None
     unknown = [s for s in [state, *path] if s not in protocol.state_map]
     if unknown:
         raise SnapshotError(f"snapshot names unknown state(s): {', '.join(unknown)}")

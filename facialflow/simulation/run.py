@@ -27,6 +27,8 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import itertools
+import signal
+import threading
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -214,6 +216,9 @@ def _make_runner(spec: SimulationSpec) -> Any:
 
 def _init_worker(spec: SimulationSpec) -> None:
     global _RUNNER
+    # Ctrl-C reaches the whole process group: only the parent handles it (it ends the pool),
+    # so no worker prints a traceback or dies holding the pool's queue lock
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     # a forked worker holds the parent's objects; the collector need never look at
     # them again (and looking would copy their memory pages into the worker)
     gc.freeze()
@@ -249,13 +254,32 @@ def simulate(spec: SimulationSpec) -> Iterator[Batch]:
     yield from _parallel(spec)
 
 
+@contextmanager
+def _sigint_deferred(seen: list[int]) -> Iterator[None]:
+    """Hold Ctrl-C while the workers fork: they must not inherit the raising handler."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may set handlers; the initializer still ignores SIGINT
+        return
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: seen.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def _parallel(spec: SimulationSpec) -> Iterator[Batch]:
     import multiprocessing
 
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
     workers = min(spec.workers, len(spec.chunks))
-    with context.Pool(workers, initializer=_init_worker, initargs=(spec,)) as pool:
+    interrupted: list[int] = []
+    with _sigint_deferred(interrupted):
+        pool = context.Pool(workers, initializer=_init_worker, initargs=(spec,))
+    # leaving the block for any reason (Ctrl-C, the consumer closing us) terminates the workers
+    with pool:
+        if interrupted:
+            raise KeyboardInterrupt
         # a bounded window of groups in flight: ordered output, and no pile-up
         # of finished groups when the consumer (a pipe, a disk) is slower
         pending: deque[Any] = deque()
