@@ -1,13 +1,24 @@
-"""Live-session cost and memory: facialflow sessions against bare transitions, in one run.
+"""Live-session cost, snapshot size and memory: facialflow against the fastest fair baselines.
 
-Run: python benchmarks/bench_engine.py [--sessions 3000] [--held 100000]
+Run: python benchmarks/bench_engine.py [--clients 3000] [--rounds 7] [--held 20000]
 
-Bare transitions is what a transitions user writes without facialflow: one
-HierarchicalMachine built from the same protocol data, a plain model object
-per session added with ``add_model`` (so it gets its trigger methods), stepped
-to a final state with the same branch decisions, then ``remove_model``.
-facialflow does the whole live-session job: screening, product choice,
-stepping with listeners' hook, snapshot and restore.
+The workload is a whole live session for each of ``--clients`` distinct
+generated clients (population seed 1): start (screen and choose products),
+two steps, snapshot, restore, run to the end, result. Every baseline steps
+the very same states for the same clients, with the same branch facts:
+
+- ``flat``: a bare transitions ``Machine`` built from the same protocol data,
+  compound steps as dotted names, shared, with one reused model (``add_model``
+  once), stepped with the model's trigger method: the fastest fair transitions
+  baseline, and the one the targets are measured against;
+- ``hsm``: the same with a bare ``HierarchicalMachine``;
+- ``psm``: python-statemachine, one machine instance per session (its model);
+- ``loop``: a hand-written dispatch loop over a dict: the floor.
+
+Rounds are interleaved (each round times every contender once, in turn) and
+the figures are the median of the rounds, with min and max. Only the public
+Session API is used for facialflow, so ``--tree DIR`` measures another
+checkout (say the previous commit) with the same code.
 """
 
 from __future__ import annotations
@@ -15,206 +26,396 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import gc
+import json
 import statistics
 import sys
+import threading
 import time
 import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
 
-from transitions.extensions.nesting import HierarchicalMachine, NestedState
 
-from facialflow import FACIAL, Session, load_client, load_policy
-from facialflow.clinic.screening import screen
-from facialflow.products.loading import load_plugins
-from facialflow.products.selection import choose_products
-from facialflow.protocol.engine import engine_for
-from facialflow.qa.draws import iter_clients
+def _setup_path() -> None:
+    tree = None
+    if "--tree" in sys.argv:
+        tree = Path(sys.argv[sys.argv.index("--tree") + 1]).resolve()
+    sys.path.insert(0, str(tree or ROOT))
+
+
+_setup_path()
+
+from transitions import Machine  # noqa: E402
+from transitions.extensions.nesting import HierarchicalMachine, NestedState  # noqa: E402
+
+from facialflow import FACIAL, Session, load_policy  # noqa: E402
+from facialflow.products.loading import load_plugins  # noqa: E402
+from facialflow.qa.draws import iter_clients  # noqa: E402
 
 DATE = dt.date(2026, 11, 25)
-CLIENT_FILE = Path(__file__).resolve().parent.parent / "examples" / "clients" / "laser-aging.json"
+
+
+def _restorer(plugins: Any) -> Callable[[Any], Session]:
+    import inspect
+
+    # an older checkout (--tree) restores with the default plugins only
+    if "plugins" in inspect.signature(Session.restore).parameters:
+        return lambda data: Session.restore(data, plugins=plugins)
+    return Session.restore
+
+
+def internal_names() -> dict[str, str]:
+    return {
+        s.name: (f"{s.parent}.{s.name[len(s.parent) + 1 :]}" if s.parent else s.name)
+        for s in FACIAL.states
+    }
+
+
+class Model:
+    """The one reused model of the transitions baselines."""
+
+    def __init__(self) -> None:
+        self.facts: Any = None
+        self.state = ""
+
+
+def _guard(name: str) -> Callable[[Any], bool]:
+    return lambda event: bool(getattr(event.model.facts, name))
+
+
+def _table() -> list[dict[str, Any]]:
+    names = internal_names()
+    return [
+        {
+            "trigger": t.trigger,
+            "source": names[t.source],
+            "dest": names[t.dest],
+            "conditions": [_guard(g) for g in t.guards],
+        }
+        for t in FACIAL.transitions
+    ]
+
+
+def flat_machine() -> tuple[Machine, Model]:
+    model = Model()
+    names = internal_names()
+    machine = Machine(
+        model=model,
+        states=list(names.values()),
+        transitions=_table(),
+        initial=names[FACIAL.initial],
+        auto_transitions=False,
+        send_event=True,
+    )
+    return machine, model
 
 
 class _State(NestedState):
     separator = "."
 
 
-class _Machine(HierarchicalMachine):
+class _HSM(HierarchicalMachine):
     state_cls = _State
 
 
-class BareModel:
-    """A plain transitions model carrying the same branch facts as a session."""
-
-    def __init__(self, facts: Any) -> None:
-        self.facts = facts
-
-
-def bare_machine() -> tuple[_Machine, Callable[[str], str]]:
-    engine = engine_for()
-    to_internal = engine.to_internal
-
-    def guard(name: str) -> Callable[[Any], bool]:
-        return lambda event: bool(getattr(event.model.facts, name))
-
-    transitions = [
-        {
-            "trigger": t.trigger,
-            "source": to_internal[t.source],
-            "dest": to_internal[t.dest],
-            "conditions": [guard(g) for g in t.guards],
-        }
-        for t in FACIAL.transitions
-    ]
-    machine = _Machine(
-        model=None,
-        states=engine._state_tree(),
-        transitions=transitions,
-        initial=engine.initial,
+def hsm_machine() -> tuple[HierarchicalMachine, Model]:
+    names = internal_names()
+    tree: list[Any] = []
+    seen: set[str] = set()
+    for s in FACIAL.states:
+        if s.parent is None:
+            tree.append(s.name)
+        elif s.parent not in seen:
+            seen.add(s.parent)
+            kids = [c[len(s.parent) + 1 :] for c in FACIAL.children(s.parent)]
+            tree.append({"name": s.parent, "children": kids, "initial": kids[0]})
+    model = Model()
+    machine = _HSM(
+        model=model,
+        states=tree,
+        transitions=_table(),
+        initial=names[FACIAL.initial],
         auto_transitions=False,
         send_event=True,
     )
-    finals = {to_internal[s] for s in FACIAL.final_states}
-    return machine, lambda state: "final" if state in finals else state
+    return machine, model
 
 
-def time_per_op(fn: Callable[[], object], n: int, repeats: int = 5) -> float:
-    """Median microseconds per call over ``repeats`` batches of ``n``."""
-    samples = []
-    for _ in range(repeats):
-        gc.collect()
-        t0 = time.perf_counter()
-        for _ in range(n):
+def psm_class() -> Any:
+    from statemachine import State, StateMachine
+
+    attrs: dict[str, Any] = {}
+    for s in FACIAL.states:
+        attrs[s.name] = State(s.name, initial=s.name == FACIAL.initial, final=s.final, value=s.name)
+    events: dict[str, Any] = {}
+    for t in FACIAL.transitions:
+        cond = [f"g_{g}" for g in t.guards]
+        edge = attrs[t.source].to(attrs[t.dest], cond=cond)
+        events[t.trigger] = edge if t.trigger not in events else events[t.trigger] | edge
+    attrs.update(events)
+    for g in {g for t in FACIAL.transitions for g in t.guards}:
+        attrs[f"g_{g}"] = (lambda name: lambda self: bool(getattr(self.facts, name)))(g)
+    return type("FacialPSM", (StateMachine,), attrs)
+
+
+def dispatch_table() -> dict[str, list[tuple[tuple[str, ...], str]]]:
+    table: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+    for t in FACIAL.transitions:
+        if t.trigger == "advance":
+            table.setdefault(t.source, []).append((t.guards, t.dest))
+    return table
+
+
+def interleaved(
+    contenders: dict[str, Callable[[], object]], rounds: int
+) -> dict[str, tuple[float, float, float]]:
+    samples: dict[str, list[float]] = {k: [] for k in contenders}
+    for _ in range(rounds):
+        for name, fn in contenders.items():
+            gc.collect()
+            t0 = time.perf_counter()
             fn()
-        samples.append((time.perf_counter() - t0) / n * 1e6)
-    return statistics.median(samples)
-
-
-def held_bytes(make: Callable[[], object], n: int) -> float:
-    gc.collect()
-    tracemalloc.start()
-    before = tracemalloc.take_snapshot()
-    held = [make() for _ in range(n)]
-    after = tracemalloc.take_snapshot()
-    tracemalloc.stop()
-    total = sum(s.size_diff for s in after.compare_to(before, "filename"))
-    del held
-    return total / n
+            samples[name].append(time.perf_counter() - t0)
+    return {k: (statistics.median(v), min(v), max(v)) for k, v in samples.items()}
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sessions", type=int, default=3000, help="sessions per timing batch")
-    parser.add_argument(
-        "--held", type=int, default=100_000, help="sessions held at once for memory"
-    )
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--clients", type=int, default=3000)
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--held", type=int, default=20_000)
+    parser.add_argument("--tree", default=None, help="measure the facialflow checkout in DIR")
     args = parser.parse_args()
+    n = args.clients
 
-    client = load_client(CLIENT_FILE)
     policy = load_policy("conservative")
     plugins = load_plugins()
-    screening = screen(client, DATE, policy)
-    facts = screening.facts
-    machine, final_of = bare_machine()
+    restore = _restorer(plugins)
+    clients = list(iter_clients(1, n, date=DATE))
+    facts = [Session.start(c, date=DATE, policy=policy, plugins=plugins).facts for c in clients]
+    names = internal_names()
+    finals_internal = {names[s] for s in FACIAL.final_states}
 
-    def bare_session() -> None:
-        model = BareModel(facts)
-        machine.add_model(model)
-        while final_of(model.state) != "final":
-            model.advance()
-        machine.remove_model(model)
-
-    def ff_session() -> None:
-        s = Session.start(client, date=DATE, policy=policy, plugins=plugins)
-        while not s.finished:
+    def ff() -> None:
+        for c in clients:
+            s = Session.start(c, date=DATE, policy=policy, plugins=plugins)
             s.advance()
+            if not s.finished:
+                s.advance()
+            s = restore(s.snapshot())
+            s.run()
 
-    def ff_session_snapshot_restore() -> None:
-        s = Session.start(client, date=DATE, policy=policy, plugins=plugins)
+    flat, flat_model = flat_machine()
+
+    def bare_flat() -> None:
+        m = flat_model
+        for f in facts:
+            flat.set_state(flat.initial, m)
+            m.facts = f
+            while m.state not in finals_internal:
+                m.advance()  # type: ignore[attr-defined]
+
+    hsm, hsm_model = hsm_machine()
+
+    def bare_hsm() -> None:
+        m = hsm_model
+        for f in facts:
+            hsm.set_state(hsm.initial, m)
+            m.facts = f
+            while m.state not in finals_internal:
+                m.advance()  # type: ignore[attr-defined]
+
+    psm = psm_class()
+    finals = FACIAL.final_states
+
+    def bare_psm() -> None:
+        for f in facts:
+            sm = psm.__new__(psm)
+            sm.facts = f
+            sm.__init__()
+            while sm.current_state_value not in finals:
+                sm.advance()
+
+    table = dispatch_table()
+
+    def loop() -> None:
+        for f in facts:
+            state = FACIAL.initial
+            path = [state]
+            while state not in finals:
+                for guards, dest in table[state]:
+                    if all(getattr(f, g) for g in guards):
+                        state = dest
+                        break
+                path.append(state)
+
+    # every baseline must step the very same states as the sessions
+    def routes_ff() -> list[tuple[str, ...]]:
+        return [
+            Session.start(c, date=DATE, policy=policy, plugins=plugins).run().path for c in clients
+        ]
+
+    def routes_flat() -> list[tuple[str, ...]]:
+        out = []
+        to_public = {v: k for k, v in names.items()}
+        for f in facts:
+            flat.set_state(flat.initial, flat_model)
+            flat_model.facts = f
+            path = [FACIAL.initial]
+            while flat_model.state not in finals_internal:
+                flat_model.advance()  # type: ignore[attr-defined]
+                path.append(to_public[flat_model.state])
+            out.append(tuple(path))
+        return out
+
+    if routes_ff() != routes_flat():
+        raise SystemExit("baseline routes differ from the sessions' routes")
+    steps = sum(len(p) - 1 for p in routes_ff()) / n
+
+    ff()  # warm the memoised intake, as a long-running host would be
+    results = interleaved(
+        {"facialflow": ff, "flat": bare_flat, "hsm": bare_hsm, "psm": bare_psm, "loop": loop},
+        args.rounds,
+    )
+
+    # the parts of a session
+    sessions = [Session.start(c, date=DATE, policy=policy, plugins=plugins) for c in clients]
+    for s in sessions:
         s.advance()
-        s.advance()
-        s = Session.restore(s.snapshot())
-        while not s.finished:
-            s.advance()
+    snaps = [s.snapshot() for s in sessions]
 
-    def plan_choice() -> None:
-        choose_products(client, screen(client, DATE, policy), policy, plugins=plugins)
+    def start_only() -> None:
+        for c in clients:
+            Session.start(c, date=DATE, policy=policy, plugins=plugins)
 
-    steps = len(Session.start(client, date=DATE, policy=policy).run().path) - 1
-    n = args.sessions
+    def snapshot_only() -> None:
+        for s in sessions:
+            s.snapshot()
 
-    # the same work over n distinct generated clients (different routes, plans and caches)
-    varied = list(iter_clients(1, n, date=DATE))
-    varied_facts = [screen(c, DATE, policy).facts for c in varied]
-    cursor = {"i": 0}
+    def restore_only() -> None:
+        for d in snaps:
+            restore(d)
 
-    def next_index() -> int:
-        i = cursor["i"] = (cursor["i"] + 1) % n
-        return i
+    def rederive() -> None:
+        from facialflow.session.intake import decide_intake
 
-    def bare_varied() -> None:
-        model = BareModel(varied_facts[next_index()])
-        machine.add_model(model)
-        while final_of(model.state) != "final":
-            model.advance()
-        machine.remove_model(model)
+        for c in clients:
+            decide_intake(c, DATE, policy, plugins=plugins)
 
-    def ff_varied() -> None:
-        s = Session.start(varied[next_index()], date=DATE, policy=policy, plugins=plugins)
-        s.advance()
-        if not s.finished:
-            s.advance()
-            s = Session.restore(s.snapshot())
-        while not s.finished:
-            s.advance()
+    def client_decode() -> None:
+        from facialflow.io.client_file import client_from_dict
 
-    bare = time_per_op(bare_session, n)
-    ff = time_per_op(ff_session, n)
-    ff_sr = time_per_op(ff_session_snapshot_restore, n)
-    plan = time_per_op(plan_choice, n)
-    bare_v = time_per_op(bare_varied, n)
-    ff_v = time_per_op(ff_varied, n)
+        for d in snaps:
+            client_from_dict(d["client"])
 
-    def bare_held() -> object:
-        model = BareModel(facts)
-        machine.add_model(model)
-        model.advance()
-        return model
+    parts = interleaved(
+        {
+            "start": start_only,
+            "snapshot": snapshot_only,
+            "restore": restore_only,
+            "rederive": rederive,
+            "client": client_decode,
+        },
+        args.rounds,
+    )
+    sizes = sorted(len(json.dumps(d, separators=(",", ":"))) for d in snaps)
+    sizes_default = sorted(len(json.dumps(d)) for d in snaps)
 
-    def ff_held() -> object:
-        s = Session.start(client, date=DATE, policy=policy, plugins=plugins)
+    # threads: 8 threads run the same whole sessions at once (the GIL serialises them)
+    def threaded() -> None:
+        chunk = [clients[i::8] for i in range(8)]
+
+        def work(cs: list[Any]) -> None:
+            for c in cs:
+                s = Session.start(c, date=DATE, policy=policy, plugins=plugins)
+                s.advance()
+                s = restore(s.snapshot())
+                s.run()
+
+        ts = [threading.Thread(target=work, args=(cs,)) for cs in chunk]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+
+    thr = interleaved({"threads": threaded, "serial": ff}, max(3, args.rounds // 2))
+
+    # memory: one session per distinct client, held at once
+    held_clients = list(iter_clients(2, args.held, date=DATE))
+
+    def held(make: Callable[[Any], object]) -> float:
+        gc.collect()
+        tracemalloc.start()
+        before = tracemalloc.take_snapshot()
+        kept = [make(c) for c in held_clients]
+        after = tracemalloc.take_snapshot()
+        tracemalloc.stop()
+        total = sum(st.size_diff for st in after.compare_to(before, "filename"))
+        del kept
+        return total / len(held_clients)
+
+    def ff_held(c: Any) -> object:
+        s = Session.start(c, date=DATE, policy=policy, plugins=plugins)
         s.advance()
         return s
 
-    mem_bare = held_bytes(bare_held, args.held)
-    machine.remove_model(list(machine.models))
-    mem_ff = held_bytes(ff_held, args.held)
+    def flat_held(c: Any) -> object:
+        m = Model()
+        m.facts = Session.start(c, date=DATE, policy=policy, plugins=plugins).facts
+        m.state = names["cleansing"]
+        return m
 
-    print(f"command: python benchmarks/bench_engine.py --sessions {n} --held {args.held}")
+    mem_ff = held(ff_held)
+    mem_flat = held(flat_held)
+
+    us = 1e6 / n
+    base = results["flat"][0]
     print(
-        f"python {sys.version.split()[0]}, one client ({CLIENT_FILE.name}), {steps} steps per session"
-    )
-    print(f"bare transitions session (add_model, {steps} steps, remove_model): {bare:8.1f} us")
-    print(
-        f"facialflow session (screen, choose plan, {steps} steps):           {ff:8.1f} us  ratio {ff / bare:.2f}x"
-    )
-    print(
-        f"facialflow session with snapshot + restore mid-way:               {ff_sr:8.1f} us  ratio {ff_sr / bare:.2f}x"
+        f"command: python benchmarks/bench_engine.py --clients {n} --rounds {args.rounds} "
+        f"--held {args.held}" + (f" --tree {args.tree}" if args.tree else "")
     )
     print(
-        f"  of which plan choice (screening + product selection):          {plan:8.1f} us  ({plan / ff:.0%} of a session)"
+        f"python {sys.version.split()[0]}; {n} distinct generated clients (seed 1), "
+        f"{steps:.1f} steps per session on average; median of {args.rounds} interleaved rounds"
     )
-    print(f"{n} distinct generated clients (population seed 1), all routes:")
-    print(f"  bare transitions session:                                      {bare_v:8.1f} us")
+    print("whole live session (start, 2 steps, snapshot, restore, run), per session:")
+    for name, label in (
+        ("facialflow", "facialflow Session"),
+        ("flat", "bare flat transitions Machine, shared, one model"),
+        ("hsm", "bare transitions HierarchicalMachine, shared, one model"),
+        ("psm", "python-statemachine, one instance per session"),
+        ("loop", "hand-written dispatch loop (floor)"),
+    ):
+        med, lo, hi = results[name]
+        print(
+            f"  {label:<56} {med * us:8.1f} us  (min {lo * us:.1f}, max {hi * us:.1f})  "
+            f"{med / base:5.2f}x flat"
+        )
+    print("parts, per session:")
+    labels = {
+        "rederive": "re-derivation (intake decision, memoised; inside restore)",
+        "client": "client decode, not shared (restore shares equal client text)",
+    }
+    for name in ("start", "snapshot", "restore", "rederive", "client"):
+        med, lo, hi = parts[name]
+        label = labels.get(name, name)
+        print(f"  {label:<56} {med * us:8.1f} us  (min {lo * us:.1f}, max {hi * us:.1f})")
     print(
-        f"  facialflow session with snapshot + restore:                    {ff_v:8.1f} us  ratio {ff_v / bare_v:.2f}x"
+        f"snapshot after one step: median {statistics.median(sizes)} B compact JSON "
+        f"(max {sizes[-1]}), {statistics.median(sizes_default)} B with json.dumps defaults"
     )
-    print(f"memory per held session, {args.held:,} held at once:")
-    print(f"  bare transitions model: {mem_bare:8.0f} B")
-    print(f"  facialflow session:     {mem_ff:8.0f} B  ratio {mem_ff / mem_bare:.2f}x")
+    tm, tlo, thi = thr["threads"]
+    sm, _, _ = thr["serial"]
+    print(
+        f"8 threads, same sessions: {tm * us:.1f} us per session (min {tlo * us:.1f}, "
+        f"max {thi * us:.1f}) vs {sm * us:.1f} us serial"
+    )
+    print(f"memory per held session, {args.held:,} distinct clients held at once:")
+    print(f"  facialflow session: {mem_ff:8.0f} B")
+    print(f"  bare model (state + facts): {mem_flat:8.0f} B")
 
 
 if __name__ == "__main__":

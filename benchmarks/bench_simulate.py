@@ -1,24 +1,24 @@
-"""Simulation throughput, parallel speed-up, memory and CLI start-up, measured in one run.
+"""Simulation and check throughput against bare transitions and the previous commit, in one run.
 
-Run: python benchmarks/bench_simulate.py [--sessions 200000] [--big 1000000] [--repeat 3]
+Run: python benchmarks/bench_simulate.py [--sessions 100000] [--big 1000000] [--rounds 3]
+     [--previous /path/to/checkout-of-ff5ffe5]
 
 What is measured, each figure with the command that produced it:
 
-- bare transitions: one ``HierarchicalMachine`` built here directly from the
-  protocol data (same states, transitions and guards as ``FACIAL``), one
-  shared machine and one reused model object, random branch flags drawn per
-  session, stepped to a final state with ``trigger_event``. No screening, no
-  products, no output: the floor of what stepping the protocol with
-  transitions costs;
-- end to end: ``facialflow simulate --random N`` as a user runs it (a fresh
-  process, stdout to /dev/null), in summary and jsonl formats, with one and
-  two workers. The wall time includes start-up;
-- memory: the peak resident set of those processes (``os.wait4``), for a
-  small and a large N in both streaming formats;
-- start-up: ``facialflow --help`` wall time, median of several runs.
+- baselines, in this process: a bare flat transitions ``Machine`` (compound
+  steps as dotted names, the fastest fair transitions baseline) and a bare
+  ``HierarchicalMachine``, each shared with one reused model, stepping the
+  protocol's states with random branch flags drawn per session. No
+  screening, no products, no output;
+- ``facialflow simulate --random N`` as a user runs it (a fresh process,
+  stdout to /dev/null, start-up included): summary and jsonl, one and two
+  workers, the fast path and the real engine (``--engine transitions``);
+- ``facialflow check --random 10000`` here and in ``--previous`` (a checkout
+  of the previous commit, e.g. ``git worktree add /tmp/prev ff5ffe5``);
+- peak resident memory of the summary runs (``os.wait4``).
 
-Timings are the best of ``--repeat`` runs: the machine may be shared, and the
-best run is the one least disturbed by others.
+Rounds are interleaved (each round runs every command once, in turn); the
+figures are medians of the rounds, with min and max.
 """
 
 from __future__ import annotations
@@ -30,38 +30,21 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from transitions import Machine
 from transitions.extensions.nesting import HierarchicalMachine, NestedState
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from facialflow.protocol.facial import FACIAL  # noqa: E402
-from facialflow.protocol.guards import GUARDS, Facts  # noqa: E402
+from facialflow.protocol.guards import Facts  # noqa: E402
 
 DATE = "2026-11-25"
 PYTHON = sys.executable
-
-
-# -- bare transitions -------------------------------------------------------------------------
-
-
-class _State(NestedState):
-    separator = "."
-
-
-class _Machine(HierarchicalMachine):
-    state_cls = _State
-
-
-class BareModel:
-    """The one model object every bare session reuses."""
-
-    def __init__(self) -> None:
-        self.state = ""
-        self.facts = Facts()
 
 
 def _internal(name: str) -> str:
@@ -69,22 +52,17 @@ def _internal(name: str) -> str:
     return f"{parent}.{name[len(parent) + 1 :]}" if parent else name
 
 
-def bare_machine() -> _Machine:
-    tree: list[Any] = []
-    seen: set[str] = set()
-    for s in FACIAL.states:
-        if s.parent is None:
-            tree.append(s.name)
-        elif s.parent not in seen:
-            seen.add(s.parent)
-            children = [c[len(s.parent) + 1 :] for c in FACIAL.children(s.parent)]
-            tree.append({"name": s.parent, "children": children, "initial": children[0]})
+class BareModel:
+    def __init__(self) -> None:
+        self.facts = Facts()
+        self.state = ""
 
-    def guard(name: str) -> Any:
-        check = GUARDS[name]
-        return lambda event: check(event.model.facts)
 
-    transitions = [
+def _transitions() -> list[dict[str, Any]]:
+    def guard(name: str) -> Callable[[Any], bool]:
+        return lambda event: bool(getattr(event.model.facts, name))
+
+    return [
         {
             "trigger": t.trigger,
             "source": _internal(t.source),
@@ -93,20 +71,43 @@ def bare_machine() -> _Machine:
         }
         for t in FACIAL.transitions
     ]
-    return _Machine(
-        model=None,
-        states=tree,
-        transitions=transitions,
-        initial=_internal(FACIAL.initial),
-        auto_transitions=False,
-        send_event=True,
-    )
 
 
-def bare_transitions(n: int, seed: int = 1) -> float:
-    """Sessions per second stepping the protocol with bare transitions."""
-    machine = bare_machine()
+class _State(NestedState):
+    separator = "."
+
+
+class _HSM(HierarchicalMachine):
+    state_cls = _State
+
+
+def _tree() -> list[Any]:
+    tree: list[Any] = []
+    seen: set[str] = set()
+    for s in FACIAL.states:
+        if s.parent is None:
+            tree.append(s.name)
+        elif s.parent not in seen:
+            seen.add(s.parent)
+            kids = [c[len(s.parent) + 1 :] for c in FACIAL.children(s.parent)]
+            tree.append({"name": s.parent, "children": kids, "initial": kids[0]})
+    return tree
+
+
+def bare_rate(kind: str, n: int, seed: int = 1) -> float:
+    """Sessions per second stepping the protocol with a bare shared machine and one model."""
     model = BareModel()
+    common = {
+        "model": model,
+        "transitions": _transitions(),
+        "initial": _internal(FACIAL.initial),
+        "auto_transitions": False,
+        "send_event": True,
+    }
+    if kind == "flat":
+        machine: Any = Machine(states=[_internal(s) for s in FACIAL.state_names], **common)
+    else:
+        machine = _HSM(states=_tree(), **common)
     finals = {_internal(s) for s in FACIAL.final_states}
     initial = _internal(FACIAL.initial)
     r = random.Random(seed).random
@@ -118,123 +119,152 @@ def bare_transitions(n: int, seed: int = 1) -> float:
             laser_indicated=(laser := r() < 0.25),
             test_spot_required=laser and r() < 0.4,
         )
-        model.state = initial
+        machine.set_state(initial, model)
         while model.state not in finals:
-            machine.trigger_event(model, "advance")
+            model.advance()  # type: ignore[attr-defined]
     return n / (time.perf_counter() - started)
-
-
-# -- the CLI, as a user runs it ---------------------------------------------------------------
 
 
 def cli(*args: str) -> list[str]:
     return [PYTHON, "-m", "facialflow", *args]
 
 
-def show(command: list[str]) -> str:
-    return " ".join(["python" if c == PYTHON else c for c in command]) + " > /dev/null"
+def show(command: list[str], tree: str | None = None) -> str:
+    text = " ".join(["python" if c == PYTHON else c for c in command]) + " > /dev/null"
+    return f"PYTHONPATH={tree} {text}" if tree else text
 
 
-def run(command: list[str]) -> tuple[float, float]:
+def run(command: list[str], tree: str | None = None) -> tuple[float, float]:
     """(wall seconds, peak resident MB) of one process, stdout to /dev/null."""
+    env = dict(os.environ)
+    if tree:
+        env["PYTHONPATH"] = tree
     with open(os.devnull, "wb") as sink:
         started = time.perf_counter()
-        proc = subprocess.Popen(command, stdout=sink, cwd=ROOT)
+        proc = subprocess.Popen(command, stdout=sink, cwd=tree or ROOT, env=env)
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - started
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"failed: {show(command)}")
+    code = os.waitstatus_to_exitcode(status)
+    if code not in (0, 1):  # check exits 1 when an invariant fails
+        raise SystemExit(f"failed ({code}): {show(command, tree)}")
     return wall, usage.ru_maxrss / 1024
 
 
-def best(command: list[str], repeat: int) -> tuple[float, float]:
-    runs = [run(command) for _ in range(repeat)]
-    return min(w for w, _ in runs), max(m for _, m in runs)
+def simulate(n: int, fmt: str = "summary", workers: int = 1, engine: str = "fast") -> list[str]:
+    args = ["simulate", "--random", str(n), "--seed", "7", "--date", DATE]
+    args += ["--adverse-rate", "0.05", "--format", fmt, "--workers", str(workers)]
+    if engine != "fast":
+        args += ["--engine", engine]
+    return cli(*args)
 
 
-def simulate_args(n: int, fmt: str, workers: int) -> list[str]:
-    return cli(
-        "simulate",
-        "--random",
-        str(n),
-        "--seed",
-        "1",
-        "--date",
-        DATE,
-        "--adverse-rate",
-        "0.05",
-        "--format",
-        fmt,
-        "--workers",
-        str(workers),
-    )
+def check(n: int) -> list[str]:
+    return cli("check", "--random", str(n), "--seed", "7", "--date", DATE, "--adverse-rate", "0.1")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sessions", type=int, default=200_000, help="N of the timing runs")
-    parser.add_argument("--big", type=int, default=1_000_000, help="a larger N, 0 to skip")
-    parser.add_argument("--small", type=int, default=10_000, help="the small N of memory runs")
-    parser.add_argument("--bare", type=int, default=20_000, help="sessions of bare transitions")
-    parser.add_argument("--repeat", type=int, default=3, help="runs per figure; the best counts")
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--sessions", type=int, default=100_000)
+    parser.add_argument("--big", type=int, default=1_000_000, help="0 to skip")
+    parser.add_argument("--reference", type=int, default=10_000, help="N of --engine transitions")
+    parser.add_argument("--check", type=int, default=10_000)
+    parser.add_argument("--bare", type=int, default=20_000, help="sessions per baseline round")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--previous", default=None, help="a checkout of the previous commit")
     args = parser.parse_args()
-    n, repeat = args.sessions, args.repeat
+    n, big = args.sessions, args.big
 
+    commands: dict[str, tuple[list[str], int, str | None]] = {
+        "summary 1w": (simulate(n), n, None),
+        "summary 2w": (simulate(n, workers=2), n, None),
+        "jsonl 1w": (simulate(n, "jsonl"), n, None),
+        "jsonl 2w": (simulate(n, "jsonl", 2), n, None),
+        "transitions engine": (
+            simulate(args.reference, engine="transitions"),
+            args.reference,
+            None,
+        ),
+        "check": (check(args.check), args.check, None),
+    }
+    if big:
+        commands["summary 1w big"] = (simulate(big), big, None)
+        commands["summary 2w big"] = (simulate(big, workers=2), big, None)
+    if args.previous:
+        commands["check previous"] = (check(args.check), args.check, args.previous)
+        commands["transitions engine previous"] = (
+            simulate(args.reference, engine="transitions"),
+            args.reference,
+            args.previous,
+        )
+
+    walls: dict[str, list[float]] = {k: [] for k in commands}
+    peaks: dict[str, float] = {}
+    bare: dict[str, list[float]] = {"flat": [], "hsm": []}
+    for _ in range(args.rounds):
+        for kind in bare:
+            bare[kind].append(bare_rate(kind, args.bare))
+        for name, (command, _, tree) in commands.items():
+            wall, peak = run(command, tree)
+            walls[name].append(wall)
+            peaks[name] = max(peaks.get(name, 0.0), peak)
+
+    def rate(name: str) -> tuple[float, float, float]:
+        count = commands[name][1]
+        w = walls[name]
+        return count / statistics.median(w), count / max(w), count / min(w)
+
+    flat = statistics.median(bare["flat"])
     print(
-        "command: python benchmarks/bench_simulate.py "
-        f"--sessions {n} --big {args.big} --small {args.small} --bare {args.bare} "
-        f"--repeat {repeat}"
+        f"command: python benchmarks/bench_simulate.py --sessions {n} --big {big} "
+        f"--reference {args.reference} --check {args.check} --bare {args.bare} "
+        f"--rounds {args.rounds}" + (f" --previous {args.previous}" if args.previous else "")
     )
     print(
-        f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, "
-        f"load average at start {os.getloadavg()[0]:.2f}; best of {repeat} runs"
+        f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs; medians of {args.rounds} "
+        "interleaved rounds (min..max); sessions/s; process start-up included"
     )
-
-    bare = max(bare_transitions(args.bare) for _ in range(repeat))
+    for kind, label in (("flat", "bare flat transitions Machine"), ("hsm", "bare HSM")):
+        v = bare[kind]
+        print(
+            f"  {label:<34} {statistics.median(v):>10,.0f}/s ({min(v):,.0f}..{max(v):,.0f})"
+            f"  {statistics.median(v) / flat:5.2f}x flat   in-process, random branch flags"
+        )
+    for name, (command, _, tree) in commands.items():
+        if name.startswith("check"):
+            continue
+        med, lo, hi = rate(name)
+        print(
+            f"  {name:<34} {med:>10,.0f}/s ({lo:,.0f}..{hi:,.0f})  {med / flat:5.2f}x flat   "
+            f"peak {peaks[name]:.0f} MB   {show(command, tree)}"
+        )
+    print("ratios:")
     print(
-        f"\nbare transitions, one shared machine and model, random branches: "
-        f"{bare:10,.0f} sessions/s  ({args.bare:,} sessions, in process)"
+        f"  jsonl / summary time, 1 worker, N={n}: {rate('summary 1w')[0] / rate('jsonl 1w')[0]:.2f}x"
     )
-
-    startup, _ = best(simulate_args(0, "summary", 1), repeat)
-    print(f"\nsimulate start-up (--random 0):             {startup * 1000:6.0f} ms")
-    print(f"  {show(simulate_args(0, 'summary', 1))}")
-
-    figures: dict[tuple[str, int, int], tuple[float, float]] = {}
-    sizes = [n] + ([args.big] if args.big else [])
-    print("\nend to end, sessions/s (wall time including start-up), peak RSS:")
-    for size in sizes:
-        for fmt in ("summary", "jsonl"):
-            for workers in (1, 2):
-                command = simulate_args(size, fmt, workers)
-                wall, rss = best(command, repeat if size == n else 1)
-                figures[(fmt, size, workers)] = (wall, rss)
-                print(
-                    f"  {fmt:<8} N={size:>9,} workers {workers}: {size / wall:10,.0f}/s  "
-                    f"{wall:6.2f} s  {rss:6.0f} MB   {show(command)}"
-                )
-    for size in sizes:
-        for fmt in ("summary", "jsonl"):
-            one, two = figures[(fmt, size, 1)][0], figures[(fmt, size, 2)][0]
-            print(f"  speed-up of 2 workers, {fmt:<8} N={size:>9,}: {one / two:.2f}x")
-    summary_rate = n / figures[("summary", n, 1)][0]
-    print(f"  summary, 1 worker, vs bare transitions: {summary_rate / bare:.1f}x faster")
-
-    print("\nmemory (peak RSS of the process) for a small and a large N:")
-    for fmt in ("summary", "jsonl"):
-        command = simulate_args(args.small, fmt, 1)
-        _, small = run(command)
-        large = figures[(fmt, n, 1)][1]
-        line = f"  {fmt:<8} N={args.small:>9,}: {small:6.0f} MB   N={n:>9,}: {large:6.0f} MB"
-        if args.big:
-            line += f"   N={args.big:>9,}: {figures[(fmt, args.big, 1)][1]:6.0f} MB"
-        print(line + f"   {show(command)}")
-
-    help_runs = [run(cli("--help"))[0] for _ in range(max(5, 3 * repeat))]
     print(
-        f"\nfacialflow --help start-up: median {statistics.median(help_runs) * 1000:.0f} ms, "
-        f"best {min(help_runs) * 1000:.0f} ms ({len(help_runs)} runs)   {show(cli('--help'))}"
+        f"  2-worker speed-up, summary, N={n}: {rate('summary 2w')[0] / rate('summary 1w')[0]:.2f}x"
     )
+    print(f"  2-worker speed-up, jsonl, N={n}: {rate('jsonl 2w')[0] / rate('jsonl 1w')[0]:.2f}x")
+    if big:
+        print(
+            f"  2-worker speed-up, summary, N={big}: "
+            f"{rate('summary 2w big')[0] / rate('summary 1w big')[0]:.2f}x"
+        )
+    for name in [k for k in commands if k.startswith("check")]:
+        w = walls[name]
+        command, _, tree = commands[name]
+        print(
+            f"  {name:<34} {statistics.median(w):6.2f} s ({min(w):.2f}..{max(w):.2f})   "
+            f"{show(command, tree)}"
+        )
+    if args.previous:
+        then, now = statistics.median(walls["check previous"]), statistics.median(walls["check"])
+        print(f"  check speed-up over the previous commit: {then / now:.2f}x")
+        then_r = rate("transitions engine previous")[0]
+        print(
+            f"  --engine transitions speed-up over the previous commit: "
+            f"{rate('transitions engine')[0] / then_r:.2f}x"
+        )
 
 
 if __name__ == "__main__":

@@ -1,8 +1,13 @@
 """The one exception hierarchy of facialflow.
 
-Every error a user can cause derives from :class:`FacialflowError`; the CLI turns
-each into a one-line ``Error: ...`` and a non-zero exit. This module imports
-nothing from facialflow so every layer can raise these.
+Every error facialflow raises on purpose derives from :class:`FacialflowError`
+and also from the builtin a caller would expect (``ValueError`` for a bad value,
+``TypeError`` for a value of the wrong type, ``KeyError`` for an unknown name),
+as attrs does: ``except ValueError`` keeps working, and ``except FacialflowError``
+catches everything facialflow means. The CLI turns each into a one-line
+``Error: ...`` and the error's exit code (2: the user's input or environment;
+the exit codes are listed in the README). This module imports nothing from
+facialflow so every layer can raise these.
 """
 
 from __future__ import annotations
@@ -22,27 +27,55 @@ __all__ = [
     "GuardTypeError",
     "InvalidReaction",
     "InvalidStep",
+    "InvalidTypeError",
+    "InvalidValueError",
+    "OutputError",
     "PathExplosion",
     "PluginError",
     "PolicyError",
+    "PolicyFloorError",
     "ProtocolError",
     "RendererUnavailable",
     "ScheduleError",
     "SnapshotError",
+    "UnknownNameError",
 ]
 
 
 class FacialflowError(Exception):
     """Base class of every error facialflow raises on purpose."""
 
-    #: the process exit code the CLI uses for this kind of error
-    exit_code: int = 1
+    #: the process exit code the CLI uses for this kind of error (2: a user error)
+    exit_code: int = 2
 
 
-class ClientFileError(FacialflowError):
+class _FieldError(FacialflowError):
+    """A value of a model field is invalid; ``field`` names it (dotted for nested values)."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        self.field = field
+        self.detail = message
+        super().__init__(f"{field}: {message}" if field else message)
+
+    def __str__(self) -> str:
+        # KeyError's own __str__ would quote the message
+        return str(self.args[0]) if self.args else ""
+
+
+class InvalidValueError(_FieldError, ValueError):
+    """A model value is out of range or not in its vocabulary."""
+
+
+class InvalidTypeError(_FieldError, TypeError):
+    """A model value has the wrong type (``"no"`` where a bool is asked, a bare string for a list)."""
+
+
+class UnknownNameError(_FieldError, KeyError):
+    """A name that facialflow looks up (a plugin, a preset) does not exist."""
+
+
+class ClientFileError(FacialflowError, ValueError):
     """A client file is missing, malformed or has an invalid field."""
-
-    exit_code = 2
 
     def __init__(self, message: str, *, source: str = "client", field: str | None = None) -> None:
         self.source = source
@@ -51,17 +84,26 @@ class ClientFileError(FacialflowError):
         super().__init__(where + message)
 
 
-class PolicyError(FacialflowError):
+class OutputError(FacialflowError, OSError):
+    """An output file cannot be written (missing folder, full disk, or it is an input file)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class PolicyError(FacialflowError, ValueError):
     """A clinical policy preset or policy file is unknown or invalid."""
 
-    exit_code = 2
+
+class PolicyFloorError(_FieldError, PolicyError):
+    """A policy tried to weaken a high-confidence rule (R1-R4, R8, R26, R27); ``field`` names it."""
 
 
-class ProtocolError(FacialflowError):
+class ProtocolError(FacialflowError, ValueError):
     """A protocol definition is structurally invalid (unreachable state, trap, ...)."""
 
 
-class InvalidStep(FacialflowError):
+class InvalidStep(FacialflowError, ValueError):
     """A session was asked for a step its current state does not allow."""
 
     def __init__(self, trigger: str, state: str, allowed: Sequence[str]) -> None:
@@ -74,52 +116,44 @@ class InvalidStep(FacialflowError):
         )
 
 
-class InvalidReaction(FacialflowError):
+class InvalidReaction(FacialflowError, ValueError):
     """An adverse reaction kind facialflow does not know."""
 
 
-class GuardTypeError(FacialflowError):
+class GuardTypeError(FacialflowError, TypeError):
     """A guard returned something other than a real bool."""
 
 
-class SnapshotError(FacialflowError):
+class SnapshotError(FacialflowError, ValueError):
     """A snapshot cannot be restored (wrong protocol version, unknown state, bad shape)."""
 
-    exit_code = 2
 
-
-class PluginError(FacialflowError):
+class PluginError(FacialflowError, RuntimeError):
     """A plugin failed to load, has an invalid hook, or raised while choosing products."""
 
 
-class CatalogError(FacialflowError):
+class CatalogError(FacialflowError, ValueError):
     """A clinic catalog file is malformed or has an invalid entry."""
 
-    exit_code = 2
 
-
-class DiagramError(FacialflowError):
+class DiagramError(FacialflowError, ValueError):
     """A diagram cannot be produced in the requested format."""
 
 
-class RendererUnavailable(DiagramError):
+class RendererUnavailable(DiagramError, RuntimeError):
     """The renderer a format needs (system Graphviz for png/pdf) is not installed."""
 
 
-class PathExplosion(FacialflowError):
+class PathExplosion(FacialflowError, RuntimeError):
     """Path enumeration exceeded its hard cap."""
 
 
-class ScheduleError(FacialflowError):
+class ScheduleError(FacialflowError, ValueError):
     """A visit plan cannot be made from the given options."""
 
-    exit_code = 2
 
-
-class StoreError(FacialflowError):
+class StoreError(FacialflowError, RuntimeError):
     """A session store cannot be opened or used (bad URL, schema from a newer facialflow)."""
-
-    exit_code = 2
 
 
 class UnknownSession(StoreError, LookupError):
@@ -145,8 +179,9 @@ class StaleRevision(StoreError, RuntimeError):
 class RecordIncomplete(FacialflowError, ValueError):
     """A treatment-record item the policy requires is missing, so the step cannot be taken."""
 
-    exit_code = 2
 
-
-class JournalError(FacialflowError):
+class JournalError(FacialflowError, ValueError):
     """A journal record is malformed or its chain is broken."""
+
+    # `journal verify` found a problem: a check's exit code, not a user error's
+    exit_code = 1

@@ -17,6 +17,8 @@ from typing import Any
 import attrs
 from attrs import field, frozen
 
+from facialflow import validation as v
+from facialflow.errors import InvalidValueError
 from facialflow.knowledge import canonical_ingredient, is_prescription_reference
 
 __all__ = [
@@ -147,108 +149,156 @@ class ProductKind(enum.StrEnum):
     SOOTHING = "soothing"
 
 
-def _non_empty(_: object, attribute: attrs.Attribute[Any], value: str) -> None:
-    if not value.strip():
-        raise ValueError(f"{attribute.name} must not be empty")
+def _sorted_dict(value: Any, field: str) -> dict[str, float]:
+    if not isinstance(value, Mapping):
+        raise v.type_error("a table of ingredient percentages", value, field)
+    for key in value:
+        if not isinstance(key, str):
+            raise v.type_error("ingredient names as keys", key, field)
+    return dict(sorted((canonical_ingredient(k), pct) for k, pct in value.items()))
 
 
-def _lower_tuple(value: Any) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(canonical_ingredient(v) for v in value))
+# Converters are named, typed functions: the form attrs' mypy plugin reads __init__'s types from.
+# Each passes its field's name, so an error names the field whichever way the value came in.
+
+
+def _ingredients(value: Any, field: str) -> tuple[str, ...]:
+    return v.to_strings(value, field, canonical_ingredient)
+
+
+def _comedones(value: Comedones | str) -> Comedones:
+    return v.to_enum(value, Comedones, "comedones")
+
+
+def _prescription(value: str | None) -> str | None:
+    # blank, "none", "n/a", "-" and the like are no prescription (R26)
+    text = v.to_optional_str(value, "prescription_reference")
+    return text.strip() if text is not None and is_prescription_reference(text) else None
+
+
+def _skin_type(value: SkinType | str) -> SkinType:
+    return v.to_enum(value, SkinType, "skin_type")
+
+
+def _concerns(value: Iterable[Concern | str]) -> tuple[Concern, ...]:
+    return v.to_enum_tuple(value, Concern, "concerns")
+
+
+def _conditions(value: Iterable[Condition | str]) -> frozenset[Condition]:
+    return v.to_enum_set(value, Condition, "conditions")
+
+
+def _dose_date(value: dt.date | str | None) -> dt.date | None:
+    return v.to_optional_date(value, "isotretinoin_last_dose")
+
+
+def _birth_date(value: dt.date | str | None) -> dt.date | None:
+    return v.to_optional_date(value, "birth_date")
 
 
 def _allergies(value: Iterable[str]) -> tuple[str, ...]:
     # the client's own words are kept for the record; matching resolves them (R6)
-    return tuple(dict.fromkeys(" ".join(str(v).split()) for v in value))
+    out = v.to_strings(value, "allergies", lambda s: " ".join(s.split()))
+    if "" in out:
+        raise InvalidValueError("allergies must not contain an empty name", field="allergies")
+    return out
 
 
-def _str_tuple(value: Iterable[str]) -> tuple[str, ...]:
-    return tuple(value)
+def _last_sun_exposure(value: dt.date | str | None) -> dt.date | None:
+    return v.to_optional_date(value, "last_sun_exposure")
 
 
-def _conditions(value: Iterable[Condition | str]) -> frozenset[Condition]:
-    return frozenset(Condition(v) for v in value)
+def _last_topical_retinoid(value: dt.date | str | None) -> dt.date | None:
+    return v.to_optional_date(value, "last_topical_retinoid")
 
 
-def _concerns(value: Iterable[Concern | str]) -> tuple[Concern, ...]:
-    return tuple(dict.fromkeys(Concern(v) for v in value))
+def _last_peel(value: dt.date | str | None) -> dt.date | None:
+    return v.to_optional_date(value, "last_peel")
+
+
+def _last_injectable(value: dt.date | str | None) -> dt.date | None:
+    return v.to_optional_date(value, "last_injectable")
+
+
+def _medications(value: Iterable[str]) -> tuple[str, ...]:
+    return v.to_strings(value, "medications")
+
+
+def _kind(value: ProductKind | str) -> ProductKind:
+    return v.to_enum(value, ProductKind, "kind")
+
+
+def _product_ingredients(value: Iterable[str]) -> tuple[str, ...]:
+    return _ingredients(value, "ingredients")
+
+
+def _strengths(value: Mapping[str, float]) -> dict[str, float]:
+    return _sorted_dict(value, "strengths")
 
 
 def _tags(value: Iterable[str]) -> frozenset[str]:
-    return frozenset(canonical_ingredient(v) for v in value)
-
-
-def _reference(value: str | None) -> str | None:
-    # blank, "none", "n/a", "-" and the like are no prescription (R26)
-    if value is None or not is_prescription_reference(value):
-        return None
-    return value.strip()
-
-
-def _sorted_dict(value: Mapping[str, float]) -> dict[str, float]:
-    return dict(sorted((canonical_ingredient(k), v) for k, v in value.items()))
+    return frozenset(_ingredients(value, "tags"))
 
 
 @frozen
 class Assessment:
     """The skin assessment made at intake (the client file's ``assessment`` table)."""
 
-    comedones: Comedones = field(default=Comedones.NONE, converter=Comedones)
-    laser_requested: bool = field(default=False, validator=attrs.validators.instance_of(bool))
+    comedones: Comedones = field(default=Comedones.NONE, converter=_comedones)
+    laser_requested: bool = field(default=False, validator=v.strict_bool)
     #: R11: antiviral prophylaxis confirmed for a client with HSV history
-    antiviral_prophylaxis: bool = field(default=False, validator=attrs.validators.instance_of(bool))
+    antiviral_prophylaxis: bool = field(default=False, validator=v.strict_bool)
     #: R13/R14: a clinician reviewed and approved laser for this client
-    clinician_approved_laser: bool = field(
-        default=False, validator=attrs.validators.instance_of(bool)
-    )
+    clinician_approved_laser: bool = field(default=False, validator=v.strict_bool)
     #: R26: a prescription reference that allows hydroquinone and prescription-only products
-    prescription_reference: str | None = field(default=None, converter=_reference)
+    prescription_reference: str | None = field(default=None, converter=_prescription)
     #: R18: the practitioner acknowledged the bruising and bleeding risk of extraction
-    anticoagulant_acknowledged: bool = field(
-        default=False, validator=attrs.validators.instance_of(bool)
-    )
+    anticoagulant_acknowledged: bool = field(default=False, validator=v.strict_bool)
 
 
 @frozen
 class Client:
     """A client as the client file describes them."""
 
-    id: str = field(validator=_non_empty)
-    skin_type: SkinType = field(converter=SkinType)
+    id: str = field(validator=v.non_empty_str)
+    skin_type: SkinType = field(converter=_skin_type)
     concerns: tuple[Concern, ...] = field(converter=_concerns)
-    fitzpatrick: int = field()
-    pregnant: bool = False
-    breastfeeding: bool = False
-    isotretinoin_last_dose: dt.date | None = None
+    fitzpatrick: int = field(validator=v.int_in(1, 6))
+    pregnant: bool = field(default=False, validator=v.strict_bool)
+    breastfeeding: bool = field(default=False, validator=v.strict_bool)
+    isotretinoin_last_dose: dt.date | None = field(default=None, converter=_dose_date)
     allergies: tuple[str, ...] = field(default=(), converter=_allergies)
-    #: screened: known drug classes have the effect of the matching fact
-    medications: tuple[str, ...] = field(default=(), converter=_str_tuple)
+    medications: tuple[str, ...] = field(default=(), converter=_medications)
     conditions: frozenset[Condition] = field(default=frozenset(), converter=_conditions)
-    assessment: Assessment = field(factory=Assessment)
+    assessment: Assessment = field(
+        factory=Assessment, validator=v.instance(Assessment, "an assessment table")
+    )
     #: optional; lets the visit planner lengthen intervals with age
-    birth_date: dt.date | None = None
+    birth_date: dt.date | None = field(default=None, converter=_birth_date)
     #: R9: the last intentional tan or significant sun exposure
-    last_sun_exposure: dt.date | None = None
+    last_sun_exposure: dt.date | None = field(default=None, converter=_last_sun_exposure)
     #: R15: the last use of a topical retinoid
-    last_topical_retinoid: dt.date | None = None
+    last_topical_retinoid: dt.date | None = field(default=None, converter=_last_topical_retinoid)
     #: R16: the last chemical peel, laser or microdermabrasion
-    last_peel: dt.date | None = None
+    last_peel: dt.date | None = field(default=None, converter=_last_peel)
     #: R17: the last botulinum toxin or filler injection
-    last_injectable: dt.date | None = None
-
-    @allergies.validator
-    def _check_allergies(self, attribute: attrs.Attribute[Any], value: tuple[str, ...]) -> None:
-        if "" in value:
-            raise ValueError("allergies must not contain an empty name")
+    last_injectable: dt.date | None = field(default=None, converter=_last_injectable)
 
     @concerns.validator
     def _check_concerns(self, attribute: attrs.Attribute[Any], value: tuple[Concern, ...]) -> None:
         if not value:
-            raise ValueError("concerns must list at least one concern")
+            raise InvalidValueError("must list at least one concern", field=attribute.name)
 
-    @fitzpatrick.validator
-    def _check_fitzpatrick(self, attribute: attrs.Attribute[Any], value: int) -> None:
-        if type(value) is not int or not 1 <= value <= 6:
-            raise ValueError(f"fitzpatrick must be an integer from 1 to 6, got {value!r}")
+    def date_problems(self, on: dt.date) -> list[tuple[str, str]]:
+        """``(field, message)`` for each date of the client that cannot be true on session date ``on``."""
+        out = []
+        for name in ("isotretinoin_last_dose", "birth_date"):
+            value = getattr(self, name)
+            if value is not None and value > on:
+                out.append(
+                    (name, f"{value.isoformat()} is after the session date {on.isoformat()}")
+                )
+        return out
 
     def has(self, condition: Condition) -> bool:
         return condition in self.conditions
@@ -258,13 +308,13 @@ class Client:
 class Product:
     """A product a step can apply. Ingredient names are lower-case common names."""
 
-    name: str = field(validator=_non_empty)
-    kind: ProductKind = field(converter=ProductKind)
-    ingredients: tuple[str, ...] = field(converter=_lower_tuple)
+    name: str = field(validator=v.non_empty_str)
+    kind: ProductKind = field(converter=_kind)
+    ingredients: tuple[str, ...] = field(converter=_product_ingredients)
     #: percentage strength by ingredient, where it matters (acids, retinoids, actives)
-    strengths: Mapping[str, float] = field(factory=dict, converter=_sorted_dict, hash=False)
-    spf: int | None = field(default=None)
-    rx_only: bool = False
+    strengths: Mapping[str, float] = field(factory=dict, converter=_strengths, hash=False)
+    spf: int | None = field(default=None, validator=attrs.validators.optional(v.int_in(1, 100)))
+    rx_only: bool = field(default=False, validator=v.strict_bool)
     #: free-form tags a catalog may add (for example ``fragrance``); matched like ingredients
     tags: frozenset[str] = field(default=frozenset(), converter=_tags)
     #: the catalog's lot or batch number, for the treatment record (R29); not part of identity
@@ -273,23 +323,29 @@ class Product:
     @ingredients.validator
     def _check_ingredients(self, attribute: attrs.Attribute[Any], value: tuple[str, ...]) -> None:
         if not value:
-            raise ValueError(f"product {self.name!r} has no ingredients")
+            raise InvalidValueError(
+                f"product {self.name!r} has no ingredients", field=attribute.name
+            )
         if "" in value:
-            raise ValueError(f"product {self.name!r} has an empty ingredient name")
+            raise InvalidValueError(
+                f"product {self.name!r} has an empty ingredient name", field=attribute.name
+            )
 
     @strengths.validator
     def _check_strengths(self, attribute: attrs.Attribute[Any], value: Mapping[str, float]) -> None:
         for name, pct in value.items():
             if name not in self.ingredients:
-                raise ValueError(f"product {self.name!r}: strength for {name!r}, not an ingredient")
+                raise InvalidValueError(
+                    f"product {self.name!r}: strength for {name!r}, not an ingredient",
+                    field=attribute.name,
+                )
             # NaN compares false with every limit and would pass every strength rule
-            if not (isinstance(pct, int | float) and math.isfinite(pct) and 0 < pct <= 100):
-                raise ValueError(f"product {self.name!r}: strength of {name!r} must be 0-100 %")
-
-    @spf.validator
-    def _check_spf(self, attribute: attrs.Attribute[Any], value: int | None) -> None:
-        if value is not None and not 1 <= value <= 100:
-            raise ValueError(f"product {self.name!r}: spf must be 1..100")
+            if not (type(pct) in (int, float) and math.isfinite(pct) and 0 < pct <= 100):
+                raise InvalidValueError(
+                    f"product {self.name!r}: strength of {name!r} must be 0-100 % (above 0), "
+                    f"got {v.describe(pct)}",
+                    field=attribute.name,
+                )
 
     @cached_property
     def ingredient_set(self) -> frozenset[str]:

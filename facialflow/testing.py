@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from facialflow.clinic.policy import PRESETS, Policy, load_policy
 from facialflow.clinic.reactions import FIRST_REACTIONS
+from facialflow.errors import InvalidValueError
 from facialflow.model import (
     AdverseKind,
     Assessment,
@@ -253,7 +254,7 @@ def clients(
     else:
         default_conditions = st.frozensets(st.sampled_from(others), max_size=4)
     if blocking is not None and conditions is not _UNSET:
-        raise ValueError("give either conditions or blocking, not both")
+        raise InvalidValueError("give either conditions or blocking, not both")
     start = around - dt.timedelta(days=548)
     # dated facts (R9, R15-R17) on both sides of their 5-42 day washouts
     recent = st.one_of(st.none(), st.dates(around - dt.timedelta(days=60), around))
@@ -335,7 +336,7 @@ def assert_safe(
     """Raise AssertionError naming every invariant ``result`` breaks under ``policy``."""
     if policy is None and result.policy not in PRESETS:
         # a clinic policy is known to the result by name only: the caller holds its values
-        raise ValueError(
+        raise InvalidValueError(
             f"the session ran under the policy {result.policy!r}, which is not a preset: "
             "pass that Policy to assert_safe(result, policy)"
         )

@@ -38,7 +38,7 @@ def test_product_ingredients_are_lower_case_and_unique() -> None:
     ("kw", "words"),
     [
         ({"ingredients": []}, "no ingredients"),
-        ({"spf": 0}, "spf must be 1..100"),
+        ({"spf": 0}, "spf: must be an integer from 1 to 100"),
         ({"name": " "}, "must not be empty"),
         ({"kind": "potion"}, "potion"),
     ],

@@ -46,3 +46,8 @@ def test_every_command_in_the_table_exists() -> None:
 def test_readme_shows_the_committed_protocol_diagram() -> None:
     images = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", README)
     assert images and all(os.path.exists(ROOT / i) for i in images)
+
+
+def test_every_exit_code_is_documented() -> None:
+    section = README.split("## Exit codes", 1)[1].split("\n## ", 1)[0]
+    assert re.findall(r"^\| (\d+) \|", section, flags=re.MULTILINE) == ["0", "1", "2", "130", "70"]

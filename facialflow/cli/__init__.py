@@ -23,7 +23,17 @@ from facialflow.cli.simulate_command import simulate
 __all__ = ["main"]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Main(click.Group):
+    def invoke(self, ctx: click.Context) -> object:
+        # click would turn Ctrl-C into "Aborted!" and exit 1; the documented code is 130
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            click.echo("Interrupted", err=True)
+            raise click.exceptions.Exit(130) from None
+
+
+@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(version=None, package_name="facialflow", prog_name="facialflow")
 def main() -> None:
     """facialflow: the medical facial as a state machine.

@@ -11,10 +11,15 @@ from typing import Any
 import click
 
 from facialflow.cli.options import (
+    MAX_COUNT,
+    PROBABILITY,
+    SEED,
+    Number,
     catalog_option,
     date_option,
     emit_json,
     handle_errors,
+    policy_file,
     policy_option,
 )
 
@@ -56,14 +61,14 @@ def _print_check(report: Any, seconds: float) -> None:
 @click.option(
     "--random",
     "n",
-    type=click.IntRange(min=1),
+    type=Number(1, MAX_COUNT, integer=True),
     required=True,
     metavar="N",
     help="Check N generated sessions.",
 )
 @click.option(
     "--seed",
-    type=int,
+    type=SEED,
     default=0,
     show_default=True,
     help="Seed of the generated clients and reactions.",
@@ -72,7 +77,7 @@ def _print_check(report: Any, seconds: float) -> None:
 @policy_option()
 @click.option(
     "--adverse-rate",
-    type=click.FloatRange(0, 1),
+    type=PROBABILITY,
     default=0.0,
     show_default=True,
     help="Share of sessions that meet an adverse reaction at a random step after intake.",
@@ -136,10 +141,10 @@ def check_command(
         _print_check(report, seconds)
     if report.failures and save is not None:
         minimal = report.failures[0].to_dict()["minimal_client"]
-        try:
-            save.write_text(json.dumps(minimal, indent=2) + "\n", encoding="utf-8")
-        except OSError as exc:
-            raise click.FileError(str(save), exc.strerror or str(exc)) from None
+        from facialflow.io.atomic import write_atomic
+
+        inputs = [("--policy", policy_file(policy)), *(("--catalog", c) for c in catalogs)]
+        write_atomic(save, (json.dumps(minimal, indent=2) + "\n").encode(), protect=inputs)
         click.echo(f"saved the smallest failing client to {save}", err=True)
     if report.failures:
         sys.exit(1)

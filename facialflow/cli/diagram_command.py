@@ -18,6 +18,7 @@ from facialflow.cli.options import (
     client_option,
     date_option,
     handle_errors,
+    policy_file,
 )
 
 DIAGRAM_FORMATS = ("dot", "svg", "png", "pdf", "mermaid", "html", "storyboard")
@@ -93,7 +94,6 @@ def diagram(
     without a system Graphviz (an embedded renderer draws them); png and pdf need it.
     """
     from facialflow.diagrams.produce import BINARY_FORMATS, EXTENSIONS, format_for_path, produce
-    from facialflow.errors import DiagramError
 
     if write_dir is not None or check_dir is not None:
         if write_dir is not None and check_dir is not None:
@@ -109,10 +109,13 @@ def diagram(
         assert check_dir is not None
         stale = stale_files(check_dir)
         if stale:
-            raise DiagramError(
-                f"{len(stale)} stale diagram file(s); regenerate with "
-                f"`facialflow diagram --write-all {check_dir}`:\n  " + "\n  ".join(stale)
+            # a check that found a problem: exit 1, not a user error
+            click.echo(
+                f"Error: {len(stale)} stale diagram file(s); regenerate with "
+                f"`facialflow diagram --write-all {check_dir}`:\n  " + "\n  ".join(stale),
+                err=True,
             )
+            sys.exit(1)
         click.echo(f"{check_dir}: every diagram is up to date")
         return
 
@@ -135,10 +138,10 @@ def diagram(
     route = _route(client_file, date, policy, catalogs)
     data = produce(fmt, route=route, renderer=renderer)
     if output is not None:
-        try:
-            output.write_bytes(data)
-        except OSError as exc:
-            raise DiagramError(f"cannot write {output}: {exc.strerror or exc}") from None
+        from facialflow.io.atomic import write_atomic
+
+        inputs = [("--client", client_file), ("--policy", policy_file(policy))]
+        write_atomic(output, data, protect=[*inputs, *(("--catalog", c) for c in catalogs)])
         click.echo(f"wrote {fmt} diagram to {output}", err=True)
     elif fmt in BINARY_FORMATS:
         sys.stdout.buffer.write(data)
@@ -156,9 +159,10 @@ def _route(
     from facialflow.io.client_file import load_client
     from facialflow.products.loading import load_plugins
 
+    day = date or dt.date.today()
     return route_for_client(
-        load_client(client_file),
-        date=date or dt.date.today(),
+        load_client(client_file, on=day),
+        date=day,
         policy=policy,
         plugins=load_plugins(catalogs=catalogs),
     )
@@ -166,14 +170,11 @@ def _route(
 
 def _storyboard(output: Path, route: Route | None, renderer: str | None) -> None:
     from facialflow.diagrams.storyboard import storyboard_pdf, write_svg_frames
-    from facialflow.errors import DiagramError
 
     if output.suffix.lower() == ".pdf":
-        data = storyboard_pdf(route=route, renderer=renderer)
-        try:
-            output.write_bytes(data)
-        except OSError as exc:
-            raise DiagramError(f"cannot write {output}: {exc.strerror or exc}") from None
+        from facialflow.io.atomic import write_atomic
+
+        write_atomic(output, storyboard_pdf(route=route, renderer=renderer))
         click.echo(f"wrote storyboard PDF to {output}", err=True)
         return
     if output.exists() and not output.is_dir():

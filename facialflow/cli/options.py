@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import os
 import sys
 from collections.abc import Callable
@@ -13,7 +14,7 @@ from typing import Any, TypeVar
 
 import click
 
-from facialflow.dates import parse_iso_date
+from facialflow.dates import check_session_date, parse_iso_date
 from facialflow.errors import FacialflowError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -28,15 +29,106 @@ class _Date(click.ParamType):  # type: ignore[type-arg]
     def convert(
         self, value: Any, param: click.Parameter | None, ctx: click.Context | None
     ) -> dt.date:
-        if isinstance(value, dt.date):
-            return value
         try:
-            return parse_iso_date(str(value))
-        except ValueError:
-            self.fail(f"{value!r} is not an ISO date (YYYY-MM-DD)", param, ctx)
+            if isinstance(value, dt.date):
+                return check_session_date(value)
+            return parse_iso_date(str(value), session=True)
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
 
 
 DATE = _Date()
+
+
+class Number(click.ParamType):  # type: ignore[type-arg]
+    """A finite number in ``[low, high]``: NaN and infinity are refused, as everywhere else.
+
+    click's FloatRange lets ``nan`` through (NaN fails no comparison), so every
+    float option uses this type instead; ``integer=True`` asks for a whole number.
+    """
+
+    def __init__(self, low: float, high: float, *, integer: bool = False) -> None:
+        self.low, self.high, self.integer = low, high, integer
+        self.name = "INTEGER" if integer else "NUMBER"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            number: float = value
+        else:
+            text = str(value).strip()
+            if len(text) > 30 and text.lstrip("+-").isdigit():
+                # int() would refuse past 4,300 digits, with a message about Python, not the option
+                self.fail(
+                    f"{_shown(value)} is not from {_num(self.low)} to {_num(self.high)}", param, ctx
+                )
+            try:
+                number = int(text) if self.integer else float(text)
+            except ValueError:
+                kind = "an integer" if self.integer else "a number"
+                self.fail(f"{_shown(value)} is not {kind}", param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{_shown(value)} is not a finite number", param, ctx)
+        if not self.low <= number <= self.high:
+            self.fail(
+                f"{_shown(value)} is not from {_num(self.low)} to {_num(self.high)}", param, ctx
+            )
+        return number
+
+    def __repr__(self) -> str:
+        return f"Number({_num(self.low)}, {_num(self.high)})"
+
+
+def _shown(value: Any) -> str:
+    # a 5,000-digit argument is named by its size, not echoed back in full
+    text = str(value)
+    return repr(text) if len(text) <= 40 else f"{text[:12]!r}... ({len(text)} characters)"
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else f"{x:g}"
+
+
+#: the largest count (sessions, visits, paths) an option accepts
+MAX_COUNT = 10**9
+
+#: a probability option
+PROBABILITY = Number(0, 1)
+#: a percentage option
+PERCENT = Number(0, 100)
+#: a non-negative count option
+COUNT = Number(0, MAX_COUNT, integer=True)
+#: a seed option: any 64-bit integer
+SEED = Number(-(2**63), 2**63 - 1, integer=True)
+
+
+def workers_option(
+    help: str = "With --random: processes to use; the output is the same for any number.",
+) -> Callable[[F], F]:
+    return click.option(
+        "--workers",
+        type=Number(1, 4096, integer=True),
+        default=1,
+        show_default=True,
+        help=help + " More than the CPUs are capped to the CPU count, with a note.",
+    )
+
+
+def cap_workers(workers: int) -> int:
+    """``workers``, or the CPU count with a note on stderr when it asks for more."""
+    cpus = os.cpu_count() or 1
+    if workers > cpus:
+        click.echo(
+            f"Note: --workers {workers} capped to the {cpus} CPU(s) of this machine", err=True
+        )
+        return cpus
+    return workers
+
+
+def policy_file(policy: str | None) -> Path | None:
+    """The file a ``--policy`` value names, or None for a preset (for refusing to overwrite it)."""
+    if policy is None or not policy.lower().endswith(".toml"):
+        return None
+    return Path(policy)
 
 
 def catalog_option(extra: str = "") -> Callable[[F], F]:
@@ -75,8 +167,13 @@ def handle_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except FacialflowError as exc:
-            click.echo(f"Error: {exc}", err=True)
+            # one line: a message carrying a newline (a plugin's) is folded
+            click.echo(f"Error: {_one_line(str(exc))}", err=True)
             sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            # Ctrl-C: no traceback, the shell's convention 128 + SIGINT
+            click.echo("Interrupted", err=True)
+            sys.exit(130)
         except BrokenPipeError:  # pragma: no cover - e.g. `facialflow ... | head`
             sys.exit(0)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
@@ -93,6 +190,10 @@ def handle_errors(func: F) -> F:
             sys.exit(70)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _one_line(text: str) -> str:
+    return text if "\n" not in text else " ".join(part.strip() for part in text.splitlines())
 
 
 def emit_json(data: Any) -> None:

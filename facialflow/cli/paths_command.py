@@ -9,6 +9,8 @@ from typing import Any
 import click
 
 from facialflow.cli.options import (
+    MAX_COUNT,
+    Number,
     catalog_option,
     client_option,
     date_option,
@@ -48,14 +50,14 @@ def _print_paths(paths: Any, header: str) -> None:
 @click.option("--no-adverse", is_flag=True, help="Leave out the paths through an adverse reaction.")
 @click.option(
     "--max-paths",
-    type=click.IntRange(min=1),
+    type=Number(1, MAX_COUNT, integer=True),
     default=10_000,
     show_default=True,
     help="Fail past this many paths.",
 )
 @click.option(
     "--max-depth",
-    type=click.IntRange(min=1),
+    type=Number(1, 100_000, integer=True),
     default=200,
     show_default=True,
     help="Fail when a path grows past this many states.",
@@ -88,8 +90,8 @@ def paths_command(
         from facialflow.io.client_file import load_client
         from facialflow.products.loading import load_plugins
 
-        client = load_client(client_file)
         day = date or dt.date.today()
+        client = load_client(client_file, on=day)
         paths = client_paths(
             client,
             date=day,

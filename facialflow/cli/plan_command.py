@@ -7,7 +7,15 @@ from pathlib import Path
 
 import click
 
-from facialflow.cli.options import DATE, client_option, emit_json, handle_errors, policy_option
+from facialflow.cli.options import (
+    DATE,
+    Number,
+    client_option,
+    emit_json,
+    handle_errors,
+    policy_file,
+    policy_option,
+)
 
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -15,7 +23,9 @@ _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 @click.command()
 @client_option(required=True)
 @click.option("--start", required=True, type=DATE, help="Day of the first visit, YYYY-MM-DD.")
-@click.option("--visits", type=click.IntRange(min=1), default=None, help="How many visits to plan.")
+@click.option(
+    "--visits", type=Number(1, 1000, integer=True), default=None, help="How many visits to plan."
+)
 @click.option(
     "--until",
     type=DATE,
@@ -24,7 +34,7 @@ _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 )
 @click.option(
     "--series-sessions",
-    type=click.IntRange(min=1),
+    type=Number(1, 1000, integer=True),
     default=None,
     help="Shorten the corrective series (within the policy's range).",
 )
@@ -63,7 +73,7 @@ _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 )
 @click.option(
     "--duration",
-    type=click.IntRange(1, 1440),
+    type=Number(1, 1440, integer=True),
     default=60,
     show_default=True,
     help="Calendar event length in minutes.",
@@ -112,7 +122,7 @@ def plan(
         raise click.BadParameter(
             f"{start_time!r} is not a time (HH:MM)", param_hint="'--time'"
         ) from None
-    client = load_client(client_file)
+    client = load_client(client_file, on=start)
     calendar = Calendar.from_options(
         skip_weekends=skip_weekends,
         closed_weekdays=[d.lower() for d in closed_weekdays],
@@ -129,7 +139,13 @@ def plan(
         strict=strict,
     )
     if ics_file is not None:
-        count = write_ics(result, ics_file, duration=dt.timedelta(minutes=duration), start_time=at)
+        count = write_ics(
+            result,
+            ics_file,
+            duration=dt.timedelta(minutes=duration),
+            start_time=at,
+            protect=[("--client", client_file), ("--policy", policy_file(policy))],
+        )
         click.echo(f"Wrote {count} calendar events to {ics_file}", err=True)
     if fmt == "json":
         emit_json(plan_to_dict(result))

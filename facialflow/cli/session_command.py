@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
-import tomllib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -12,6 +10,7 @@ from typing import Any, TypeVar
 import click
 
 from facialflow.cli.options import (
+    Number,
     catalog_option,
     client_option,
     date_option,
@@ -21,6 +20,9 @@ from facialflow.cli.options import (
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+#: a laser parameter: a finite, non-negative measurement
+MEASURE = Number(0, 1_000_000)
 
 DB_HELP = "The store: a file path (SQLite, created if missing) or a SQLAlchemy URL."
 
@@ -32,7 +34,7 @@ def db_option(func: F) -> F:
 def _expect(func: F) -> F:
     return click.option(
         "--expect-revision",
-        type=click.IntRange(min=1),
+        type=Number(1, 2**63 - 1, integer=True),
         default=None,
         metavar="N",
         help="Refuse (exit 1, nothing written) unless the session is at revision N.",
@@ -56,10 +58,10 @@ _RECORD_OPTIONS: list[Callable[[Any], Any]] = [
         "--lot", "lots", multiple=True, metavar="PRODUCT=LOT", help="Lot or batch number."
     ),
     click.option("--laser-device", default=None, help="Laser device and handpiece."),
-    click.option("--wavelength", type=float, default=None, help="Laser wavelength, nm."),
-    click.option("--fluence", type=float, default=None, help="Laser fluence, J/cm2."),
-    click.option("--spot-size", type=float, default=None, help="Laser spot size, mm."),
-    click.option("--pulse-width", type=float, default=None, help="Laser pulse width, ms."),
+    click.option("--wavelength", type=MEASURE, default=None, help="Laser wavelength, nm."),
+    click.option("--fluence", type=MEASURE, default=None, help="Laser fluence, J/cm2."),
+    click.option("--spot-size", type=MEASURE, default=None, help="Laser spot size, mm."),
+    click.option("--pulse-width", type=MEASURE, default=None, help="Laser pulse width, ms."),
     click.option("--cooling", default=None, help="Cooling method and setting."),
     click.option("--test-spot-result", default=None, help="Result of the test-spot review."),
     click.option("--aftercare", default=None, help="Aftercare advice given."),
@@ -82,14 +84,16 @@ def record_options(func: F) -> F:
 
 def _read_record_file(path: Path) -> dict[str, Any]:
     from facialflow.errors import RecordIncomplete
+    from facialflow.io.reading import DocumentError, parse_document, read_text
 
+    suffix = ".toml" if path.suffix.lower() == ".toml" else ".json"
     try:
-        text = path.read_text(encoding="utf-8")
-        data: Any = tomllib.loads(text) if path.suffix.lower() == ".toml" else json.loads(text)
-    except FileNotFoundError:
-        raise RecordIncomplete(f"{path}: no such record file") from None
-    except (OSError, ValueError) as exc:
-        raise RecordIncomplete(f"{path}: malformed record file: {exc}") from None
+        data: Any = parse_document(read_text(path), suffix)
+    except DocumentError as exc:
+        reason = (
+            "no such record file" if str(exc) == "no such file" else f"malformed record file: {exc}"
+        )
+        raise RecordIncomplete(f"{path}: {reason}") from None
     if not isinstance(data, dict):
         raise RecordIncomplete(f"{path}: a record file holds an object")
     return data
@@ -184,12 +188,13 @@ def start_command(
     """Screen a client and store a session at intake; prints {"id", "revision", "state"}."""
     from facialflow.io.client_file import load_client
 
-    client = load_client(client_file)
+    day = date or dt.date.today()
+    client = load_client(client_file, on=day)
     record = build_record(opts)
     with _store(db, catalogs) as store:
         stored = store.start(
             client,
-            date=date or dt.date.today(),
+            date=day,
             policy=policy,
             actor=_actor(opts),
             record=record,

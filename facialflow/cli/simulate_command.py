@@ -11,12 +11,18 @@ from typing import Any
 import click
 
 from facialflow.cli.options import (
+    COUNT,
+    PERCENT,
+    PROBABILITY,
+    SEED,
+    cap_workers,
     catalog_option,
     client_option,
     date_option,
     emit_json,
     handle_errors,
     policy_option,
+    workers_option,
 )
 
 # -- simulate -----------------------------------------------------------------------------------
@@ -64,21 +70,21 @@ def _print_session(result: Any) -> None:
 @click.option(
     "--random",
     "n",
-    type=click.IntRange(min=0),
+    type=COUNT,
     default=None,
     metavar="N",
     help="Simulate N generated clients instead of one client file.",
 )
 @click.option(
     "--seed",
-    type=int,
+    type=SEED,
     default=0,
     show_default=True,
     help="With --random: seed of the generated clients and reactions.",
 )
 @click.option(
     "--adverse-rate",
-    type=click.FloatRange(0, 1),
+    type=PROBABILITY,
     default=0.0,
     show_default=True,
     help="With --random: chance that a session meets an adverse reaction after intake.",
@@ -92,16 +98,10 @@ def _print_session(result: Any) -> None:
     "first step after intake). Repeat it to report a worsening during the safe exit, e.g. "
     "--adverse urticaria@mask --adverse worsening@safe_exit_cool.",
 )
-@click.option(
-    "--workers",
-    type=click.IntRange(min=1),
-    default=1,
-    show_default=True,
-    help="With --random: processes to use; the output is the same for any number.",
-)
+@workers_option()
 @click.option(
     "--fail-under",
-    type=click.FloatRange(0, 100),
+    type=PERCENT,
     default=None,
     metavar="PCT",
     help="With --random: exit 1 when coverage is below PCT percent.",
@@ -136,11 +136,6 @@ def simulate(
     coverage, with what was never exercised), jsonl (one session JSON per line,
     streamed) or json (one document: sessions and summary).
     """
-    from facialflow.io.client_file import load_client
-    from facialflow.io.documents import session_to_dict
-    from facialflow.products.loading import load_plugins
-    from facialflow.session.live import Session
-
     if n is not None:
         if client_file is not None:
             raise click.UsageError("give either --client FILE or --random N, not both")
@@ -155,7 +150,7 @@ def simulate(
             policy=policy,
             adverse_rate=adverse_rate,
             fmt=fmt or "summary",
-            workers=workers,
+            workers=cap_workers(workers),
             fail_under=fail_under,
             engine=engine,
             catalogs=catalogs,
@@ -166,9 +161,17 @@ def simulate(
     fmt = fmt or "text"
     if fmt not in ("text", "json", "fhir"):
         raise click.UsageError("with --client, --format is text, json or fhir")
-    client = load_client(client_file)
+    from facialflow.io.client_file import load_client
+
+    # a bad client file is refused before the heavier modules are imported
+    day = date or dt.date.today()
+    client = load_client(client_file, on=day)
+    from facialflow.io.documents import session_to_dict
+    from facialflow.products.loading import load_plugins
+    from facialflow.session.live import Session
+
     plugins = load_plugins(catalogs=catalogs)
-    session = Session.start(client, date=date or dt.date.today(), policy=policy, plugins=plugins)
+    session = Session.start(client, date=day, policy=policy, plugins=plugins)
     result = _run_with_reactions(session, [_parse_adverse(a) for a in adverse])
     if fmt == "json":
         emit_json(session_to_dict(result))
@@ -239,19 +242,21 @@ def _simulate_random(
     engine: str,
     catalogs: tuple[Path, ...],
 ) -> None:
+    if fmt not in ("summary", "jsonl", "json"):
+        raise click.UsageError("with --random, --format is summary, jsonl or json")
     from facialflow.clinic.policy import load_policy
+
+    pol = load_policy(policy)
     from facialflow.products.loading import load_plugins
     from facialflow.simulation.run import SimulationSpec, Tally, simulate, summarize, summary_lines
 
-    if fmt not in ("summary", "jsonl", "json"):
-        raise click.UsageError("with --random, --format is summary, jsonl or json")
     # bad catalogs fail here, once, not in every worker
     load_plugins(catalogs=catalogs)
     spec = SimulationSpec(
         n=n,
         seed=seed,
         date=date,
-        policy=load_policy(policy),
+        policy=pol,
         adverse_rate=adverse_rate,
         catalogs=catalogs,
         workers=workers,
@@ -264,17 +269,24 @@ def _simulate_random(
         first = True
         if fmt == "json":
             click.echo('{"sessions":[', nl=False)
-        for batch in simulate(spec):
-            tally.add(batch)
-            if batch.text:
-                if fmt == "jsonl":
-                    click.echo(batch.text)
-                else:
-                    # a JSON line holds no raw newline: each newline ends a session
-                    text = batch.text.replace("\n", ",\n")
-                    click.echo(("\n" if first else ",\n") + text, nl=False)
-                    first = False
-            bar.update(batch.count)
+        batches = simulate(spec)
+        try:
+            for batch in batches:
+                tally.add(batch)
+                if batch.text:
+                    if fmt == "jsonl":
+                        click.echo(batch.text)
+                    else:
+                        # a JSON line holds no raw newline: each newline ends a session
+                        text = batch.text.replace("\n", ",\n")
+                        click.echo(("\n" if first else ",\n") + text, nl=False)
+                        first = False
+                bar.update(batch.count)
+        finally:
+            # ends the worker pool at once when the loop ends early (Ctrl-C, a closed pipe)
+            close = getattr(batches, "close", None)
+            if close is not None:
+                close()
     summary = summarize(tally, spec)
     if fmt == "json":
         text = json.dumps(summary.to_dict(), ensure_ascii=False, separators=(",", ":"))

@@ -16,6 +16,8 @@ from collections.abc import Mapping
 from attrs import frozen
 
 from facialflow.model import AdverseKind
+from facialflow.protocol.names import Trigger
+from facialflow.protocol.spec import FacialProtocol
 
 __all__ = [
     "EMERGENCY_PROTOCOL",
@@ -25,6 +27,7 @@ __all__ = [
     "VASOVAGAL_CARE",
     "emergency_grade",
     "escalate",
+    "reaction_route",
     "reaction_response",
     "response_to",
 ]
@@ -118,6 +121,25 @@ class AdverseRecord:
 
 def escalate(record: AdverseRecord, kind: AdverseKind, step: str) -> AdverseRecord:
     """``record`` after the reaction worsened (reported as ``kind``) at safe-exit ``step``."""
-    what = "worsened" if kind is AdverseKind.WORSENING else f"worsened ({kind})"
-    escalation = f"{record.escalation}; then {what} at {step}: {EMERGENCY_PROTOCOL}"
+    # the text depends on the record and the step only, so a snapshot can re-derive it
+    escalation = f"{record.escalation}; then worsened at {step}: {EMERGENCY_PROTOCOL}"
     return AdverseRecord(record.kind, record.step, escalation, record.note, step)
+
+
+def reaction_route(
+    protocol: FacialProtocol,
+    natural: tuple[str, ...],
+    stopped: tuple[str, ...],
+    adverse: AdverseRecord,
+) -> tuple[str, ...]:
+    """The route of a reaction, ending in the emergency state where the record says it did."""
+    if adverse.worsened_at:
+        if adverse.worsened_at not in stopped:
+            return stopped
+        return (*stopped[: stopped.index(adverse.worsened_at) + 1], "emergency")
+    if not emergency_grade(adverse.kind):
+        return stopped
+    if Trigger.EMERGENCY in protocol.outgoing[adverse.step] and adverse.step in natural:
+        return (*natural[: natural.index(adverse.step) + 1], "emergency")
+    # at intake: the safe exit stops, then the emergency protocol
+    return (*stopped[:2], "emergency")

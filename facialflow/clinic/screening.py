@@ -21,7 +21,15 @@ from facialflow.clinic.policy import LaserDevice, Policy
 from facialflow.model import Client, Comedones, Condition, Effect, Exfoliation, Finding, SkinType
 from facialflow.protocol.guards import Facts
 
-__all__ = ["CONDITIONAL_STEPS", "Screening", "add_months", "decline", "possible_rules", "screen"]
+__all__ = [
+    "CLIENT_READS",
+    "CONDITIONAL_STEPS",
+    "Screening",
+    "add_months",
+    "decline",
+    "possible_rules",
+    "screen",
+]
 
 #: the protocol steps screening may skip, each with a reason in ``Screening.skipped``
 CONDITIONAL_STEPS = ("extraction", "laser")
@@ -345,6 +353,28 @@ def _screen_exfoliation(
             + f.src(Condition.RECENT_PEEL_OR_LASER),
         )
     return Exfoliation.GENTLE if len(c.findings) > before else Exfoliation.STRONG
+
+
+#: the Client fields :func:`screen` reads (with the date and the policy): screenings are
+#: memoised on exactly these, so a rule that reads another field must add it here
+CLIENT_READS: tuple[str, ...] = (
+    "skin_type",
+    "fitzpatrick",
+    "pregnant",
+    "breastfeeding",
+    "isotretinoin_last_dose",
+    "conditions",
+    "assessment",
+    # screened: a known drug class has the effect of the matching fact
+    "medications",
+    # dated facts inside their washouts (R9, R15-R17)
+    "last_sun_exposure",
+    "last_topical_retinoid",
+    "last_peel",
+    "last_injectable",
+    # only for the warning about an allergy the knowledge base does not know
+    "allergies",
+)
 
 
 def screen(client: Client, date: dt.date, policy: Policy) -> Screening:

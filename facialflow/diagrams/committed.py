@@ -22,6 +22,7 @@ from pathlib import Path
 from facialflow.diagrams.produce import produce
 from facialflow.diagrams.route import Route, route_for_client
 from facialflow.errors import DiagramError
+from facialflow.io.atomic import write_atomic
 from facialflow.protocol.facial import FACIAL
 from facialflow.protocol.spec import FacialProtocol
 
@@ -135,7 +136,7 @@ def write_all(directory: Path, protocol: FacialProtocol = FACIAL) -> list[Path]:
     for name, content in files.items():
         path = directory / name
         if not path.is_file() or path.read_bytes() != content:
-            path.write_bytes(content)
+            write_atomic(path, content)
             written.append(path)
     return written
 

@@ -24,6 +24,7 @@ import attrs
 
 from facialflow.diagrams.route import Route, frames, storyboard_path
 from facialflow.errors import DiagramError, RendererUnavailable
+from facialflow.io.atomic import write_atomic
 from facialflow.protocol.facial import FACIAL
 from facialflow.protocol.spec import FacialProtocol
 
@@ -96,10 +97,7 @@ def write_svg_frames(
     for k, state in enumerate(path):
         target = directory / _file_name(k, state)
         svg = render(frame_dot(protocol, route, k), "svg", renderer=renderer)
-        try:
-            target.write_bytes(svg)
-        except OSError as exc:
-            raise DiagramError(f"cannot write {target}: {exc.strerror or exc}") from None
+        write_atomic(target, svg)
         written.append(target)
     return written
 

@@ -1,45 +1,49 @@
-"""Strict cattrs structuring shared by client files and policy files.
+"""Strict cattrs structuring shared by client files, policy files and snapshots.
 
-cattrs tracks where in a document a value failed; these hooks make its
-primitives strict (``"yes"`` is not a bool, ``"3"`` is not an int, ``true`` is
-not fitzpatrick 1) and :func:`structure_error_message` turns its error groups
-into one message that names the field and, for vocabularies, the allowed values.
+cattrs tracks where in a document a value failed; these hooks make it strict
+(``"yes"`` is not a bool, ``"3"`` is not an int, ``true`` is not fitzpatrick 1,
+a string is not a list, a list is not a table) and :func:`structure_error_message`
+turns its error groups into one message that names the field and, for
+vocabularies, the allowed values. The messages are those of
+:mod:`facialflow.validation`, which the model's own validators use: a value is
+refused in the same words from a file and from Python.
 """
 
 from __future__ import annotations
 
 import enum
+import math
+from collections.abc import Mapping
 from typing import Any
 
 import attrs
 import cattrs
 from cattrs.errors import (
+    AttributeValidationNote,
+    ClassValidationError,
     ForbiddenExtraKeysError,
     IterableValidationError,
-    IterableValidationNote,
 )
+from cattrs.gen import make_dict_structure_fn
 
-__all__ = [
-    "enum_hook",
-    "refuse_bare_strings",
-    "strict_converter",
-    "strict_hook",
-    "structure_error_message",
-]
+from facialflow.errors import InvalidValueError
+from facialflow.validation import LABELS, describe, type_error, vocabulary_error
 
-_LABELS = {bool: "true or false", int: "an integer", float: "a number", str: "a string"}
+__all__ = ["enum_hook", "strict_converter", "strict_hook", "structure_error_message"]
 
 
 def strict_hook(kind: type) -> Any:
     """A structure hook that accepts exactly ``kind`` (an int where a float is asked, too)."""
-    label = _LABELS.get(kind, kind.__name__)
+    label = LABELS.get(kind, kind.__name__)
 
     def hook(value: Any, _: Any) -> Any:
         if kind is float and type(value) is int:
             return float(value)
         # bool is an int subclass; type() keeps a JSON true from passing as 1
         if type(value) is not kind:
-            raise TypeError(f"expected {label}, got {type(value).__name__} {value!r}")
+            raise type_error(label, value, None)
+        if isinstance(value, float) and not math.isfinite(value):
+            raise InvalidValueError(f"must be a finite number, got {value!r}")
         return value
 
     return hook
@@ -48,66 +52,109 @@ def strict_hook(kind: type) -> Any:
 def enum_hook(value: Any, cls: type[enum.Enum]) -> Any:
     try:
         return cls(value)
-    except ValueError:
-        allowed = ", ".join(str(m.value) for m in cls)
-        raise ValueError(f"{value!r} is not one of: {allowed}") from None
+    except (ValueError, TypeError):
+        raise vocabulary_error(value, cls, None) from None
+
+
+def _is_sequence_type(tp: Any) -> bool:
+    return getattr(tp, "__origin__", None) in (tuple, frozenset, list, set)
+
+
+def _is_mapping_type(tp: Any) -> bool:
+    origin = getattr(tp, "__origin__", None)
+    return origin is dict or origin is Mapping
 
 
 def strict_converter(*enums: type[enum.Enum]) -> cattrs.Converter:
-    """A converter refusing unknown keys, loose primitives and unknown enum values."""
+    """A converter refusing unknown keys, loose primitives, wrong shapes and unknown enum values."""
     converter = cattrs.Converter(forbid_extra_keys=True)
     for kind in (bool, int, float, str):
         converter.register_structure_hook(kind, strict_hook(kind))
     for cls in enums:
         converter.register_structure_hook(cls, enum_hook)
-    return converter
-
-
-def refuse_bare_strings(converter: cattrs.Converter) -> cattrs.Converter:
-    """Make ``converter`` refuse a string (or any non-list) where a list is asked.
-
-    cattrs would take ``"fragrance"`` as the list ``["f", "r", ...]``.
-    """
 
     def list_hook(value: Any, tp: Any) -> Any:
-        if not isinstance(value, list | tuple):
-            raise TypeError(f"expected a list, got {type(value).__name__} {value!r}")
+        # cattrs would take a string as a list of its characters
         item_type = tp.__args__[0]
-        out: list[Any] = []
-        errors: list[Exception] = []
-        for i, item in enumerate(value):
-            try:
-                out.append(converter.structure(item, item_type))
-            except Exception as exc:
-                note = IterableValidationNote(f"Structuring {tp} @ index {i}", i, item_type)
-                exc.__notes__ = [*getattr(exc, "__notes__", []), note]
-                errors.append(exc)
-        if errors:
-            raise IterableValidationError(f"While structuring {tp!r}", errors, tp)
-        return out
+        if not isinstance(value, list | tuple):
+            what = (
+                "strings"
+                if item_type is str
+                else "names"
+                if isinstance(item_type, type) and issubclass(item_type, enum.Enum)
+                else "values"
+            )
+            raise type_error(f"a list of {what}", value, None)
+        items = [converter.structure(item, item_type) for item in value]
+        # the container the annotation asks for: tuple[str, ...] is a tuple, not a list
+        return tp.__origin__(items)
 
-    converter.register_structure_hook_func(
-        lambda t: getattr(t, "__origin__", None) in (tuple, frozenset, list), list_hook
-    )
+    def mapping_hook(value: Any, tp: Any) -> Any:
+        if not isinstance(value, Mapping):
+            raise type_error("a table", value, None)
+        key_type, value_type = tp.__args__
+        return {
+            converter.structure(k, key_type): converter.structure(v, value_type)
+            for k, v in value.items()
+        }
+
+    def attrs_factory(cl: Any) -> Any:
+        inner = make_dict_structure_fn(cl, converter)
+
+        def hook(value: Any, tp: Any) -> Any:
+            # a list where a table belongs ("assessment": ["mild"]) is a shape error, not a crash
+            if not isinstance(value, Mapping):
+                raise type_error("a table", value, None)
+            return inner(value, tp)
+
+        return hook
+
+    converter.register_structure_hook_func(_is_sequence_type, list_hook)
+    converter.register_structure_hook_func(_is_mapping_type, mapping_hook)
+    converter.register_structure_hook_factory(attrs.has, attrs_factory)
     return converter
 
 
-def _message_for(exc: BaseException, _type: Any) -> str:
-    if isinstance(exc, KeyError):
+def _leaf_message(exc: BaseException) -> str:
+    if isinstance(exc, KeyError) and not hasattr(exc, "field"):
         return "required field is missing"
     if isinstance(exc, ForbiddenExtraKeysError):
         fields = ", ".join(sorted(exc.extra_fields))
         allowed = ", ".join(a.name for a in attrs.fields(exc.cl))
         return f"unknown field(s) {fields}; allowed: {allowed}"
-    return str(exc) or type(exc).__name__
+    return getattr(exc, "detail", None) or str(exc) or type(exc).__name__
+
+
+def _join(path: str, part: str | int) -> str:
+    if isinstance(part, int):
+        return f"{path}[{part}]"
+    return f"{path}.{part}" if path else part
+
+
+def _first(exc: BaseException, path: str) -> tuple[str, str]:
+    if isinstance(exc, ClassValidationError | IterableValidationError):
+        with_notes, without = exc.group_exceptions()
+        for sub, note in with_notes:
+            where: str | int = (
+                note.name if isinstance(note, AttributeValidationNote) else note.index
+            )
+            return _first(sub, _join(path, where))
+        for sub in without:
+            return _first(sub, path)
+    if isinstance(exc, ForbiddenExtraKeysError):
+        return _leaf_message(exc), path
+    # a model validator names its own field; cattrs knows the path down to its class
+    field = getattr(exc, "field", None)
+    if field:
+        path = _join(path, field)
+    return _leaf_message(exc), path
 
 
 def structure_error_message(exc: BaseException) -> tuple[str, str | None]:
-    """The first defect in a cattrs error as ``(message, field path)``."""
-    for line in cattrs.transform_error(exc, path="$", format_exception=_message_for):
-        message, _, where = line.rpartition(" @ ")
-        path = where.removeprefix("$").lstrip(".") or None
-        if path and "[" in path:
-            path = path.replace(".[", "[")
-        return message, path
-    return str(exc), None
+    """The first defect in a structuring error as ``(message, field path)``."""
+    message, path = _first(exc, "")
+    return message, path or None
+
+
+# describe is re-exported for the loaders' messages
+__all__ += ["describe"]

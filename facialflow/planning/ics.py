@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Iterable
 from pathlib import Path
 
 from icalendar import Calendar, Event
 
 from facialflow.errors import ScheduleError
+from facialflow.io.atomic import write_atomic
 from facialflow.planning.report import step_labels, visit_title
 from facialflow.planning.visits import Visit, VisitPlan
 
@@ -98,11 +100,12 @@ def write_ics(
     *,
     duration: dt.timedelta = DEFAULT_DURATION,
     start_time: dt.time = DEFAULT_START_TIME,
+    protect: Iterable[tuple[str, str | Path | None]] = (),
 ) -> int:
-    """Write the plan's calendar to ``path``; returns the number of events written."""
+    """Write the plan's calendar to ``path`` atomically; returns the number of events written.
+
+    ``protect`` names input files (``("--client", path)``) that must not be overwritten.
+    """
     data = plan_to_ics(plan, duration=duration, start_time=start_time)
-    try:
-        Path(path).write_bytes(data)
-    except OSError as exc:
-        raise ScheduleError(f"{path}: cannot write the calendar: {exc.strerror or exc}") from None
+    write_atomic(path, data, protect=protect)
     return len(plan.visits)

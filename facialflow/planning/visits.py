@@ -11,7 +11,7 @@ from typing import Any
 import attrs
 from attrs import field, frozen
 
-from facialflow.errors import ScheduleError
+from facialflow.errors import InvalidValueError, ScheduleError
 from facialflow.model import Concern
 
 #: a guard against runaway plans (e.g. ``until`` in the year 9999)
@@ -105,7 +105,7 @@ class Spacing:
     @max_days.validator
     def _check_max(self, attribute: attrs.Attribute[Any], value: int | None) -> None:
         if value is not None and value < self.min_days:
-            raise ValueError(f"spacing {self.source}: max_days below min_days")
+            raise InvalidValueError(f"spacing {self.source}: max_days below min_days")
 
     @property
     def label(self) -> str:
@@ -115,7 +115,9 @@ class Spacing:
 def _steps_in_order(_: object, attribute: attrs.Attribute[Any], value: tuple[str, ...]) -> None:
     positions = [PLANNED_STEPS.index(s) if s in PLANNED_STEPS else -1 for s in value]
     if -1 in positions or positions != sorted(set(positions)):
-        raise ValueError(f"steps must be distinct planned steps in protocol order: {value!r}")
+        raise InvalidValueError(
+            f"steps must be distinct planned steps in protocol order: {value!r}"
+        )
 
 
 @frozen
@@ -146,19 +148,23 @@ class Visit:
 
     def __attrs_post_init__(self) -> None:
         if (self.kind is VisitKind.SERIES) != (self.series_of is not None):
-            raise ValueError("series_of is set exactly for series visits")
+            raise InvalidValueError("series_of is set exactly for series visits")
         if self.series_of is not None and self.number > self.series_of:
-            raise ValueError(f"series visit {self.number} beyond a series of {self.series_of}")
+            raise InvalidValueError(
+                f"series visit {self.number} beyond a series of {self.series_of}"
+            )
         gap, low, high = self.gap_days, self.min_gap_days, self.max_gap_days
         if gap is None or low is None or high is None:
             if (gap, low, high) != (None, None, None) or self.spacing:
-                raise ValueError("a first visit has no gap; a later visit has all gap fields")
+                raise InvalidValueError(
+                    "a first visit has no gap; a later visit has all gap fields"
+                )
             return
         # the type itself refuses a visit that breaks a minimum
         if not 1 <= low <= high or gap < low:
-            raise ValueError(f"gap of {gap} days outside the minimum {low} (max {high})")
+            raise InvalidValueError(f"gap of {gap} days outside the minimum {low} (max {high})")
         if gap > high and not self.warnings:
-            raise ValueError("a gap over the maximum must carry a warning")
+            raise InvalidValueError("a gap over the maximum must carry a warning")
 
     @property
     def peel(self) -> bool:
@@ -188,7 +194,7 @@ class VisitPlan:
     @visits.validator
     def _check_visits(self, attribute: attrs.Attribute[Any], value: tuple[Visit, ...]) -> None:
         if not value or value[0].date != self.start:
-            raise ValueError("a plan starts with a visit on its start date")
+            raise InvalidValueError("a plan starts with a visit on its start date")
         for before, after in itertools.pairwise(value):
             if after.gap_days != (after.date - before.date).days or after.gap_days < 1:
-                raise ValueError(f"visit on {after.date} has a wrong gap_days")
+                raise InvalidValueError(f"visit on {after.date} has a wrong gap_days")

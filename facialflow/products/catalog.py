@@ -25,7 +25,6 @@ A catalog is a TOML file (or a folder of them)::
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -35,7 +34,8 @@ from attrs import field, frozen
 from cattrs.errors import ClassValidationError, IterableValidationError
 
 from facialflow.errors import CatalogError
-from facialflow.io.structure import refuse_bare_strings, strict_converter, structure_error_message
+from facialflow.io.reading import DocumentError, parse_document, read_text
+from facialflow.io.structure import strict_converter, structure_error_message
 from facialflow.model import Client, Concern, Product, ProductKind, SkinType
 from facialflow.products.hookspecs import Candidate, PluginInfo, SelectionContext, hookimpl
 
@@ -176,43 +176,47 @@ class CatalogFile:
     description: str | None = None
 
 
-_CONVERTER = refuse_bare_strings(strict_converter(ProductKind, Concern, SkinType))
+_CONVERTER = strict_converter(ProductKind, Concern, SkinType)
 
 
 def _structure(data: Any, path: Path) -> CatalogFile:
-    """The catalog document, or one CatalogError naming the file and the field."""
-    entries = data.get("products") if isinstance(data, dict) else None
+    """The catalog document, or one CatalogError naming the file, the entry and the field."""
+    if not isinstance(data, dict):
+        raise CatalogError(f"{path}: a catalog is a TOML table")
+    unknown = sorted(set(data) - {"name", "description", "products"})
+    if unknown:
+        raise CatalogError(
+            f"{path}: unknown key(s) {', '.join(unknown)}; allowed: name, description, products"
+        )
+    entries = data.get("products")
     if not isinstance(entries, list) or not entries:
         raise CatalogError(f"{path}: a catalog needs at least one [[products]] entry")
-    try:
-        return _CONVERTER.structure(data, CatalogFile)
-    except (ClassValidationError, IterableValidationError) as exc:
-        message, where = structure_error_message(exc)
-        raise CatalogError(f"{path}: {_label(where, entries)}{message}") from None
-
-
-def _label(where: str | None, entries: list[Any]) -> str:
-    """``products[2] (Lumen Serum): kind: `` for a cattrs path ``products[1].kind``."""
-    if where is None:
-        return ""
-    head, _, rest = where.partition(".")
-    if head.startswith("products[") and head.endswith("]"):
-        index = int(head[len("products[") : -1])
-        entry = entries[index] if index < len(entries) else None
+    for key in ("name", "description"):
+        if key in data and not isinstance(data[key], str):
+            raise CatalogError(f"{path}: {key} must be a string")
+    products = []
+    for i, entry in enumerate(entries, start=1):
         label = entry.get("name", "?") if isinstance(entry, dict) else "?"
-        return f"products[{index + 1}] ({label}): " + (f"{rest}: " if rest else "")
-    return f"{where}: "
+        where = f"{path}: products[{i}] ({label})"
+        if not isinstance(entry, dict):
+            raise CatalogError(f"{where}: each [[products]] entry must be a table")
+        try:
+            products.append(_CONVERTER.structure(entry, CatalogEntry))
+        except (ClassValidationError, IterableValidationError) as exc:
+            message, field_path = structure_error_message(exc)
+            named = f"{field_path}: " if field_path else ""
+            raise CatalogError(f"{where}: {named}{message}") from None
+        except (ValueError, TypeError) as exc:
+            raise CatalogError(f"{where}: {exc}") from None
+    return CatalogFile(products, data.get("name"), data.get("description"))
 
 
 def _load_file(path: Path) -> OfferPlugin:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise CatalogError(f"{path}: no such catalog file") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise CatalogError(f"{path}: malformed TOML: {exc}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CatalogError(f"{path}: cannot read: {exc}") from None
+        data = parse_document(read_text(path), ".toml")
+    except DocumentError as exc:
+        reason = "no such catalog file" if str(exc) == "no such file" else str(exc)
+        raise CatalogError(f"{path}: {reason}") from None
     doc = _structure(data, path)
     offers = []
     for i, entry in enumerate(doc.products, start=1):

@@ -8,12 +8,12 @@ session; whatever they propose still passes the safety filter of
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
-import attrs
 import pluggy
 from attrs import field, frozen
 
+from facialflow import validation as v
 from facialflow.model import Client, Concern, Product, SkinType
 
 __all__ = [
@@ -55,26 +55,44 @@ class SelectionContext:
     calming_only: bool = False
 
 
+def _concern(value: Concern | str | None) -> Concern | None:
+    return v.to_optional_enum(value, Concern, "concern")
+
+
+def _concerns(value: Iterable[Concern | str]) -> tuple[Concern, ...]:
+    return v.to_enum_tuple(value, Concern, "concerns")
+
+
+def _skin_types(value: Iterable[SkinType | str]) -> tuple[SkinType, ...]:
+    return v.to_enum_tuple(value, SkinType, "skin_types")
+
+
+def _products(value: Iterable[Product]) -> tuple[Product, ...]:
+    return v.to_instances(value, Product, "a Product", "products")
+
+
+# Plugins are third-party code: what they hand back is validated like any other input,
+# so a wrong type is an error naming the field, not a crash deep in selection.
 @frozen
 class Candidate:
     """A product a plugin proposes. Lower ``rank`` is preferred."""
 
-    product: Product
+    product: Product = field(validator=v.instance(Product, "a Product"))
     #: the concern this product serves; None for general products (cleansers, sunscreens)
-    concern: Concern | None = None
-    rank: int = field(default=50, validator=attrs.validators.instance_of(int))
-    why: str = ""
+    concern: Concern | None = field(default=None, converter=_concern)
+    rank: int = field(default=50, validator=v.int_in(-1_000_000, 1_000_000))
+    why: str = field(default="", validator=v.instance(str, "a string"))
 
 
 @frozen
 class PluginInfo:
     """What ``facialflow plugins`` lists for a plugin."""
 
-    name: str
-    description: str
-    concerns: tuple[Concern, ...] = ()
-    skin_types: tuple[SkinType, ...] = ()
-    products: tuple[Product, ...] = ()
+    name: str = field(validator=v.non_empty_str)
+    description: str = field(validator=v.instance(str, "a string"))
+    concerns: tuple[Concern, ...] = field(default=(), converter=_concerns)
+    skin_types: tuple[SkinType, ...] = field(default=(), converter=_skin_types)
+    products: tuple[Product, ...] = field(default=(), converter=_products)
 
 
 class FacialflowSpec:

@@ -11,9 +11,10 @@ silent change to what the others chose.
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
+import threading
 from collections.abc import Iterable, Sequence
-from functools import cache
 from importlib.metadata import entry_points
 from pathlib import Path
 from types import ModuleType
@@ -26,6 +27,7 @@ from facialflow.errors import PluginError
 from facialflow.model import Client
 from facialflow.products.catalog import load_catalog
 from facialflow.products.hookspecs import Candidate, FacialflowSpec, PluginInfo, SelectionContext
+from facialflow.validation import describe
 
 __all__ = [
     "ENTRY_POINT_GROUP",
@@ -55,7 +57,17 @@ class LoadedPlugin:
     info: PluginInfo
 
 
+#: held while plugins load: a module is in sys.modules before its code has run, so a
+#: second thread must never see it half-imported (concurrent first requests)
+_LOADING = threading.RLock()
+
+
 def _import_file(path: Path) -> ModuleType:
+    with _LOADING:
+        return _import_file_locked(path)
+
+
+def _import_file_locked(path: Path) -> ModuleType:
     # a private module name: no generic top-level "plugins" package is ever imported
     name = f"facialflow._builtin_plugins.{path.stem}"
     if name in sys.modules:
@@ -67,10 +79,67 @@ def _import_file(path: Path) -> ModuleType:
     sys.modules[name] = module
     try:
         spec.loader.exec_module(module)
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:
         del sys.modules[name]
-        raise PluginError(f"built-in plugin {path.stem} failed to import: {exc}") from exc
+        raise PluginError(
+            f"built-in plugin {path.stem} failed to import: {_failure(exc)}"
+        ) from None
     return module
+
+
+#: seconds a third-party plugin may take to import (``FACIALFLOW_PLUGIN_IMPORT_TIMEOUT``)
+IMPORT_TIMEOUT = 20.0
+
+
+def _failure(exc: BaseException) -> str:
+    """What a plugin did wrong, in words: ``sys.exit(3)`` is not an exception message."""
+    if isinstance(exc, SystemExit):
+        return f"called sys.exit({exc.code!r})"
+    text = str(exc).splitlines()[0] if str(exc) else ""
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _import_timeout() -> float:
+    raw = os.environ.get("FACIALFLOW_PLUGIN_IMPORT_TIMEOUT", "")
+    try:
+        seconds = float(raw) if raw else IMPORT_TIMEOUT
+    except ValueError:
+        raise PluginError(
+            f"FACIALFLOW_PLUGIN_IMPORT_TIMEOUT must be a number of seconds, got {raw!r}"
+        ) from None
+    if not 0 < seconds < 86400:
+        raise PluginError(f"FACIALFLOW_PLUGIN_IMPORT_TIMEOUT must be above 0, got {raw!r}")
+    return seconds
+
+
+def _load_with_watchdog(ep: Any) -> Any:
+    """``ep.load()`` in a daemon thread, so a plugin that hangs on import is an error, not a hang.
+
+    The thread is abandoned on timeout (Python cannot stop it); being a daemon, it does
+    not keep the process alive.
+    """
+    outcome: list[tuple[bool, Any]] = []
+
+    def load() -> None:
+        try:
+            outcome.append((True, ep.load()))
+        except BaseException as exc:
+            outcome.append((False, exc))
+
+    seconds = _import_timeout()
+    thread = threading.Thread(target=load, name=f"facialflow-import-{ep.name}", daemon=True)
+    thread.start()
+    thread.join(seconds)
+    if not outcome:
+        raise PluginError(
+            f"plugin {ep.name} ({ep.value}) did not finish importing within {seconds:g} s"
+        )
+    ok, value = outcome[0]
+    if ok:
+        return value
+    if isinstance(value, KeyboardInterrupt):
+        raise value
+    raise PluginError(f"plugin {ep.name} ({ep.value}) failed to load: {_failure(value)}") from None
 
 
 def _plugin_object(obj: Any) -> Any:
@@ -116,11 +185,21 @@ class PluginSet:
         impls = [
             i for i in self._pm.hook.facialflow_plugin_info.get_hookimpls() if i.plugin_name == name
         ]
-        info = self._call(impls[0].function, name, {}) if impls else None
-        if not isinstance(info, PluginInfo):
+        if not impls:
             self._unregister_quietly(name)
             raise PluginError(
                 f"plugin {name} ({source}) must implement facialflow_plugin_info returning a PluginInfo"
+            )
+        try:
+            info = self._call(impls[0].function, name, {})
+        except PluginError:
+            self._unregister_quietly(name)
+            raise
+        if not isinstance(info, PluginInfo):
+            self._unregister_quietly(name)
+            raise PluginError(
+                f"plugin {name} ({source}): facialflow_plugin_info must return a PluginInfo, "
+                f"got {_what(info)}"
             )
         self._order.append(name)
         self._loaded.append(LoadedPlugin(name, source, info))
@@ -150,8 +229,11 @@ class PluginSet:
     def _call(function: Any, name: str, kwargs: dict[str, Any]) -> Any:
         try:
             return function(**kwargs)
+        except SystemExit as exc:
+            # a plugin must not end the caller's process (or a web server's worker)
+            raise PluginError(f"plugin {name} {_failure(exc)} instead of returning") from None
         except Exception as exc:
-            raise PluginError(f"plugin {name} raised {type(exc).__name__}: {exc}") from exc
+            raise PluginError(f"plugin {name} raised {_failure(exc)}") from exc
 
     def candidates(self, client: Client, context: SelectionContext) -> list[tuple[Candidate, str]]:
         """Every plugin's proposals for this session, in load order, each tagged with its plugin."""
@@ -159,15 +241,23 @@ class PluginSet:
         out: list[tuple[Candidate, str]] = []
         for name, function, argnames in self._candidate_impls:
             result = self._call(function, name, {a: args[a] for a in argnames})
-            if not isinstance(result, list | tuple) or not all(
-                isinstance(c, Candidate) for c in result
-            ):
+            if not isinstance(result, list | tuple):
                 raise PluginError(
                     f"plugin {name}: facialflow_candidates must return a list of Candidate, "
-                    f"got {type(result).__name__}"
+                    f"got {_what(result)}"
                 )
+            for i, c in enumerate(result):
+                if not isinstance(c, Candidate):
+                    raise PluginError(
+                        f"plugin {name}: facialflow_candidates must return a list of Candidate, "
+                        f"got {_what(c)} at [{i}]"
+                    )
             out.extend((c, name) for c in result)
         return out
+
+
+def _what(value: Any) -> str:
+    return f"{type(value).__name__} {describe(value)}"
 
 
 def _builtin_files() -> list[Path]:
@@ -181,11 +271,7 @@ def _add_builtins(ps: PluginSet) -> None:
 
 def _add_entry_points(ps: PluginSet) -> None:
     for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
-        try:
-            obj = ep.load()
-        except Exception as exc:
-            raise PluginError(f"plugin {ep.name} ({ep.value}) failed to load: {exc}") from exc
-        ps.register(obj, ep.name, "entry point")
+        ps.register(_load_with_watchdog(ep), ep.name, "entry point")
 
 
 def load_plugins(
@@ -223,9 +309,15 @@ def _build(
     return ps
 
 
-@cache
+_DEFAULT: list[PluginSet] = []
+
+
 def _default_plugins() -> PluginSet:
-    return _build((), True, True, ())
+    if not _DEFAULT:
+        with _LOADING:
+            if not _DEFAULT:
+                _DEFAULT.append(_build((), True, True, ()))
+    return _DEFAULT[0]
 
 
 def plugins_to_dict(plugins: PluginSet) -> list[dict[str, Any]]:

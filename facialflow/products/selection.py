@@ -36,7 +36,7 @@ from facialflow.products.ingredients import (
 )
 from facialflow.products.safety import IRRITANT_ACTIVES, conflicts, profile_problems, safety_profile
 
-__all__ = ["SUNSCREEN_MISSING", "choose_products", "selection_context"]
+__all__ = ["CLIENT_READS", "SUNSCREEN_MISSING", "choose_products", "selection_context"]
 
 #: the ``missing`` key that means no tolerated SPF 30+ sunscreen exists: the session cannot end safely
 SUNSCREEN_MISSING = "hydration (sunscreen)"
@@ -199,6 +199,22 @@ def _mineral(product: Product) -> list[str]:
     if IngredientClass.MINERAL_FILTER not in product_classes(product):
         return ["not a mineral sunscreen"]
     return []
+
+
+#: the Client fields :func:`choose_products` reads besides the screening (offers: the skin
+#: type and the concerns in order; the safety filter: see ``safety_profile``). Selections
+#: are memoised on exactly these; ``allergies`` matter only as far as they meet the
+#: offered ingredients and tags, and of the assessment only the prescription reference
+CLIENT_READS: tuple[str, ...] = (
+    "skin_type",
+    "concerns",
+    "pregnant",
+    "breastfeeding",
+    "allergies",
+    "assessment.prescription_reference",
+    # rosacea gets the sensitive-skin exclusions (R24)
+    "conditions",
+)
 
 
 def choose_products(

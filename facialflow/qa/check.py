@@ -12,11 +12,12 @@ from attrs import frozen
 
 from facialflow.clinic.policy import Policy
 from facialflow.clinic.reactions import FIRST_REACTIONS
-from facialflow.io.client_file import client_to_dict
+from facialflow.errors import InvalidValueError
+from facialflow.io.client_file import client_to_compact_dict
 from facialflow.model import (
     Client,
 )
-from facialflow.qa.draws import CHUNK, chunk_rng
+from facialflow.qa.draws import CHUNK, adverse_draws, pick_adverse
 from facialflow.qa.invariants import INVARIANTS, Invariant, Violation, violations
 from facialflow.qa.paths import reaction_steps, route
 from facialflow.qa.shrinking import (
@@ -92,14 +93,7 @@ class CheckReport:
 
 def compact_client_dict(client: Client) -> dict[str, Any]:
     """The client file of ``client`` with every field at its default left out."""
-    full = client_to_dict(client)
-    out = {k: v for k, v in full.items() if v not in (False, [], None)}
-    assessment = {k: v for k, v in full["assessment"].items() if v not in (False, "none", None)}
-    if assessment:
-        out["assessment"] = assessment
-    else:
-        out.pop("assessment", None)
-    return out
+    return client_to_compact_dict(client)
 
 
 class _FirstFailure:
@@ -133,12 +127,11 @@ def check_clients(
     from facialflow.session.live import Session
 
     if not 0.0 <= adverse_rate <= 1.0:
-        raise ValueError("adverse_rate must be between 0 and 1")
+        raise InvalidValueError("adverse_rate must be between 0 and 1")
     if plugins is None:
         from facialflow.products.loading import load_plugins
 
         plugins = load_plugins()
-    kinds = list(FIRST_REACTIONS)
     capable = frozenset(reaction_steps())
     outcomes: Counter[str] = Counter()
     first: dict[str, _FirstFailure] = {}
@@ -149,18 +142,20 @@ def check_clients(
         # simulate's draws exactly (its chunked "adverse" stream, three per client), so a
         # failure `check` reports is the same session `simulate --seed S` runs
         if index % CHUNK == 0:
-            draw = chunk_rng(seed or 0, index // CHUNK, "adverse").random
-        hit, pick_kind, where = draw(), draw(), draw()
-        kind = kinds[int(pick_kind * len(kinds))]
+            draw = adverse_draws(seed or 0, index // CHUNK)
+        drawn = draw()
         session = Session.start(client, date=date, policy=policy, plugins=plugins)
         plan: AdversePlan | None = None
         target: str | None = None
-        if hit < adverse_rate:
-            steps = [s for s in route(session.facts) if s in capable]
-            if steps:
-                target = steps[int(where * len(steps))]
-                plan = AdversePlan(target, kind)
-                adverse_sessions += 1
+        kind = FIRST_REACTIONS[0]
+        steps = (
+            [s for s in session.planned_path() if s in capable] if drawn[0] < adverse_rate else []
+        )
+        picked = pick_adverse(drawn, adverse_rate, steps)
+        if picked is not None:
+            kind, target = picked
+            plan = AdversePlan(target, kind)
+            adverse_sessions += 1
         result = drive_session(session, target, kind)
         outcomes[str(result.outcome)] += 1
         seen: set[str] = set()

@@ -22,8 +22,10 @@ from typing import Any
 
 from attrs import frozen
 
+from facialflow.errors import InvalidValueError, UnknownNameError
+from facialflow.protocol.decide import Decision, decide
 from facialflow.protocol.facial import FACIAL
-from facialflow.protocol.guards import GUARDS, Facts
+from facialflow.protocol.guards import Facts
 from facialflow.protocol.names import Trigger
 from facialflow.protocol.spec import FacialProtocol, TransitionSpec
 
@@ -38,49 +40,6 @@ __all__ = [
     "unsimulated_transitions",
     "transition_name",
 ]
-
-
-@frozen
-class Decision:
-    """One first-match evaluation: the winning transition and the guard outcomes seen."""
-
-    #: index of the winner in ``protocol.transitions``; None when no candidate passed
-    transition: int | None
-    #: (guard, outcome) in evaluation order; a failing guard ends its candidate (short circuit)
-    guards: tuple[tuple[str, bool], ...]
-
-
-def _index(protocol: FacialProtocol) -> Mapping[int, int]:
-    # specs are values and two could compare equal; position is the identity
-    return {id(t): i for i, t in enumerate(protocol.transitions)}
-
-
-_INDEXES: dict[int, tuple[FacialProtocol, Mapping[int, int]]] = {}
-
-
-def _indexes(protocol: FacialProtocol) -> Mapping[int, int]:
-    hit = _INDEXES.get(id(protocol))
-    if hit is None or hit[0] is not protocol:
-        hit = (protocol, _index(protocol))
-        _INDEXES[id(protocol)] = hit
-    return hit[1]
-
-
-def decide(protocol: FacialProtocol, state: str, trigger: str, facts: Facts) -> Decision:
-    """Evaluate ``trigger`` from ``state`` the way the engine does: candidates in order, first match wins."""
-    seen: list[tuple[str, bool]] = []
-    index = _indexes(protocol)
-    for t in protocol.outgoing[state].get(trigger, ()):
-        passed = True
-        for g in t.guards:
-            outcome = GUARDS[g](facts)
-            seen.append((g, outcome))
-            if not outcome:
-                passed = False
-                break
-        if passed:
-            return Decision(index[id(t)], tuple(seen))
-    return Decision(None, tuple(seen))
 
 
 @frozen
@@ -127,7 +86,9 @@ def trace_path(
                 # a reaction that worsened during the safe exit
                 adverse = decide(protocol, source, Trigger.EMERGENCY, after)
             if adverse.transition is None or specs[adverse.transition].dest != dest:
-                raise ValueError(f"{source} -> {dest} is not what the protocol decides for {facts}")
+                raise InvalidValueError(
+                    f"{source} -> {dest} is not what the protocol decides for {facts}"
+                )
             decision = adverse
             current = after
         transitions.append(decision.transition)  # type: ignore[arg-type]
@@ -203,7 +164,7 @@ class CoverageReport:
         for c in self.criteria:
             if c.name == name:
                 return c
-        raise KeyError(name)
+        raise UnknownNameError(name)
 
     @property
     def covered(self) -> int:
@@ -269,7 +230,7 @@ class Coverage:
     def add(self, trace: Trace, count: int = 1) -> None:
         """Count ``trace`` as ``count`` sessions."""
         if count < 0:
-            raise ValueError("count must not be negative")
+            raise InvalidValueError("count must not be negative")
         self.sessions += count
         for s in trace.path:
             self._states[s] += count
@@ -283,7 +244,7 @@ class Coverage:
 
     def merge(self, other: Coverage) -> None:
         if other.protocol is not self.protocol:
-            raise ValueError("cannot merge coverage of different protocols")
+            raise InvalidValueError("cannot merge coverage of different protocols")
         self.sessions += other.sessions
         self._states.update(other._states)
         self._transitions.update(other._transitions)

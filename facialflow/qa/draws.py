@@ -12,26 +12,42 @@ import hashlib
 import math
 import random
 from bisect import bisect_right
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from itertools import accumulate
-from typing import Any
+from typing import Any, NamedTuple
 
 from facialflow.clinic.screening import add_months
-from facialflow.model import Assessment, Client, Comedones, Concern, Condition, SkinType
+from facialflow.errors import InvalidValueError
+from facialflow.io.client_file import client_fields_to_dict
+from facialflow.model import (
+    AdverseKind,
+    Assessment,
+    Client,
+    Comedones,
+    Concern,
+    Condition,
+    SkinType,
+)
 from facialflow.qa.population import DEFAULT_POPULATION, MEDICATION_FOR, Population
 
 __all__ = [
+    "ADVERSE_KINDS",
     "CHUNK",
     "COMEDONES",
     "CONCERNS",
     "CONDITIONS",
     "PRESCRIPTION_REFERENCE",
+    "RAW_SOURCES",
     "SKIN_TYPES",
+    "AdverseDraw",
     "RawClient",
+    "adverse_draws",
     "chunk_rng",
     "client_id",
     "iter_clients",
     "iter_raw",
+    "pick_adverse",
+    "raw_fields",
     "raw_to_client",
     "raw_to_dict",
 ]
@@ -49,22 +65,94 @@ CONCERNS: tuple[Concern, ...] = tuple(Concern)
 CONDITIONS: tuple[Condition, ...] = tuple(Condition)
 COMEDONES: tuple[Comedones, ...] = tuple(Comedones)
 
-#: one generated client without its id; enum values as positions in the tuples above
-RawClient = tuple[
-    int,  # skin type
-    tuple[int, ...],  # concerns, in drawn order
-    int,  # fitzpatrick
-    bool,  # pregnant
-    bool,  # breastfeeding
-    int | None,  # isotretinoin: months before the session date
-    tuple[str, ...],  # allergies, in drawn order
-    tuple[int, ...],  # conditions, in vocabulary order
-    int,  # comedones
-    bool,  # laser requested
-    bool,  # antiviral prophylaxis
-    bool,  # clinician approved laser
-    bool,  # prescription on file
-]
+
+class RawClient(NamedTuple):
+    """One generated client without its id; enum values as positions in the tuples above."""
+
+    skin_type: int
+    #: in drawn order
+    concerns: tuple[int, ...]
+    fitzpatrick: int
+    pregnant: bool
+    breastfeeding: bool
+    #: months before the session date, or None
+    isotretinoin_months: int | None
+    #: in drawn order
+    allergies: tuple[str, ...]
+    #: in vocabulary order
+    conditions: tuple[int, ...]
+    comedones: int
+    laser_requested: bool
+    antiviral_prophylaxis: bool
+    clinician_approved_laser: bool
+    prescription: bool
+
+
+#: the raw fields each Client field (or declared sub-field) is made from by
+#: :func:`raw_to_client`; each mapping is one-to-one for a fixed date, so keys that
+#: project raw draws on these stand exactly for keys on the Client fields
+RAW_SOURCES: Mapping[str, tuple[str, ...]] = {
+    "id": (),
+    "skin_type": ("skin_type",),
+    "concerns": ("concerns",),
+    "fitzpatrick": ("fitzpatrick",),
+    "pregnant": ("pregnant",),
+    "breastfeeding": ("breastfeeding",),
+    "isotretinoin_last_dose": ("isotretinoin_months",),
+    "allergies": ("allergies",),
+    # half the washout facts are written as dates instead of flags, by phototype parity
+    "medications": ("conditions", "fitzpatrick"),
+    "conditions": ("conditions", "fitzpatrick"),
+    "assessment": (
+        "comedones",
+        "laser_requested",
+        "antiviral_prophylaxis",
+        "clinician_approved_laser",
+        "prescription",
+    ),
+    "assessment.prescription_reference": ("prescription",),
+    "birth_date": (),
+    "last_sun_exposure": ("conditions", "fitzpatrick"),
+    "last_topical_retinoid": ("conditions", "fitzpatrick"),
+    "last_peel": ("conditions", "fitzpatrick"),
+    "last_injectable": ("conditions", "fitzpatrick"),
+}
+
+
+def raw_fields(reads: Sequence[str]) -> tuple[str, ...]:
+    """The raw fields that make the Client fields ``reads`` (in order, each once)."""
+    return tuple(dict.fromkeys(f for r in reads for f in RAW_SOURCES[r]))
+
+
+#: the reactions a run injects, in a fixed order (a draw picks by index)
+#: ``worsening`` is not a first reaction, only what a reaction does during the safe exit
+ADVERSE_KINDS: tuple[AdverseKind, ...] = tuple(
+    k for k in AdverseKind if k is not AdverseKind.WORSENING
+)
+
+#: one client's adverse draws: (hit, kind, step), each uniform in [0, 1)
+AdverseDraw = tuple[float, float, float]
+
+
+def adverse_draws(seed: int, chunk: int) -> Callable[[], AdverseDraw]:
+    """The adverse draws of chunk ``chunk`` of ``seed``: call once per client, in client order.
+
+    Three numbers per client, whether or not it meets a reaction, from the
+    chunk's "adverse" stream: ``simulate`` (both engines) and ``check`` draw
+    here, so a failure ``check`` reports is the session ``simulate`` runs.
+    """
+    r = chunk_rng(seed, chunk, "adverse").random
+    return lambda: (r(), r(), r())
+
+
+def pick_adverse(
+    draw: AdverseDraw, rate: float, steps: Sequence[str]
+) -> tuple[AdverseKind, str] | None:
+    """The reaction a draw gives: with probability ``rate``, a kind at one of ``steps``."""
+    hit, kind, where = draw
+    if hit < rate and steps:
+        return ADVERSE_KINDS[int(kind * len(ADVERSE_KINDS))], steps[int(where * len(steps))]
+    return None
 
 
 def _codes(vocabulary: tuple[Any, ...], weights: Mapping[Any, float]) -> dict[int, float]:
@@ -242,7 +330,7 @@ class _Sampler:
         needs_review = _MELASMA in conditions or _PHOTOSENSITIZER in conditions
         approved = laser and needs_review and r() < self.approval
         prescription = r() < self.prescription
-        return (
+        return RawClient(
             skin_type,
             concerns,
             fitzpatrick,
@@ -289,7 +377,7 @@ def iter_raw(
 ) -> Iterator[RawClient]:
     """The features of clients ``start`` .. ``start + n - 1`` of ``seed``, in index order."""
     if n < 0 or start < 0:
-        raise ValueError("start and n must not be negative")
+        raise InvalidValueError("start and n must not be negative")
     sampler = _sampler(population if population is not None else DEFAULT_POPULATION)
     draw = sampler.draw
     index, end = start, start + n
@@ -356,57 +444,43 @@ _COMEDONE_NAMES = tuple(str(v) for v in COMEDONES)
 def raw_to_dict(raw: RawClient, client_id: str, date: dt.date) -> dict[str, Any]:
     """``client_to_dict(raw_to_client(raw, client_id, date))`` without building the client.
 
-    The simulator writes millions of clients; this skips the validation a
-    draw does not need (the tests and the simulator's spot checks compare the
-    two for equality).
+    The simulator writes millions of clients: this feeds the one client writer
+    (:func:`~facialflow.io.client_file.client_fields_to_dict`) the draw's values
+    without the validation a draw does not need.
     """
-    (
-        skin,
-        concerns,
-        fitzpatrick,
-        pregnant,
-        breastfeeding,
-        months,
-        allergies,
-        conditions,
-        comedones,
-        laser,
-        antiviral,
-        approved,
-        prescription,
-    ) = raw
-    conditions, dated = _dated(conditions, fitzpatrick)
-    out: dict[str, Any] = {
-        "id": client_id,
-        "skin_type": _SKIN_NAMES[skin],
-        "concerns": [_CONCERN_NAMES[c] for c in concerns],
-        "fitzpatrick": fitzpatrick,
-        "pregnant": pregnant,
-        "breastfeeding": breastfeeding,
-    }
-    if months is not None:
-        out["isotretinoin_last_dose"] = add_months(date, -months).isoformat()
-    out["allergies"] = list(allergies)
-    out["medications"] = [_MEDICATIONS[c] for c in conditions if c in _MEDICATIONS]
-    # conditions are drawn in vocabulary order, the order client files are written in
-    out["conditions"] = [_CONDITION_NAMES[c] for c in conditions]
-    assessment: dict[str, Any] = {
-        "comedones": _COMEDONE_NAMES[comedones],
-        "laser_requested": laser,
-    }
-    if antiviral:
-        assessment["antiviral_prophylaxis"] = True
-    if approved:
-        assessment["clinician_approved_laser"] = True
-    if prescription:
-        assessment["prescription_reference"] = PRESCRIPTION_REFERENCE
-    out["assessment"] = assessment
-    # written in the client file's order of the dated fields
-    given = dict(dated)
-    for name in ("last_sun_exposure", "last_topical_retinoid", "last_peel", "last_injectable"):
-        if name in given:
-            out[name] = (date - dt.timedelta(days=given[name])).isoformat()
-    return out
+    months = raw.isotretinoin_months
+    conditions, dated = _dated(raw.conditions, raw.fitzpatrick)
+    return client_fields_to_dict(
+        id=client_id,
+        skin_type=_SKIN_NAMES[raw.skin_type],
+        concerns=[_CONCERN_NAMES[c] for c in raw.concerns],
+        fitzpatrick=raw.fitzpatrick,
+        pregnant=raw.pregnant,
+        breastfeeding=raw.breastfeeding,
+        isotretinoin_last_dose=add_months(date, -months) if months is not None else None,
+        allergies=raw.allergies,
+        medications=[_MEDICATIONS[c] for c in conditions if c in _MEDICATIONS],
+        # drawn in vocabulary order, the order client files are written in
+        conditions=[_CONDITION_NAMES[c] for c in conditions],
+        comedones=_COMEDONE_NAMES[raw.comedones],
+        laser_requested=raw.laser_requested,
+        antiviral_prophylaxis=raw.antiviral_prophylaxis,
+        clinician_approved_laser=raw.clinician_approved_laser,
+        prescription_reference=PRESCRIPTION_REFERENCE if raw.prescription else None,
+        birth_date=None,
+        # written in the client file's order of the dated fields
+        dated={
+            name: date - dt.timedelta(days=days)
+            for name in (
+                "last_sun_exposure",
+                "last_topical_retinoid",
+                "last_peel",
+                "last_injectable",
+            )
+            for field_name, days in dated
+            if field_name == name
+        },
+    )
 
 
 def iter_clients(

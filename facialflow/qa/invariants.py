@@ -27,6 +27,7 @@ from attrs import frozen
 
 from facialflow.clinic.policy import LaserDevice, Policy
 from facialflow.clinic.reactions import emergency_grade
+from facialflow.errors import UnknownNameError
 from facialflow.model import (
     AdverseKind,
     AppliedProduct,
@@ -448,7 +449,9 @@ def invariant_named(name: str) -> Invariant:
     try:
         return _BY_NAME[name]
     except KeyError:
-        raise KeyError(f"unknown invariant {name!r}; known: {', '.join(_BY_NAME)}") from None
+        raise UnknownNameError(
+            f"unknown invariant {name!r}; known: {', '.join(_BY_NAME)}"
+        ) from None
 
 
 def violations(

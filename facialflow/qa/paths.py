@@ -24,17 +24,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, NamedTuple, cast
+from typing import Any, NamedTuple
 
 import attrs
 from attrs import field, frozen
 
 from facialflow.clinic.policy import Policy
 from facialflow.clinic.screening import Screening
-from facialflow.errors import PathExplosion, ProtocolError
+from facialflow.errors import InvalidValueError, PathExplosion, ProtocolError
 from facialflow.model import AdverseKind, Client, Effect, Outcome
+from facialflow.protocol.decide import decide
 from facialflow.protocol.facial import FACIAL
-from facialflow.protocol.guards import GUARDS, Facts
+from facialflow.protocol.guards import Facts
 from facialflow.protocol.names import Trigger
 from facialflow.protocol.spec import FacialProtocol, TransitionSpec
 
@@ -150,36 +151,22 @@ class _Choice(NamedTuple):
     evaluated: tuple[tuple[str, bool], ...]
 
 
-def _evaluate(guard: str, facts: Mapping[str, bool]) -> bool:
-    result = GUARDS[guard](cast(Facts, _FactsView(facts)))
-    if result is not True and result is not False:
-        raise ProtocolError(f"guard {guard!r} returned {result!r}, not a bool")
-    return result
+def _resolve(
+    protocol: FacialProtocol, state: str, trigger: str, facts: Mapping[str, bool]
+) -> list[_Choice]:
+    """Every way the first-match decision can go, splitting on facts not decided yet.
 
-
-def _resolve(candidates: Sequence[TransitionSpec], facts: Mapping[str, bool]) -> list[_Choice]:
-    """Every way first-match selection can go, splitting on facts not decided yet.
-
-    Guards are evaluated in order and short-circuit, like the engine's, so a
-    fact a losing guard never reaches is never branched on.
+    The decision is the engine's own (:func:`~facialflow.protocol.decide.decide`);
+    its guards short-circuit, so a fact a losing guard never reaches is never
+    branched on.
     """
+    specs = protocol.transitions
     out: list[_Choice] = []
     pending: list[Mapping[str, bool]] = [facts]
     while pending:
         current = pending.pop()
-        evaluated: list[tuple[str, bool]] = []
         try:
-            for t in candidates:
-                holds = True
-                for g in t.guards:
-                    value = _evaluate(g, current)
-                    evaluated.append((g, value))
-                    if not value:
-                        holds = False
-                        break
-                if holds:
-                    out.append(_Choice(t, current, tuple(evaluated)))
-                    break
+            decision = decide(protocol, state, trigger, _FactsView(current))
         except _Unknown as unknown:
             if unknown.name not in _FACT_NAMES:
                 raise ProtocolError(
@@ -188,6 +175,9 @@ def _resolve(candidates: Sequence[TransitionSpec], facts: Mapping[str, bool]) ->
             # pushed false first so the true branch is explored (and listed) first
             pending.append({**current, unknown.name: False})
             pending.append({**current, unknown.name: True})
+            continue
+        if decision.transition is not None:
+            out.append(_Choice(specs[decision.transition], current, decision.guards))
     return out
 
 
@@ -296,7 +286,7 @@ def enumerate_paths(
     too large to list).
     """
     if max_paths < 1 or max_depth < 1:
-        raise ValueError("max_paths and max_depth must be at least 1")
+        raise InvalidValueError("max_paths and max_depth must be at least 1")
     start_facts: Mapping[str, bool] = {} if facts is None else _facts_dict(facts)
     groups = _effect_groups() if adverse else []
     why: Mapping[tuple[str, bool], str] = reasons or {}
@@ -329,7 +319,7 @@ def enumerate_paths(
             candidates = out[ADVERSE]
             for kinds, effect in groups:
                 at = AdverseAt(frame.state, kinds)
-                for choice in _resolve(candidates, {**frame.facts, **effect}):
+                for choice in _resolve(protocol, frame.state, ADVERSE, {**frame.facts, **effect}):
                     label = protocol.edge_label(choice.transition) or "adverse reaction"
                     lead = (f"{label} at {frame.state}", f"reaction: {_kinds_text(kinds)}")
                     children.append(_step(protocol, frame, candidates, choice, at, why, lead))
@@ -340,18 +330,18 @@ def enumerate_paths(
                 severe = emergency_kinds()
                 at = AdverseAt(frame.state, severe)
                 lead = (f"severe reaction at {frame.state}", f"reaction: {_kinds_text(severe)}")
-                for choice in _resolve(candidates, frame.facts):
+                for choice in _resolve(protocol, frame.state, EMERGENCY, frame.facts):
                     children.append(_step(protocol, frame, candidates, choice, at, why, lead))
             else:
                 worse = (f"the reaction worsens at {frame.state}",)
-                for choice in _resolve(candidates, frame.facts):
+                for choice in _resolve(protocol, frame.state, EMERGENCY, frame.facts):
                     children.append(
                         _step(protocol, frame, candidates, choice, frame.adverse, why, worse)
                     )
         for trigger, candidates in out.items():
             if trigger in (ADVERSE, EMERGENCY):
                 continue
-            for choice in _resolve(candidates, frame.facts):
+            for choice in _resolve(protocol, frame.state, trigger, frame.facts):
                 children.append(_step(protocol, frame, candidates, choice, frame.adverse, why))
         # reversed so the first candidate is explored, and listed, first
         stack.extend(reversed(children))

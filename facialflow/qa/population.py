@@ -27,6 +27,7 @@ from typing import Any
 
 from attrs import field, frozen
 
+from facialflow.errors import InvalidTypeError, InvalidValueError
 from facialflow.model import Comedones, Concern, Condition, SkinType
 
 __all__ = ["DEFAULT_POPULATION", "MEDICATION_FOR", "Population"]
@@ -44,31 +45,33 @@ def _weights(
 ) -> Callable[[Any, Any, Mapping[Any, float]], None]:
     def check(_: Any, attribute: Any, value: Mapping[Any, float]) -> None:
         if not value:
-            raise ValueError(f"{attribute.name} must not be empty")
+            raise InvalidValueError(f"{attribute.name} must not be empty")
         for key, weight in value.items():
             if not keys(key):
-                raise ValueError(f"{attribute.name}: {key!r} is not {what}")
+                raise InvalidValueError(f"{attribute.name}: {key!r} is not {what}")
             if not isinstance(weight, int | float) or isinstance(weight, bool):
-                raise TypeError(f"{attribute.name}: weight of {key!r} must be a number")
+                raise InvalidTypeError(f"{attribute.name}: weight of {key!r} must be a number")
             if not math.isfinite(weight) or weight < 0:
-                raise ValueError(f"{attribute.name}: weight of {key!r} must be finite and >= 0")
+                raise InvalidValueError(
+                    f"{attribute.name}: weight of {key!r} must be finite and >= 0"
+                )
         if not any(w > 0 for w in value.values()):
-            raise ValueError(f"{attribute.name}: at least one weight must be positive")
+            raise InvalidValueError(f"{attribute.name}: at least one weight must be positive")
 
     return check
 
 
 def _rate(_: Any, attribute: Any, value: float) -> None:
     if not isinstance(value, int | float) or isinstance(value, bool):
-        raise TypeError(f"{attribute.name} must be a number from 0 to 1")
+        raise InvalidTypeError(f"{attribute.name} must be a number from 0 to 1")
     if not 0.0 <= value <= 1.0:
-        raise ValueError(f"{attribute.name} must be from 0 to 1, got {value!r}")
+        raise InvalidValueError(f"{attribute.name} must be from 0 to 1, got {value!r}")
 
 
 def _condition_rates(_: Any, attribute: Any, value: Mapping[Condition, float]) -> None:
     for key, rate in value.items():
         if not isinstance(key, Condition):
-            raise ValueError(f"{attribute.name}: {key!r} is not a Condition")
+            raise InvalidValueError(f"{attribute.name}: {key!r} is not a Condition")
         _rate(None, _Named(f"{attribute.name}[{key}]"), rate)
 
 
@@ -252,7 +255,7 @@ class Population:
     @max_allergies.validator
     def _check_max_allergies(self, attribute: Any, value: int) -> None:
         if type(value) is not int or not 1 <= value <= len(self.allergens):
-            raise ValueError(
+            raise InvalidValueError(
                 f"max_allergies must be an integer from 1 to the number of allergens "
                 f"({len(self.allergens)}), got {value!r}"
             )

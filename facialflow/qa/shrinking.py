@@ -20,7 +20,7 @@ import attrs
 from attrs import field, frozen
 
 from facialflow.clinic.policy import Policy
-from facialflow.errors import FacialflowError
+from facialflow.errors import FacialflowError, InvalidTypeError, InvalidValueError
 from facialflow.model import (
     AdverseKind,
     Assessment,
@@ -48,9 +48,9 @@ class StepNotReached(FacialflowError):
 
 def _step_value(value: str | int) -> str | int:
     if isinstance(value, bool) or not isinstance(value, str | int):
-        raise TypeError(f"step must be a state name or an index, got {value!r}")
+        raise InvalidTypeError(f"step must be a state name or an index, got {value!r}")
     if isinstance(value, int) and value < 0:
-        raise ValueError("a step index must not be negative")
+        raise InvalidValueError("a step index must not be negative")
     return value
 
 

@@ -18,17 +18,22 @@ from typing import Any
 from facialflow.errors import SnapshotError
 from facialflow.session.snapshot import SNAPSHOT_FORMAT
 
-__all__ = ["SNAPSHOT_FORMAT", "check_snapshot", "snapshot_schema"]
+__all__ = ["FORMATS", "SNAPSHOT_FORMAT", "check_snapshot", "snapshot_schema"]
 
 _FORMAT = re.compile(r"^facialflow\.session/(\d+)$")
 
 
+#: the snapshot formats this facialflow reads, by number
+FORMATS = (1, 2)
+
+
 @cache
-def snapshot_schema() -> dict[str, Any]:
-    """The JSON Schema (draft 2020-12) of format ``facialflow.session/1``."""
-    text = (
-        files("facialflow.records").joinpath("schemas/session-snapshot-1.schema.json").read_text()
-    )
+def snapshot_schema(version: int = FORMATS[-1]) -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of format ``facialflow.session/<version>``."""
+    if version not in FORMATS:
+        raise SnapshotError(f"no schema for snapshot format {version}")
+    name = f"schemas/session-snapshot-{version}.schema.json"
+    text = files("facialflow.records").joinpath(name).read_text()
     schema: dict[str, Any] = json.loads(text)
     return schema
 
@@ -45,12 +50,17 @@ def check_snapshot(data: Any) -> Mapping[str, Any]:
         raise SnapshotError(
             f"unknown snapshot format {fmt!r}; this facialflow reads {SNAPSHOT_FORMAT}"
         )
-    if int(match.group(1)) > 1:
+    version = int(match.group(1))
+    if version > FORMATS[-1]:
         raise SnapshotError(
             f"snapshot format {fmt} is newer than this facialflow (it reads {SNAPSHOT_FORMAT}): "
             "upgrade facialflow to restore it"
         )
-    validator = jsonschema.Draft202012Validator(snapshot_schema())
+    if version not in FORMATS:
+        raise SnapshotError(
+            f"unknown snapshot format {fmt!r}; this facialflow reads {SNAPSHOT_FORMAT}"
+        )
+    validator = jsonschema.Draft202012Validator(snapshot_schema(version))
     error = jsonschema.exceptions.best_match(validator.iter_errors(dict(data)))
     if error is not None:
         where = "/".join(str(p) for p in error.absolute_path) or "(top level)"

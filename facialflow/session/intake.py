@@ -2,7 +2,9 @@
 
 Everything that opens a session, the live API, restore and the simulator's
 memoised planner, calls :func:`decide_intake` or :func:`settle_intake`, so a
-session starts the same way whoever computed its parts.
+session starts the same way whoever computed its parts. Products a caller
+hands in pass the same safety filter as the plugins' choices
+(:func:`filter_given`): safety never depends on the caller behaving well.
 """
 
 from __future__ import annotations
@@ -11,12 +13,14 @@ import datetime as dt
 from typing import Any
 
 from facialflow.clinic.policy import Policy
-from facialflow.clinic.screening import Screening, decline, screen
-from facialflow.model import Client, ProductKind, Selection
+from facialflow.clinic.screening import Screening, decline
+from facialflow.model import Client, Product, ProductKind, Selection
 from facialflow.products.ingredients import IngredientClass, product_classes
-from facialflow.products.selection import SUNSCREEN_MISSING, choose_products
+from facialflow.products.safety import conflicts, profile_problems, safety_profile
+from facialflow.products.selection import SUNSCREEN_MISSING, selection_context
+from facialflow.session.memo import memo_choose, memo_screen
 
-__all__ = ["decide_intake", "settle_intake"]
+__all__ = ["decide_intake", "filter_given", "settle_intake"]
 
 
 def decide_intake(
@@ -27,11 +31,61 @@ def decide_intake(
     selection: Selection | None = None,
     plugins: Any = None,
 ) -> tuple[Screening, Selection]:
-    """Screen, choose products (unless ``selection`` is given) and settle R27."""
-    screening = screen(client, date, policy)
+    """Screen, choose products (or filter the ``selection`` given) and settle R27.
+
+    Screening and selection are memoised on the client fields they read
+    (:mod:`facialflow.session.memo`).
+    """
+    screening = memo_screen(client, date, policy)
     if selection is None:
-        selection = choose_products(client, screening, policy, plugins=plugins)
+        selection = memo_choose(client, screening, policy, plugins)
+    else:
+        selection = filter_given(client, screening, selection, policy)
     return settle_intake(screening, selection, policy)
+
+
+def filter_given(
+    client: Client, screening: Screening, selection: Selection, policy: Policy
+) -> Selection:
+    """A caller's selection after the safety filter the plugins' choices pass.
+
+    Every product is checked against the client's safety profile and the
+    session (allergies, pregnancy, prescription, laser-day actives, skin type,
+    SPF floor) and against the products kept before it (R23 pairs); a product
+    that fails is removed with a warning naming why. Unchanged when all pass.
+    """
+    if screening.declined:
+        return selection
+    profile = safety_profile(client)
+    context = selection_context(screening)
+    kept: dict[str, tuple[Product, ...]] = {}
+    chosen: list[Product] = []
+    warnings: list[str] = []
+    missing: dict[str, str] = {}
+    for step, products in selection.steps.items():
+        keep: list[Product] = []
+        removed: list[str] = []
+        for product in products:
+            problems = list(profile_problems(product, profile, context, policy.products))
+            problems.extend(c for other in chosen if (c := conflicts(product, other)))
+            if problems:
+                removed.append(f"{product.name!r} ({'; '.join(problems)})")
+                continue
+            keep.append(product)
+            chosen.append(product)
+        warnings.extend(f"{step}: removed the given {why}" for why in removed)
+        if keep:
+            kept[step] = tuple(keep)
+        elif removed:
+            missing[step] = "no safe product: " + "; ".join(removed[:3])
+    if not warnings:
+        return selection
+    return Selection(
+        steps=kept,
+        warnings=(*selection.warnings, *warnings),
+        missing={**selection.missing, **missing},
+        sources={k: v for k, v in selection.sources.items() if any(p.name == k for p in chosen)},
+    )
 
 
 def settle_intake(

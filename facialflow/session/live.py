@@ -6,6 +6,12 @@ Start one for a client on a date under a policy, :meth:`~Session.advance` it
 after intake, ask :meth:`~Session.can` / :meth:`~Session.why` without side
 effects, and :meth:`~Session.snapshot` / :meth:`Session.restore` it as a
 JSON-compatible dict. Listeners see every step.
+
+Thread safety: a session belongs to one thread at a time (like a file
+object); any number of threads may start, step, snapshot and restore their
+own sessions at once. The engine, the compiled decisions and the memoised
+intake they share are never changed by stepping (the caches only gain equal
+entries), so no lock is taken on the way.
 """
 
 from __future__ import annotations
@@ -18,7 +24,13 @@ import attrs
 from attrs import frozen
 
 from facialflow.clinic.policy import Policy, load_policy
-from facialflow.clinic.reactions import AdverseRecord, emergency_grade, escalate, response_to
+from facialflow.clinic.reactions import (
+    AdverseRecord,
+    escalate,
+    reaction_response,
+    reaction_route,
+    response_to,
+)
 from facialflow.clinic.screening import CONDITIONAL_STEPS, Screening
 from facialflow.errors import InvalidReaction, InvalidStep, SnapshotError
 from facialflow.model import (
@@ -31,17 +43,26 @@ from facialflow.model import (
     SessionResult,
 )
 from facialflow.products.hookspecs import STEPS
+from facialflow.protocol.decide import checked
 from facialflow.protocol.engine import Engine, engine_for
 from facialflow.protocol.facial import FACIAL
-from facialflow.protocol.guards import GUARDS, Facts
-from facialflow.protocol.names import Step, Trigger
-from facialflow.protocol.spec import FacialProtocol, TransitionSpec
+from facialflow.protocol.guards import Facts
+from facialflow.protocol.names import Trigger
+from facialflow.protocol.spec import FacialProtocol
 from facialflow.session.intake import decide_intake
-from facialflow.session.snapshot import SnapshotParts, decode_snapshot, encode_snapshot
+from facialflow.session.snapshot import (
+    SnapshotParts,
+    catalog_digest,
+    decode_snapshot,
+    encode_snapshot,
+    selection_digest,
+    selection_names,
+)
 
 __all__ = ["CandidateCheck", "Listener", "Session", "StepEvent"]
 
-SNAPSHOT_FORMAT = "facialflow.session/1"
+#: R27: the safe exit could apply no sunscreen (none tolerated, or none safe for the client)
+NO_SUNSCREEN = "no sunscreen could be applied: sun-avoidance advice given instead of SPF"
 
 
 @frozen
@@ -72,6 +93,8 @@ class Session:
 
     __slots__ = (
         "_engine",
+        "_given",
+        "_plugins",
         "adverse",
         "client",
         "date",
@@ -94,6 +117,8 @@ class Session:
         *,
         engine: Engine,
         listeners: Sequence[Listener] = (),
+        plugins: Any = None,
+        given: bool = False,
     ) -> None:
         self.client = client
         self.date = date
@@ -102,6 +127,8 @@ class Session:
         self.selection = selection
         self.facts: Facts = screening.facts
         self._engine = engine
+        self._plugins = plugins
+        self._given = given
         self.state: str = engine.initial
         self.path: list[str] = [engine.protocol.initial]
         self.adverse: AdverseRecord | None = None
@@ -124,14 +151,62 @@ class Session:
         """Screen ``client`` and open a session at ``intake``.
 
         ``plugins`` is a :class:`facialflow.products.loading.PluginSet` (default: the
-        built-in plugins); pass ``selection`` to reuse products already chosen.
+        built-in plugins); pass ``selection`` to use products chosen elsewhere: they
+        pass the same safety filter as the plugins' choices.
         """
         day = date if date is not None else dt.date.today()
         pol = policy if isinstance(policy, Policy) else load_policy(policy)
-        screening, selection = decide_intake(client, day, pol, selection=selection, plugins=plugins)
+        if plugins is None:
+            from facialflow.products.loading import load_plugins
+
+            plugins = load_plugins()
+        screening, chosen = decide_intake(client, day, pol, selection=selection, plugins=plugins)
+        given = selection is not None
+        if given:
+            # the products the plugins would choose anyway are recorded by reference
+            derived = decide_intake(client, day, pol, plugins=plugins)
+            if derived[1].steps == chosen.steps:
+                screening, chosen, given = *derived, False
         return cls(
-            client, day, pol, screening, selection, engine=engine_for(protocol), listeners=listeners
+            client,
+            day,
+            pol,
+            screening,
+            chosen,
+            engine=engine_for(protocol),
+            listeners=listeners,
+            plugins=plugins,
+            given=given,
         )
+
+    @classmethod
+    def positioned(
+        cls,
+        client: Client,
+        date: dt.date,
+        policy: Policy,
+        screening: Screening,
+        selection: Selection,
+        *,
+        path: Sequence[str],
+        adverse: AdverseRecord | None,
+        facts: Facts,
+        protocol: FacialProtocol = FACIAL,
+    ) -> Session:
+        """A session where a route the engine decided left it (for services that decide routes).
+
+        Nothing is checked: use :meth:`restore` for anything stored or received.
+        """
+        engine = engine_for(protocol)
+        session = cls(client, date, policy, screening, selection, engine=engine)
+        session._place(path, adverse, facts)
+        return session
+
+    def _place(self, path: Sequence[str], adverse: AdverseRecord | None, facts: Facts) -> None:
+        self.state = self._engine.to_internal[path[-1]]
+        self.path = list(path)
+        self.adverse = adverse
+        self.facts = facts
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -146,7 +221,7 @@ class Session:
 
     @property
     def finished(self) -> bool:
-        return self.current in self._engine.protocol.final_states
+        return self.state in self._engine.finals
 
     @property
     def outcome(self) -> Outcome | None:
@@ -160,30 +235,33 @@ class Session:
         """Each candidate of ``trigger`` in evaluation order, its guard results and the winner.
 
         Pure: evaluates guards on the frozen facts, calls no transitions callback.
+        The winner is the engine's own first-match decision.
         """
-        candidates: tuple[TransitionSpec, ...] = self._engine.protocol.outgoing[self.current].get(
-            trigger, ()
-        )
+        table = self._engine.table
+        here = self.current
+        winner = table.winner(here, trigger, self.facts)
         out: list[CandidateCheck] = []
-        chosen = False
-        for t in candidates:
-            results = {g: GUARDS[g](self.facts) for g in t.guards}
-            wins = not chosen and all(results.values())
-            chosen = chosen or wins
-            out.append(CandidateCheck(dest=t.dest, guards=results, chosen=wins))
+        for cand in table.candidates.get((here, trigger), ()):
+            results = {name: checked(name, guard(self.facts)) for name, guard in cand.guards}
+            chosen = winner is not None and cand.position == winner.position
+            out.append(CandidateCheck(dest=cand.dest, guards=results, chosen=chosen))
         return tuple(out)
 
     def can(self, trigger: str = Trigger.ADVANCE) -> bool:
         """Whether ``trigger`` would move the session now. Pure, like :meth:`why`."""
-        return any(c.chosen for c in self.why(trigger))
+        return self._engine.table.winner(self.current, trigger, self.facts) is not None
 
     def next_state(self) -> str | None:
         """Where ``advance`` would go, or None in a final state. Pure, like :meth:`why`."""
-        facts = self.facts
-        for t in self._engine.protocol.outgoing[self.current].get(Trigger.ADVANCE, ()):
-            if all(GUARDS[g](facts) for g in t.guards):
-                return t.dest
-        return None
+        winner = self._engine.table.winner(self.current, Trigger.ADVANCE, self.facts)
+        return None if winner is None else winner.dest
+
+    def planned_path(self) -> tuple[str, ...]:
+        """The whole path the engine decides for this session's facts, if nothing goes wrong.
+
+        Pure and memoised per facts: nothing is stepped and no listener fires.
+        """
+        return self._engine.route(self.facts)
 
     # -- stepping ---------------------------------------------------------------------------
 
@@ -193,11 +271,9 @@ class Session:
         return self.current
 
     def report_adverse(self, kind: AdverseKind | str, note: str = "") -> str:
-        """An adverse reaction during the current step (intake included).
+        """A reaction now (intake too): the safe exit, or the emergency protocol (R30, R31).
 
-        The safe exit (R30, R31), or the emergency protocol for an emergency-grade
-        reaction; during the safe exit, a reaction that gets worse (any report, typically
-        ``worsening`` or ``syncope``) escalates to the emergency protocol.
+        During the safe exit any report (``worsening``, ``syncope``) escalates to the emergency.
         """
         try:
             reaction = AdverseKind(kind)
@@ -218,11 +294,8 @@ class Session:
             raise InvalidStep(Trigger.ADVERSE, here, allowed_now)
         self.adverse = AdverseRecord(reaction, here, response.escalation, note)
         self.facts = attrs.evolve(self.facts, tolerates_product=response.tolerates_product)
-        if severe:
-            self._engine.fire(self, Trigger.EMERGENCY)
-            return self.current
-        self._engine.fire(self, Trigger.ADVERSE)
-        if response.emergency:
+        self._engine.fire(self, Trigger.EMERGENCY if severe else Trigger.ADVERSE)
+        if response.emergency and not severe:
             # at intake nothing is on the skin: the safe exit stops, then the emergency protocol
             self._engine.fire(self, Trigger.EMERGENCY)
         return self.current
@@ -281,10 +354,7 @@ class Session:
                     "skin could not tolerate product: sun-avoidance advice given instead of SPF"
                 )
             elif not any(a.step == "safe_exit_protect" for a in self.applied()):
-                # R27: no sunscreen could be applied (none tolerated, or none safe for the client)
-                out.append(
-                    "no sunscreen could be applied: sun-avoidance advice given instead of SPF"
-                )
+                out.append(NO_SUNSCREEN)
         return tuple(out)
 
     def result(self) -> SessionResult:
@@ -304,17 +374,25 @@ class Session:
     # -- persistence ------------------------------------------------------------------------
 
     def snapshot(self) -> dict[str, Any]:
-        """A JSON-compatible dict that :meth:`restore` turns back into this session."""
+        """A JSON-compatible dict of the session's facts that :meth:`restore` re-derives from."""
+        catalog = None
+        if not self._given:
+            plugins = self._plugins
+            if plugins is None:
+                from facialflow.products.loading import load_plugins
+
+                plugins = load_plugins()
+            catalog = catalog_digest(plugins)
         parts = SnapshotParts(
             self.client,
             self.date,
             self.policy,
-            self.selection,
             self.current,
             tuple(self.path),
             self.adverse,
+            catalog=catalog,
         )
-        return encode_snapshot(parts, self.protocol)
+        return encode_snapshot(parts, self.protocol, self.selection)
 
     @classmethod
     def restore(
@@ -323,68 +401,100 @@ class Session:
         *,
         listeners: Sequence[Listener] = (),
         protocol: FacialProtocol = FACIAL,
+        plugins: Any = None,
     ) -> Session:
         """Rebuild a session from :meth:`snapshot` without firing any callback or listener.
 
-        The recorded path is replayed against the protocol and the client's
-        screening, so a snapshot that was edited into an impossible session is refused.
+        Nothing recorded is trusted: the screening, the products (with
+        ``plugins``, default the built-in set) and the route are derived again
+        from the client, the date and the policy, and a snapshot whose products
+        or path disagree with them is refused with a :class:`SnapshotError`
+        naming the difference.
         """
         parts = decode_snapshot(data, protocol)
-        session = cls.start(
-            parts.client,
-            date=parts.date,
-            policy=parts.policy,
-            selection=parts.selection,
-            listeners=listeners,
-            protocol=protocol,
+        if plugins is None:
+            from facialflow.products.loading import load_plugins
+
+            plugins = load_plugins()
+        if parts.catalog is not None and parts.catalog != catalog_digest(plugins):
+            raise SnapshotError(
+                f"snapshot products come from catalog {parts.catalog}; the plugins loaded "
+                f"now are {catalog_digest(plugins)}"
+            )
+        given = None if parts.legacy else parts.given
+        screening, selection = decide_intake(
+            parts.client, parts.date, parts.policy, selection=given, plugins=plugins
         )
-        session.replay(parts.path, parts.adverse)
+        _check_products(parts, selection)
+        session = cls(
+            parts.client,
+            parts.date,
+            parts.policy,
+            screening,
+            selection,
+            engine=engine_for(protocol),
+            listeners=listeners,
+            plugins=plugins,
+            given=given is not None,
+        )
+        session._place(*session._checked_route(parts.path, parts.adverse))
         return session
 
-    def replay(self, path: Sequence[str], adverse: AdverseRecord | None) -> None:
-        """Walk ``path`` from a fresh session through the protocol, firing nothing (restore)."""
-        initial = self._engine.protocol.initial
-        if path[0] != initial:
-            raise SnapshotError(f"snapshot path must start at {initial}")
-        for nxt in path[1:]:
-            here = self.current
-            if (
-                adverse is not None
-                and self.adverse is None
-                and here == adverse.step
-                and nxt == self._adverse_target(adverse.kind)
-            ):
-                self.adverse = adverse
-                response = response_to(adverse.kind)
-                self.facts = attrs.evolve(self.facts, tolerates_product=response.tolerates_product)
-            elif (
-                adverse is not None
-                and self.adverse is not None
-                and nxt == Step.EMERGENCY
-                and Trigger.EMERGENCY in self.allowed()
-                and (
-                    adverse.worsened_at == here
-                    or (adverse.step == initial and emergency_grade(adverse.kind))
-                )
-            ):
-                self.facts = attrs.evolve(self.facts, tolerates_product=False)
-            elif nxt != self.next_state():
+    def _checked_route(
+        self, path: Sequence[str], adverse: AdverseRecord | None
+    ) -> tuple[Sequence[str], AdverseRecord | None, Facts]:
+        """``path`` against the route the engine decides for these facts (memoised, not stepped)."""
+        engine = self._engine
+        protocol = engine.protocol
+        if path[0] != protocol.initial:
+            raise SnapshotError(f"snapshot path must start at {protocol.initial}")
+        facts = self.facts
+        if adverse is None:
+            expected = engine.route(facts)
+        else:
+            outgoing = protocol.outgoing[adverse.step]
+            if Trigger.ADVERSE not in outgoing and Trigger.EMERGENCY not in outgoing:
                 raise SnapshotError(
-                    f"snapshot path {here} -> {nxt} is not what the protocol does for this "
-                    f"client (it would go to {self.next_state()})"
+                    f"snapshot records a reaction at {adverse.step}, not on its path"
                 )
-            self.path.append(nxt)
-            self.state = self._engine.to_internal[nxt]
-        if adverse is not None and self.adverse is None:
-            raise SnapshotError(f"snapshot records a reaction at {adverse.step}, not on its path")
+            tolerates = reaction_response(adverse.kind)[1]
+            expected = reaction_route(
+                protocol, engine.route(facts), engine.route(facts, adverse.step, tolerates), adverse
+            )
+            facts = attrs.evolve(facts, tolerates_product=tolerates)
+        for i in range(1, len(path)):
+            if i >= len(expected) or path[i] != expected[i]:
+                would = expected[i] if i < len(expected) else "nowhere: the session had ended"
+                raise SnapshotError(
+                    f"snapshot path {path[i - 1]} -> {path[i]} is not what the protocol does "
+                    f"for this client (it would go to {would})"
+                )
+        if adverse is not None:
+            on_route = adverse.step in expected[:-1]
+            if not on_route or len(path) < expected.index(adverse.step) + 2:
+                raise SnapshotError(
+                    f"snapshot records a reaction at {adverse.step}, not on its path"
+                )
+        return path, adverse, facts if adverse is not None else self.facts
 
-    def _adverse_target(self, kind: AdverseKind) -> str | None:
-        outgoing = self._engine.protocol.outgoing[self.current]
-        response = response_to(kind)
-        facts = attrs.evolve(self.facts, tolerates_product=response.tolerates_product)
-        triggers = (Trigger.EMERGENCY, Trigger.ADVERSE) if response.emergency else ()
-        for trigger in (*triggers, Trigger.ADVERSE):
-            for t in outgoing.get(trigger, ()):
-                if all(GUARDS[g](facts) for g in t.guards):
-                    return t.dest
-        return None
+
+def _check_products(parts: SnapshotParts, selection: Selection) -> None:
+    """Refuse a snapshot whose recorded products are not the ones derived again."""
+    if parts.legacy:
+        recorded = parts.given
+        if recorded is not None and dict(recorded.steps) != dict(selection.steps):
+            raise SnapshotError(
+                f"snapshot products ({selection_names(recorded)}) are not what this client "
+                f"gets ({selection_names(selection)})"
+            )
+        return
+    now = selection_digest(selection)
+    if parts.products != now:
+        if parts.given is not None:
+            then = selection_names(parts.given)
+        else:
+            then = f"digest {parts.products}"
+        raise SnapshotError(
+            f"snapshot products ({then}) are not what this client gets "
+            f"({selection_names(selection)}; digest {now})"
+        )

@@ -34,25 +34,23 @@ samples of what it writes are compared with ``session_to_dict`` as it runs.
 from __future__ import annotations
 
 from collections.abc import Callable
+from operator import itemgetter
 from typing import Any
 
 from facialflow.io.client_file import client_to_dict
-from facialflow.model import AdverseKind, Client, Condition, Selection
+from facialflow.model import AdverseKind, Client, Selection
 from facialflow.qa.draws import (
-    CONDITIONS,
     RawClient,
-    chunk_rng,
+    adverse_draws,
     client_id,
     iter_raw,
+    pick_adverse,
+    raw_fields,
     raw_to_client,
     raw_to_dict,
 )
-from facialflow.simulation.memo_keys import (
-    ADVERSE_KINDS,
-    Variant,
-    relevant_allergies,
-    unknown_allergies,
-)
+from facialflow.session.memo import SCREENING_READS, SELECTION_READS, relevant_allergies
+from facialflow.simulation.memo_keys import Variant
 from facialflow.simulation.planner import Intake, Memo, Plan, Planner, StepRoute
 from facialflow.simulation.writer import (
     ChunkResult,
@@ -81,12 +79,18 @@ class FastRunner:
         self.spec = spec
         self.planner = Planner(spec.date, spec.policy, load_plugins(catalogs=spec.catalogs))
         self.universe = self.planner.universe
+        # sized to the class counts measured at 1M sessions (seed 7, default population):
+        # 382k distinct draws, 70k screening keys, 43k selection parts; a generation
+        # holds the working set of a run, so growth stays linear in the distinct classes
         #: raw draw -> the client's JSON after its id
-        self.tails = Memo(1 << 12)
+        self.tails = Memo(1 << 16)
         #: (intake, id(selection), route) -> (selection, the session JSON after the client)
-        self.fragments = Memo(1 << 11)
+        self.fragments = Memo(1 << 15)
         self.writer = Fragments(spec)
         self.tails_made = 0
+        # the keys project the draws on the fields screening and selection declare they read
+        self.screening_raw = _getter(raw_fields(SCREENING_READS))
+        self.selection_raw = _getter(raw_fields([r for r in SELECTION_READS if r != "allergies"]))
 
     def client(self, raw: RawClient, index: int) -> Client:
         return raw_to_client(raw, client_id(self.spec.seed, index), self.spec.date)
@@ -112,10 +116,8 @@ class FastRunner:
         spec = self.spec
         seed = spec.seed
         start, end = spec.chunk_bounds(chunk)
-        draw = chunk_rng(seed, chunk, "adverse").random
+        draw = adverse_draws(seed, chunk)
         rate = spec.adverse_rate
-        kinds = ADVERSE_KINDS
-        n_kinds = len(kinds)
         planner = self.planner
         universe = self.universe
         counts: dict[tuple[StepRoute, frozenset[str], AdverseKind | None], int] = {}
@@ -123,29 +125,20 @@ class FastRunner:
         fragments = self.fragments
         intakes = planner.intakes
         selections = planner.selections
+        screening_raw = self.screening_raw
+        selection_raw = self.selection_raw
         index = start
         for raw in iter_raw(seed, start, end - start, spec.population):
-            u, a, b = draw(), draw(), draw()
+            drawn = draw()
             if universe is None:
                 plan = planner.plan(self.client(raw, index))
                 intake, selection = plan.intake, plan.selection
             else:
-                # every feature but the concerns (1) and the known allergies (6), which screening
-                # never reads (medications follow from the conditions)
-                allergies = raw[6]
-                skey = (
-                    raw[:1] + raw[2:6] + raw[7:] + (unknown_allergies(allergies),)
-                    if allergies
-                    else raw[:1] + raw[2:6] + raw[7:]
-                )
+                skey = screening_raw(raw)
+                allergies = raw.allergies
                 spart = (
-                    raw[0],
-                    raw[1],
-                    raw[3],
-                    raw[4],
+                    selection_raw(raw),
                     relevant_allergies(allergies, universe) if allergies else (),
-                    raw[12],
-                    ROSACEA in raw[7],
                 )
                 # the planner's young generations first: most sessions hit them
                 make: _Once | None = None
@@ -158,12 +151,11 @@ class FastRunner:
                     make = make or _Once(self.client, raw, index)
                     chosen = planner.selection(spart, found, make)
                 intake, selection = planner.settle(skey, spart, found, chosen)
-            variant: Variant | None = None
+            variant: Variant | None = pick_adverse(drawn, rate, intake.active)
             kind: AdverseKind | None = None
             route = intake.natural
-            if u < rate and intake.active:
-                kind = kinds[int(a * n_kinds)]
-                variant = (kind, intake.active[int(b * len(intake.active))])
+            if variant is not None:
+                kind = variant[0]
                 route = intake.route(variant)
             key = (route, intake.rules, kind)
             counts[key] = counts.get(key, 0) + 1
@@ -191,8 +183,13 @@ class FastRunner:
         return end - start, "\n".join(lines) if lines is not None else None, tally
 
 
-#: the position of rosacea in a raw draw's conditions: it changes what selection may apply (R24)
-ROSACEA = CONDITIONS.index(Condition.ROSACEA)
+def _getter(fields: tuple[str, ...]) -> Callable[[RawClient], Any]:
+    """A projection of a raw draw on ``fields``, as a tuple (even for one field)."""
+    positions = [RawClient._fields.index(f) for f in fields]
+    if len(positions) == 1:
+        (only,) = positions
+        return lambda raw: (raw[only],)
+    return itemgetter(*positions)
 
 
 class _Once:

@@ -21,6 +21,7 @@ from facialflow.session.live import Session
 __all__ = ["Intake", "Memo", "Plan", "Planner", "StepRoute", "route_for"]
 
 
+from facialflow.session.memo import Memo
 from facialflow.simulation.memo_keys import (
     Variant,
     context_key,
@@ -98,16 +99,16 @@ class Plan:
         """A session for ``client`` (one this plan was made for), where the engine ends it."""
         intake = self.intake
         route = intake.route(variant)
-        engine = engine_for(FACIAL)
-        session = Session(
-            client, intake.date, intake.policy, intake.screening, self.selection, engine=engine
+        return Session.positioned(
+            client,
+            intake.date,
+            intake.policy,
+            intake.screening,
+            self.selection,
+            path=route.path,
+            adverse=route.adverse,
+            facts=route.facts_after,
         )
-        # what Session.restore does: put the session where the engine took it
-        session.state = engine.to_internal[route.path[-1]]
-        session.path = list(route.path)
-        session.adverse = route.adverse
-        session.facts = route.facts_after
-        return session
 
     def result(self, client: Client, variant: Variant | None) -> SessionResult:
         """What ``Session.result`` gives for ``client``, a client this plan was made for."""
@@ -152,42 +153,6 @@ def _step(facts: Facts, variant: Variant | None) -> StepRoute:
     return StepRoute(tuple(session.path), session.adverse, session.facts, trace)
 
 
-class Memo:
-    """A bounded cache that keeps what is used: two generations of at most ``limit`` entries each.
-
-    Entries go into the young generation; when it is full it becomes the old
-    one and the previous old one is dropped. A hit in the old generation moves
-    the entry back to the young one, so frequently used entries survive and
-    memory stays bounded whatever the run length.
-    """
-
-    __slots__ = ("limit", "old", "young")
-
-    def __init__(self, limit: int) -> None:
-        if limit < 1:
-            raise ValueError("limit must be at least 1")
-        self.limit = limit
-        self.young: dict[Any, Any] = {}
-        self.old: dict[Any, Any] = {}
-
-    def __len__(self) -> int:
-        return len(self.young) + len(self.old)
-
-    def get(self, key: Any) -> Any:
-        value = self.young.get(key)
-        if value is None and self.old:
-            value = self.old.pop(key, None)
-            if value is not None:
-                self.put(key, value)
-        return value
-
-    def put(self, key: Any, value: Any) -> None:
-        if len(self.young) >= self.limit:
-            self.old = self.young
-            self.young = {}
-        self.young[key] = value
-
-
 class Planner:
     """Plans for clients on one date under one policy and plugin set, reused across equivalent clients.
 
@@ -199,7 +164,7 @@ class Planner:
     """
 
     def __init__(
-        self, date: dt.date, policy: Policy, plugins: Any, *, cache_size: int = 1 << 14
+        self, date: dt.date, policy: Policy, plugins: Any, *, cache_size: int = 1 << 16
     ) -> None:
         self.date = date
         self.policy = policy
@@ -211,6 +176,7 @@ class Planner:
         self.selections = Memo(cache_size)
         self._declined = Memo(1024)
         self._contexts: dict[Hashable, int] = {}
+        self._same = Memo(cache_size)
         #: how often each expensive step ran (cache misses)
         self.stats: dict[str, int] = {"screenings": 0, "selections": 0}
 
@@ -275,9 +241,22 @@ class Planner:
 
     def _intake(self, client: Client) -> Intake:
         self.stats["screenings"] += 1
-        return self._numbered(
-            Intake(self.date, self.policy, screen(client, self.date, self.policy))
+        screening = screen(client, self.date, self.policy)
+        # equal screenings share one Intake: its routes and serialised pieces are reused
+        # by every client screened the same way, whatever the keys that led there
+        value = (
+            screening.policy,
+            screening.facts,
+            screening.findings,
+            tuple(screening.skipped.items()),
+            screening.exfoliation,
+            screening.warnings,
         )
+        intake: Intake | None = self._same.get(value)
+        if intake is None:
+            intake = self._numbered(Intake(self.date, self.policy, screening))
+            self._same.put(value, intake)
+        return intake
 
     def _numbered(self, intake: Intake) -> Intake:
         intake.context_id = self._contexts.setdefault(intake.context, len(self._contexts))

@@ -27,6 +27,8 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import itertools
+import signal
+import threading
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -47,11 +49,10 @@ from facialflow.qa.coverage import (
     transition_name,
     unsimulated_transitions,
 )
-from facialflow.qa.draws import CHUNK, chunk_rng, iter_clients
+from facialflow.qa.draws import ADVERSE_KINDS, CHUNK, adverse_draws, iter_clients, pick_adverse
 from facialflow.qa.population import DEFAULT_POPULATION, Population
 from facialflow.session.live import Session
 from facialflow.simulation.fast_runner import FastRunner
-from facialflow.simulation.memo_keys import ADVERSE_KINDS
 from facialflow.simulation.writer import ChunkResult, TallyKey, session_line, trace_key
 
 __all__ = [
@@ -180,27 +181,27 @@ class _TransitionsRunner:
     def chunk(self, chunk: int) -> ChunkResult:
         spec = self.spec
         start, end = spec.chunk_bounds(chunk)
-        draw = chunk_rng(spec.seed, chunk, "adverse").random
+        draw = adverse_draws(spec.seed, chunk)
         counts: Counter[TallyKey] = Counter()
         lines: list[str] | None = [] if spec.sessions else None
         clients = iter_clients(
             spec.seed, end - start, date=spec.date, population=spec.population, start=start
         )
         for client in clients:
-            u, a, b = draw(), draw(), draw()
+            drawn = draw()
             session = self._start(client)
-            natural = session.run().path
+            # where a reaction can happen follows from the facts: decided, not stepped twice;
             # the contract: a reaction "at a random step after intake"
+            natural = session.planned_path()
             active = [s for s in natural[1:] if Trigger.ADVERSE in FACIAL.outgoing[s]]
+            picked = pick_adverse(drawn, spec.adverse_rate, active)
             kind: AdverseKind | None = None
-            if u < spec.adverse_rate and active:
-                kind = ADVERSE_KINDS[int(a * len(ADVERSE_KINDS))]
-                step = active[int(b * len(active))]
-                session = self._start(client)
+            if picked is not None:
+                kind, step = picked
                 while session.current != step:
                     session.advance()
                 session.report_adverse(kind)
-                session.run()
+            session.run()
             result = session.result()
             trace = trace_path(
                 result.path, session.screening.facts, facts_after_adverse=session.facts
@@ -223,6 +224,9 @@ def _make_runner(spec: SimulationSpec) -> Any:
 
 def _init_worker(spec: SimulationSpec) -> None:
     global _RUNNER
+    # Ctrl-C reaches the whole process group: only the parent handles it (it ends the pool),
+    # so no worker prints a traceback or dies holding the pool's queue lock
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     # a forked worker holds the parent's objects; the collector need never look at
     # them again (and looking would copy their memory pages into the worker)
     gc.freeze()
@@ -258,13 +262,32 @@ def simulate(spec: SimulationSpec) -> Iterator[Batch]:
     yield from _parallel(spec)
 
 
+@contextmanager
+def _sigint_deferred(seen: list[int]) -> Iterator[None]:
+    """Hold Ctrl-C while the workers fork: they must not inherit the raising handler."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may set handlers; the initializer still ignores SIGINT
+        return
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: seen.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def _parallel(spec: SimulationSpec) -> Iterator[Batch]:
     import multiprocessing
 
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
     workers = min(spec.workers, len(spec.chunks))
-    with context.Pool(workers, initializer=_init_worker, initargs=(spec,)) as pool:
+    interrupted: list[int] = []
+    with _sigint_deferred(interrupted):
+        pool = context.Pool(workers, initializer=_init_worker, initargs=(spec,))
+    # leaving the block for any reason (Ctrl-C, the consumer closing us) terminates the workers
+    with pool:
+        if interrupted:
+            raise KeyboardInterrupt
         # a bounded window of groups in flight: ordered output, and no pile-up
         # of finished groups when the consumer (a pipe, a disk) is slower
         pending: deque[Any] = deque()

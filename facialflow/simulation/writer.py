@@ -103,7 +103,7 @@ class Fragments:
             ',"date":' + dumps(spec.date.isoformat()) + ',"policy":' + dumps(spec.policy.name)
         )
         self.routes: dict[StepRoute, tuple[str, str]] = {}
-        self.products = Memo(1 << 12)
+        self.products = Memo(1 << 15)
         self.made = 0
 
     def fragment(self, plan: Plan, variant: Variant | None) -> str:

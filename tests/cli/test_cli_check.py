@@ -79,9 +79,12 @@ def test_check_catches_laser_in_pregnancy_and_saves_the_smallest_client(
     assert "laser_treatment" in again.stdout
 
 
-def test_check_catches_an_empty_declining_list_in_json(runner: CliRunner, tmp_path: Path) -> None:
-    policy = broken_policy(tmp_path, "declining_conditions = {}")
-    r = runner.invoke(main, [*BASE, "--random", "500", "--policy", policy, "--format", "json"])
+def test_check_catches_a_screening_bug_that_declines_nothing_in_json(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # no policy may drop R1-R4 (a policy error), so the bug is injected into the screening
+    monkeypatch.setattr("facialflow.clinic.screening._screen_session", lambda *args: None)
+    r = runner.invoke(main, [*BASE, "--random", "500", "--format", "json"])
     assert r.exit_code == 1
     report = json.loads(r.stdout)
     assert report["ok"] is False

@@ -79,13 +79,13 @@ def test_conflicting_format_and_extension_is_refused(runner: CliRunner, tmp_path
 
 def test_unknown_extension_without_format_is_an_error(runner: CliRunner, tmp_path: Path) -> None:
     r = runner.invoke(main, ["diagram", "-o", str(tmp_path / "a.jpeg")])
-    assert r.exit_code == 1
+    assert r.exit_code == 2
     assert r.output.startswith("Error: cannot tell the format")
 
 
 def test_unwritable_output_is_one_error_line(runner: CliRunner, tmp_path: Path) -> None:
     r = runner.invoke(main, ["diagram", "-o", str(tmp_path / "missing" / "a.dot")])
-    assert r.exit_code == 1
+    assert r.exit_code == 2
     assert r.output.startswith("Error: cannot write")
 
 
@@ -118,7 +118,7 @@ def test_png_without_system_graphviz_fails_with_install_hint(
 ) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))
     r = runner.invoke(main, ["diagram", "-o", str(tmp_path / "a.png")])
-    assert r.exit_code == 1
+    assert r.exit_code == 2
     assert "apt-get install graphviz" in r.output
     assert not (tmp_path / "a.png").exists()
 
@@ -315,7 +315,7 @@ def test_storyboard_pdf_with_neither_chromium_nor_graphviz_says_what_to_install(
     monkeypatch.setenv("FACIALFLOW_CHROMIUM", str(tmp_path / "no-chromium"))
     out = tmp_path / "storyboard.pdf"
     r = runner.invoke(main, ["diagram", "--format", "storyboard", "-o", str(out)])
-    assert r.exit_code == 1
+    assert r.exit_code == 2
     assert r.output.startswith("Error: a storyboard PDF needs Chromium")
     assert "--format storyboard --output FOLDER" in r.output
     assert not out.exists()

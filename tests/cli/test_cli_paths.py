@@ -90,7 +90,7 @@ def test_paths_without_adverse_reactions(runner: CliRunner) -> None:
 
 def test_a_path_cap_too_small_is_one_clear_error(runner: CliRunner) -> None:
     r = runner.invoke(main, ["paths", "--max-paths", "5"])
-    assert r.exit_code == 1
+    assert r.exit_code == 2
     assert r.stdout == ""
     assert r.stderr.startswith("Error: more than 5 distinct paths")
     assert "Traceback" not in r.stderr

@@ -152,7 +152,7 @@ def test_fail_under_passes_at_or_above_the_threshold(runner: CliRunner) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--random", "-1"], "Invalid value for '--random': -1 is not in the range x>=0"),
+        (["--random", "-1"], "Invalid value for '--random': '-1' is not from 0 to 1000000000"),
         (["--random", "5", "--adverse-rate", "1.5"], "Invalid value for '--adverse-rate'"),
         (["--random", "5", "--adverse-rate", "-0.1"], "Invalid value for '--adverse-rate'"),
         (["--random", "5", "--workers", "0"], "Invalid value for '--workers'"),

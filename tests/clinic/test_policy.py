@@ -40,12 +40,21 @@ def test_clinic_file_overrides_one_threshold_of_a_preset(tmp_path: Path) -> None
     assert p.screening.isotretinoin_washout_months["laser"] == 0
 
 
-def test_clinic_file_can_replace_the_declining_conditions(tmp_path: Path) -> None:
+KEPT_FLOORS = (
+    'active_cold_sore = "R1", active_infection = "R1", open_wound = "R2", sunburn = "R3", '
+    'fever = "R4"'
+)
+
+
+def test_clinic_file_can_replace_the_declining_conditions_above_the_floor(tmp_path: Path) -> None:
     f = tmp_path / "partial.toml"
-    f.write_text('name = "partial"\n[screening]\ndeclining_conditions = { fever = "R4" }\n')
+    f.write_text(
+        f'name = "partial"\n[screening]\ndeclining_conditions = {{ {KEPT_FLOORS}, rosacea = "R21" }}\n'
+    )
     p = load_policy(f)
     assert p.name == "partial"
-    assert dict(p.screening.declining_conditions) == {Condition.FEVER: "R4"}
+    assert Condition.UNDIAGNOSED_LESION not in p.screening.declining_conditions
+    assert p.screening.declining_conditions[Condition.ROSACEA] == "R21"
 
 
 def test_policy_round_trips_through_a_dict() -> None:
@@ -60,8 +69,8 @@ def test_policy_round_trips_through_a_dict() -> None:
         ('[screening]\nlaser_device = "co2"\n', "'co2' is not one of: nd_yag_1064"),
         ('[screening.isotretinoin_washout_months]\nlaser = "6"\n', "expected an integer"),
         ("[screening.isotretinoin_washout_months]\nablative = 6\n", "unknown modality 'ablative'"),
-        ("[screening]\nsun_washout_days = -1\n", "must not be negative"),
-        ('[screening]\nanticoagulant_extraction = "maybe"\n', "'warn' or 'skip'"),
+        ("[screening]\nsun_washout_days = -1\n", "must be an integer from 0 to 365"),
+        ('[screening]\nanticoagulant_extraction = "maybe"\n', "is not one of: warn, skip"),
         ("x = ", "malformed TOML"),
         ('extends = "lenient"\n', "no such policy file"),
     ],

@@ -272,8 +272,9 @@ def test_possible_rules_leave_out_what_the_policy_switches_off(tmp_path: Path) -
     f = tmp_path / "loose.toml"
     f.write_text(
         'extends = "conservative"\n[screening]\ntan_blocks_laser = false\n'
-        'recent_procedure_blocks = false\ndeclining_conditions = { fever = "R4" }\n'
+        'recent_procedure_blocks = false\ndeclining_conditions = { active_cold_sore = "R1", '
+        'active_infection = "R1", open_wound = "R2", sunburn = "R3", fever = "R4" }\n'
     )
     rules = possible_rules(load_policy(f))
-    assert "R9" not in rules and "R16" not in rules and "R1" not in rules
+    assert "R9" not in rules and "R16" not in rules and "R5" not in rules
     assert "R4" in rules

@@ -10,7 +10,7 @@ from conftest import build_client
 from icalendar import Calendar as ICalendar
 from icalendar import Event
 
-from facialflow.errors import ScheduleError
+from facialflow.errors import OutputError, ScheduleError
 from facialflow.planning.ics import plan_to_ics, visit_uid, write_ics
 from facialflow.planning.schedule import plan_visits
 from facialflow.planning.visits import VisitPlan
@@ -100,5 +100,5 @@ def test_write_ics_writes_the_file_and_reports_errors(tmp_path: Path) -> None:
     target = tmp_path / "plan.ics"
     assert write_ics(acne_plan(), target) == 8
     assert target.read_bytes() == plan_to_ics(acne_plan())
-    with pytest.raises(ScheduleError, match="cannot write the calendar"):
+    with pytest.raises(OutputError, match=r"cannot write .*the folder .* does not exist"):
         write_ics(acne_plan(), tmp_path / "missing" / "plan.ics")

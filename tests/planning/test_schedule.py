@@ -30,7 +30,7 @@ def gaps(plan: VisitPlan) -> list[int]:
 
 
 def with_schedule(**changes: Any) -> Policy:
-    return attrs.evolve(Policy(), schedule=attrs.evolve(SchedulePolicy(), **changes))
+    return attrs.evolve(Policy(), name="custom", schedule=attrs.evolve(SchedulePolicy(), **changes))
 
 
 # -- series and maintenance (R32, R33) ----------------------------------------------------------
@@ -76,7 +76,9 @@ def test_hyperpigmentation_interval_is_configurable_up_to_42_days(tmp_path: Path
     assert gaps(plan) == [35, 35]
     assert plan.visits[1].max_gap_days == 42
     f.write_text('extends = "conservative"\n[schedule]\nhyperpigmentation_max_days = 43\n')
-    with pytest.raises(PolicyError, match="hyperpigmentation_max_days must be at most 42"):
+    with pytest.raises(
+        PolicyError, match=r"hyperpigmentation_max_days: must be an integer from 1 to 42"
+    ):
         load_policy(f)
 
 
@@ -394,7 +396,7 @@ def test_plan_type_refuses_visits_out_of_order() -> None:
 def test_schedule_policy_rejects_inconsistent_windows() -> None:
     with pytest.raises(ValueError, match="acne_min_days"):
         SchedulePolicy(acne_min_days=30)
-    with pytest.raises(ValueError, match="maintenance_min_days must be at least 1"):
+    with pytest.raises(ValueError, match=r"maintenance_min_days: must be an integer from 1 to"):
         SchedulePolicy(maintenance_min_days=0)
     with pytest.raises(ValueError, match="acne_series_min_sessions"):
         SchedulePolicy(acne_series_min_sessions=7)
@@ -440,7 +442,7 @@ def schedule_policies(draw: st.DrawFn) -> Policy:
         laser_maintenance_min_days=draw(st.integers(0, 365)),
     )
     base = load_policy(draw(st.sampled_from(["conservative", "asds2017"])))
-    return attrs.evolve(base, schedule=schedule)
+    return attrs.evolve(base, name=f"{base.name}-schedule", schedule=schedule)
 
 
 @st.composite

@@ -102,7 +102,7 @@ def test_a_folder_loads_every_catalog_in_it(tmp_path: Path) -> None:
         ),
         (
             '[[products]]\nname = "A"\nkind = "serum"\ningredients = ["x"]\nconcerns = ["wrinkles"]\n',
-            "products[1] (A): concerns[0]: 'wrinkles' is not one of",
+            "products[1] (A): concerns: 'wrinkles' is not one of",
         ),
         (
             '[[products]]\nname = "A"\nkind = "serum"\ningredients = ["x"]\ncolour = "red"\n',
@@ -114,7 +114,7 @@ def test_a_folder_loads_every_catalog_in_it(tmp_path: Path) -> None:
         ),
         (
             '[[products]]\nname = "A"\nkind = "sunscreen"\ningredients = ["x"]\nspf = 500\n',
-            "spf must be 1..100",
+            "spf: must be an integer from 1 to 100",
         ),
         (
             '[[products]]\nname = "A"\nkind = "serum"\ningredients = ["x"]\n[[products]]\nname = "A"\nkind = "serum"\ningredients = ["y"]\n',
@@ -150,7 +150,10 @@ def test_missing_catalog_and_wrong_extension_are_errors(tmp_path: Path) -> None:
             "products\\[1\\] \\(5\\): name: expected a string",
         ),
         ('name = "A"\nkind = "serum"\ningredients = ["x", ""]', "empty ingredient"),
-        ('name = "A"\nkind = "serum"\ningredients = ["x"]\nstrengths = { x = nan }', "0-100"),
+        (
+            'name = "A"\nkind = "serum"\ningredients = ["x"]\nstrengths = { x = nan }',
+            "not a finite number",
+        ),
         (
             'name = "A"\nkind = "serum"\ningredients = ["x"]\nstrengths = { y = 2.0 }',
             "not an ingredient",

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from facialflow import knowledge
@@ -122,6 +122,8 @@ def test_laser_sessions_with_any_catalog_apply_no_peel(
     products: list[Product], client: Client
 ) -> None:
     result = run_session(client, policy=POLICY, plugins=_plugins(products))
+    # allergic to every sunscreen: declined at intake (R27), so no laser to check
+    assume(result.path != ("intake", "declined"))
     assert any(s.startswith("laser") for s in result.path), result.skipped
     _check(result, client)
     assert result.date == DEFAULT_DATE

@@ -149,6 +149,7 @@ def test_a_short_wavelength_device_on_phototype_four_is_caught_even_if_the_polic
 ):
     permissive = attrs.evolve(
         CONSERVATIVE,
+        name="permissive",
         screening=attrs.evolve(
             CONSERVATIVE.screening,
             laser_device=LaserDevice.IPL,
@@ -181,6 +182,7 @@ def test_the_washout_month_arithmetic_agrees_with_calendar_months(
     c = client(isotretinoin_last_dose=last, assessment=Assessment(laser_requested=True))
     policy = attrs.evolve(
         CONSERVATIVE,
+        name=f"washout-{months}",
         screening=attrs.evolve(
             CONSERVATIVE.screening, isotretinoin_washout_months={"laser": months}
         ),
@@ -278,7 +280,9 @@ def test_a_completed_session_needs_spf_30_at_hydration() -> None:
 
 
 def test_a_policy_asking_more_than_spf_30_is_held_to_it() -> None:
-    strict = attrs.evolve(CONSERVATIVE, products=attrs.evolve(CONSERVATIVE.products, min_spf=60))
+    strict = attrs.evolve(
+        CONSERVATIVE, name="spf-60", products=attrs.evolve(CONSERVATIVE.products, min_spf=60)
+    )
     assert broken(result(client()), strict) == {"sunscreen_at_hydration"}
 
 

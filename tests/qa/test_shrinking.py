@@ -108,8 +108,16 @@ def test_check_catches_a_policy_that_allows_laser_in_pregnancy(tmp_path: Path) -
     }
 
 
-def test_check_catches_an_empty_declining_list_and_shrinks_to_one_condition(tmp_path: Path) -> None:
-    policy = broken_policy(tmp_path, "declines-nothing", "declining_conditions = {}")
+def declines_nothing() -> Policy:
+    """A policy that got past the R1-R4 floor, as only a bug could make it."""
+    conservative = load_policy("conservative")
+    screening = attrs.evolve(conservative.screening)
+    object.__setattr__(screening, "declining_conditions", {})
+    return attrs.evolve(conservative, name="declines-nothing", screening=screening)
+
+
+def test_check_catches_an_empty_declining_list_and_shrinks_to_one_condition() -> None:
+    policy = declines_nothing()
     needle = attrs.evolve(
         BUSY,
         pregnant=False,

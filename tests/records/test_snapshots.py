@@ -41,7 +41,7 @@ def _snapshot() -> dict[str, Any]:
 
 
 def test_a_newer_format_asks_for_an_upgrade() -> None:
-    data = {**_snapshot(), "format": "facialflow.session/2"}
+    data = {**_snapshot(), "format": "facialflow.session/3"}
     with pytest.raises(SnapshotError, match=r"newer than this facialflow.*upgrade"):
         check_snapshot(data)
 

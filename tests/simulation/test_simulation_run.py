@@ -167,7 +167,8 @@ def test_clients_with_the_same_screening_key_get_the_same_screening() -> None:
             if screening_key(other) == screening_key(client):
                 assert screen(other, DATE, policy) == screen(client, DATE, policy)
                 compared += 1
-    assert compared >= 1200
+    # screening reads allergies too now (to warn about unknown ones): fewer variants share a key
+    assert compared >= 800
 
 
 def test_clients_with_the_same_selection_part_get_the_same_products() -> None:

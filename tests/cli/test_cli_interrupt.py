@@ -1,0 +1,91 @@
+"""Ctrl-C ends ``simulate --random --workers 2`` promptly, with exit 130 and no traceback.
+
+Real processes, signalled the way a terminal does it: SIGINT to the whole process
+group, so the workers receive it too. The runs are far too long to finish on
+their own; each is signalled at a different moment (as the pool starts, early,
+mid-stream), in every output format.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parents[2]
+FORMATS = ("summary", "jsonl", "json")
+#: seconds after the worker pool has started at which the signal is sent
+DELAYS = (0.0, 0.1, 0.25, 0.4, 0.6, 0.8, 1.0)
+COMMAND = (
+    *(sys.executable, "-m", "facialflow", "simulate", "--random", "50000000", "--seed", "3"),
+    *("--date", "2026-01-05", "--workers", "2"),
+)
+#: the promise: ended within this many seconds of the signal
+PROMPT = 2.0
+
+
+def wait_for_workers(pid: int, timeout: float = 20.0) -> None:
+    """Until the run has forked its workers: a signal before then reaches Python's own start-up.
+
+    (Ctrl-C while the interpreter itself starts, before any facialflow code runs, is
+    reported by Python; facialflow's promise starts with its own code.)
+    """
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    if not children.exists():
+        time.sleep(1.0)  # no /proc: give start-up a generous second
+        return
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if len(children.read_text().split()) >= 2:
+                return
+        except OSError:
+            return
+        time.sleep(0.01)
+    raise AssertionError("the run never started its workers")
+
+
+def interrupted_run(fmt: str, delay: float, tmp: Path) -> tuple[int | None, float, str]:
+    out = tmp / f"{fmt}-{delay}.out"
+    with out.open("wb") as stdout:
+        proc = subprocess.Popen(
+            [*COMMAND, "--format", fmt],
+            stdout=stdout,
+            stderr=subprocess.PIPE,
+            cwd=ROOT,
+            start_new_session=True,
+        )
+        wait_for_workers(proc.pid)
+        time.sleep(delay)
+        assert proc.poll() is None, "the run ended before it was signalled"
+        os.killpg(proc.pid, signal.SIGINT)
+        signalled = time.monotonic()
+        try:
+            _, err = proc.communicate(timeout=PROMPT + 8)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+            return None, time.monotonic() - signalled, "hung"
+        return proc.returncode, time.monotonic() - signalled, err.decode()
+
+
+@pytest.mark.slow
+def test_ctrl_c_ends_every_format_promptly_with_130_and_no_traceback(tmp_path: Path) -> None:
+    cases = [(fmt, delay) for delay in DELAYS for fmt in FORMATS]
+    assert len(cases) >= 20
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        results = list(pool.map(lambda c: (c, *interrupted_run(*c, tmp_path)), cases))
+    bad = [
+        (case, code, round(seconds, 2), err[-300:])
+        for case, code, seconds, err in results
+        if code != 130 or seconds > PROMPT or "Traceback" in err or err.strip() != "Interrupted"
+    ]
+    assert bad == []
+    # a process group is gone too: no worker outlived its parent
+    assert {fmt for (fmt, _), *_ in results} == set(FORMATS)
