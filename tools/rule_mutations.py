@@ -235,7 +235,7 @@ NOT_MUTATED = {
 
 def _copy() -> Path:
     tmp = Path(tempfile.mkdtemp(prefix="facialflow-mutant-"))
-    for name in ("facialflow", "plugins", "tests", "examples", "diagrams"):
+    for name in ("facialflow", "plugins", "tests", "examples", "diagrams", "docs"):
         shutil.copytree(ROOT / name, tmp / name, ignore=shutil.ignore_patterns("__pycache__"))
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(ROOT / name, tmp / name)
