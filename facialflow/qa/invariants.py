@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 from collections.abc import Callable, Iterable, Sequence
 
 from attrs import frozen
@@ -40,6 +41,8 @@ from facialflow.model import (
 
 __all__ = [
     "FLOOR_DECLINING",
+    "FLOOR_SHORT_WAVELENGTH_MAX_FITZPATRICK",
+    "FLOOR_TEST_SPOT_MIN_FITZPATRICK",
     "INTOLERANT_REACTIONS",
     "INVARIANTS",
     "Invariant",
@@ -67,9 +70,9 @@ INTOLERANT_REACTIONS: frozenset[AdverseKind] = frozenset(
 
 _FLOOR_MIN_SPF = 30
 #: R10: short wavelengths are unsafe from phototype IV
-_FLOOR_SHORT_WAVELENGTH_MAX_FITZPATRICK = 3
+FLOOR_SHORT_WAVELENGTH_MAX_FITZPATRICK = _FLOOR_SHORT_WAVELENGTH_MAX_FITZPATRICK = 3
 #: R10: a test spot from phototype IV
-_FLOOR_TEST_SPOT_MIN_FITZPATRICK = 4
+FLOOR_TEST_SPOT_MIN_FITZPATRICK = _FLOOR_TEST_SPOT_MIN_FITZPATRICK = 4
 #: R8: at most low-percentage salicylic acid in pregnancy and breastfeeding
 _FLOOR_SA_PREGNANCY_MAX_PCT = 2.0
 
@@ -87,7 +90,9 @@ def _norm(name: str) -> str:
     return " ".join(name.casefold().split())
 
 
+@functools.lru_cache(maxsize=8192)
 def _names(product: Product) -> frozenset[str]:
+    # pure in the (frozen) product; verify asks for the same few products millions of times
     return frozenset(_norm(n) for n in (*product.ingredients, *product.tags))
 
 
