@@ -82,6 +82,14 @@ def _print_verify(report: Any, saved: dict[str, Path]) -> None:
     show_default=True,
     help="Allergy sets of up to this many allergens are enumerated.",
 )
+@click.option(
+    "--component",
+    "components",
+    multiple=True,
+    metavar="NAME",
+    help="Verify only this rule group (repeatable): session, laser_exposure, laser_review, "
+    "extraction, exfoliation, selection, product_safety, allergies.",
+)
 @click.option("--no-shrink", is_flag=True, help="Report each first failing class unshrunk.")
 @handle_errors
 def verify_command(
@@ -94,6 +102,7 @@ def verify_command(
     junit: Path | None,
     save_dir: Path | None,
     max_allergens: int,
+    components: tuple[str, ...],
     no_shrink: bool,
 ) -> None:
     """Exhaustive verification: every class of clients the rules can tell apart.
@@ -107,8 +116,16 @@ def verify_command(
     """
     from facialflow.clinic.policy import load_policy
     from facialflow.products.loading import load_plugins
+    from facialflow.qa.classes import COMPONENTS
     from facialflow.qa.custom import load_invariants
     from facialflow.qa.verify import verify
+
+    for name in components:
+        if name not in COMPONENTS:
+            raise click.BadParameter(
+                f"unknown component {name!r}; known: {', '.join(COMPONENTS)}",
+                param_hint="--component",
+            )
 
     day = date or dt.date.today()
     pol = load_policy(policy)
@@ -121,6 +138,7 @@ def verify_command(
         invariants=invariants,
         workers=workers,
         max_allergens=max_allergens,
+        components=components or None,
         shrink=not no_shrink,
         settings={
             "policy": policy,

@@ -31,7 +31,7 @@ from facialflow.protocol.engine import engine_for
 from facialflow.protocol.guards import Facts
 from facialflow.protocol.spec import FACIAL
 from facialflow.qa.check import compact_client_dict
-from facialflow.qa.classes import ClassSpace, catalog_products, class_space
+from facialflow.qa.classes import COMPONENTS, ClassSpace, catalog_products, class_space
 from facialflow.qa.invariants import INTOLERANT_REACTIONS, INVARIANTS, Invariant, violations
 from facialflow.qa.paths import adverse_states, route
 from facialflow.qa.shrinking import AdversePlan, drive_session, run_scenario, shrink_client
@@ -192,11 +192,27 @@ def _init_worker(settings: Mapping[str, Any]) -> None:
     plugins = load_plugins(catalogs=settings["catalogs"])
     invariants = load_invariants(settings["invariant_specs"], plugins)
     _WORKER["runner"] = _Runner(settings["date"], policy, plugins, invariants)
-    _WORKER["space"] = _space(policy, settings["date"], plugins, settings["max_allergens"])
+    _WORKER["space"] = _space(
+        policy, settings["date"], plugins, settings["max_allergens"], settings["components"]
+    )
 
 
-def _space(policy: Policy, date: dt.date, plugins: Any, max_allergens: int) -> ClassSpace:
-    return class_space(policy, date, catalog_products(plugins), max_allergens=max_allergens)
+def _space(
+    policy: Policy,
+    date: dt.date,
+    plugins: Any,
+    max_allergens: int,
+    components: Sequence[str] | None = None,
+) -> ClassSpace:
+    chosen = None
+    if components:
+        unknown = sorted(set(components) - set(COMPONENTS))
+        if unknown:
+            raise ValueError(f"unknown component {unknown[0]!r}; known: {', '.join(COMPONENTS)}")
+        chosen = {name: COMPONENTS[name] for name in COMPONENTS if name in components}
+    return class_space(
+        policy, date, catalog_products(plugins), max_allergens=max_allergens, components=chosen
+    )
 
 
 def _unique(space: ClassSpace) -> list[tuple[str, tuple[Hashable, ...], Client]]:
@@ -236,6 +252,7 @@ def verify(
     invariants: Sequence[Invariant] = INVARIANTS,
     workers: int = 1,
     max_allergens: int = 2,
+    components: Sequence[str] | None = None,
     shrink: bool = True,
     settings: Mapping[str, Any] | None = None,
 ) -> VerifyReport:
@@ -244,7 +261,9 @@ def verify(
     ``workers`` > 1 runs classes in that many processes; they rebuild policy,
     plugins and invariants from ``settings`` (``policy``, ``catalogs`` and
     ``invariant_specs``, as the command line names them), so with workers the
-    policy, catalogs and invariants must be nameable that way.
+    policy, catalogs and invariants must be nameable that way. ``components``
+    limits the run to those rule groups (default: all of
+    :data:`~facialflow.qa.classes.COMPONENTS`).
     """
     if workers < 1:
         raise ValueError("workers must be at least 1")
@@ -253,14 +272,19 @@ def verify(
         from facialflow.products.loading import load_plugins
 
         plugins = load_plugins()
-    space = _space(policy, date, plugins, max_allergens)
+    space = _space(policy, date, plugins, max_allergens, components)
     reps = _unique(space)
     runner = _Runner(date, policy, plugins, invariants)
     results: list[tuple[int, list[tuple[int, str, str, Any]]]]
     if workers == 1 or settings is None:
         results = [_run_range(runner, reps, 0, len(reps))]
     else:
-        full = {**settings, "date": date, "max_allergens": max_allergens}
+        full = {
+            **settings,
+            "date": date,
+            "max_allergens": max_allergens,
+            "components": tuple(components or ()),
+        }
         size = max(1, len(reps) // (workers * 8))
         chunks = [(lo, min(lo + size, len(reps))) for lo in range(0, len(reps), size)]
         with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(full,)) as pool:
