@@ -105,6 +105,14 @@ def _print_session(result: Any) -> None:
     help="With --random: step sessions by shared plans (fast) or one Session each "
     "(transitions, the reference); the output is identical.",
 )
+@click.option(
+    "--adverse",
+    default=None,
+    metavar="KIND[@STEP]",
+    help="With --client: report an adverse reaction of KIND (irritation, urticaria, "
+    "vasovagal, blistering, anaphylaxis) when the session reaches STEP "
+    "(default: the first step after intake).",
+)
 @handle_errors
 def simulate(
     client_file: Path | None,
@@ -118,6 +126,7 @@ def simulate(
     workers: int,
     fail_under: float | None,
     engine: str,
+    adverse: str | None,
 ) -> None:
     """Simulate one full session for a client, or N generated ones with --random.
 
@@ -157,7 +166,10 @@ def simulate(
     from facialflow.session.live import Session
 
     plugins = load_plugins(catalogs=catalogs)
-    result = Session.start(client, date=day, policy=policy, plugins=plugins).run()
+    if adverse is not None:
+        result = _with_reaction(client, adverse, day, policy, plugins)
+    else:
+        result = Session.start(client, date=day, policy=policy, plugins=plugins).run()
     if fmt == "json":
         emit_json(session_to_dict(result))
     elif fmt == "fhir":
@@ -166,6 +178,27 @@ def simulate(
         emit_json(bundle_json(result_bundle(result)))
     else:
         _print_session(result)
+
+
+def _with_reaction(client: Any, adverse: str, date: dt.date, policy: str, plugins: Any) -> Any:
+    from facialflow.model import AdverseKind
+    from facialflow.qa.shrinking import AdversePlan, StepNotReached, run_scenario
+
+    kind, _, step = adverse.partition("@")
+    try:
+        reaction = AdverseKind(kind.strip())
+    except ValueError:
+        allowed = ", ".join(k.value for k in AdverseKind)
+        raise click.BadParameter(
+            f"unknown reaction {kind!r}; known: {allowed}", param_hint="--adverse"
+        ) from None
+    plan = AdversePlan(step.strip() or 0, reaction)
+    try:
+        return run_scenario(
+            client, date=date, policy=policy, adverse=plan, plugins=plugins, strict=True
+        )
+    except StepNotReached as exc:
+        raise click.BadParameter(str(exc), param_hint="--adverse") from None
 
 
 #: runs at least this long show a progress bar (on a terminal's stderr only)

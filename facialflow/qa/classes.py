@@ -329,10 +329,17 @@ def _allergy_names(products: Iterable[Product]) -> list[str]:
 
 
 def _allergies(products: Sequence[Product], max_allergens: int) -> Dimension:
+    by_name: dict[str, set[str]] = {}
+    for p in products:
+        for n in p.ingredient_set | p.tags:
+            by_name.setdefault(n, set()).add(p.name)
+
     def signature(allergies: Iterable[str]) -> tuple[str, ...]:
-        names = frozenset(allergies)
         # the filter removes a product when its ingredients or tags meet the allergies (R6)
-        return tuple(sorted({p.name for p in products if (p.ingredient_set | p.tags) & names}))
+        removed: set[str] = set()
+        for name in allergies:
+            removed |= by_name.get(name, set())
+        return tuple(sorted(removed))
 
     first: dict[tuple[str, ...], tuple[str, ...]] = {(): ()}
     singles = [(n,) for n in _allergy_names(products)]
@@ -402,7 +409,7 @@ class ClassSpace:
 
     def representatives(self) -> list[tuple[str, tuple[Hashable, ...], Client]]:
         """One client per class, component by component, in a fixed order."""
-        out = []
+        out: list[tuple[str, tuple[Hashable, ...], Client]] = []
         for name, dims in self.components.items():
             for combo in itertools.product(*(self.dimensions[d].values for d in dims)):
                 out.append((name, tuple(v.label for v in combo), self._build(combo)))
