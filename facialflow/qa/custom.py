@@ -68,7 +68,8 @@ def plugin_invariants(plugins: Any) -> list[Invariant]:
             raise PluginError(
                 f"plugin {loaded.name}: facialflow_invariants raised {type(exc).__name__}: {exc}"
             ) from exc
-        out.extend(as_invariants(list(provided or ()), f"plugin {loaded.name}"))
+        for item in provided or ():
+            out.extend(as_invariants(item, f"plugin {loaded.name}"))
     return out
 
 
@@ -85,7 +86,8 @@ def load_invariants(specs: Iterable[str], plugins: Any = None) -> list[Invariant
 def _unique(invariants: Sequence[Invariant]) -> list[Invariant]:
     seen: dict[str, Invariant] = {}
     for inv in invariants:
-        if inv.name in seen and seen[inv.name] is not inv:
+        # the same check named twice (a spec given twice) is one invariant
+        if inv.name in seen and seen[inv.name].check is not inv.check:
             raise InvariantError(f"two invariants are named {inv.name!r}")
         seen.setdefault(inv.name, inv)
     return list(seen.values())

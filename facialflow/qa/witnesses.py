@@ -25,7 +25,7 @@ from facialflow.model import Client
 from facialflow.protocol.guards import Facts
 from facialflow.protocol.spec import FACIAL
 from facialflow.qa.check import compact_client_dict
-from facialflow.qa.classes import catalog_products, class_space
+from facialflow.qa.classes import COMPONENTS, catalog_products, class_space
 from facialflow.qa.paths import ProtocolPath, all_paths, enumerate_paths
 from facialflow.qa.shrinking import AdversePlan, run_scenario, shrink_client
 
@@ -71,11 +71,18 @@ def _size(client: Client) -> tuple[int, int]:
     return (len(d) + len(d.get("assessment", {})), len(str(d)))
 
 
-def _facts_classes(policy: Policy, date: dt.date, plugins: Any) -> dict[Facts, Client]:
+#: the rule groups that decide a session's facts: searched first, the rest only if needed
+_FACT_COMPONENTS = ("session", "product_safety", "laser_review", "extraction")
+
+
+def _facts_classes(
+    policy: Policy, date: dt.date, plugins: Any, components: Sequence[str] | None
+) -> dict[Facts, Client]:
     """The smallest class representative for each set of facts a session can start with."""
     from facialflow.session.live import Session
 
-    space = class_space(policy, date, catalog_products(plugins), max_allergens=1)
+    chosen = None if components is None else {c: COMPONENTS[c] for c in components}
+    space = class_space(policy, date, catalog_products(plugins), max_allergens=1, components=chosen)
     best: dict[Facts, Client] = {}
     seen: set[Client] = set()
     for _, _, client in space.representatives():
@@ -110,6 +117,14 @@ def _unreachable_reason(path: ProtocolPath, realised: Sequence[Facts], policy: s
     return "no client class takes it (its guard outcomes are realised only separately)"
 
 
+def _paths_of(by_facts: dict[Facts, Client]) -> dict[tuple[str, ...], tuple[Client, ProtocolPath]]:
+    found: dict[tuple[str, ...], tuple[Client, ProtocolPath]] = {}
+    for facts, client in sorted(by_facts.items(), key=lambda kv: _size(kv[1])):
+        for p in enumerate_paths(FACIAL, facts, adverse=True):
+            found.setdefault(p.path, (client, p))
+    return found
+
+
 def find_witnesses(
     *, date: dt.date, policy: Policy, plugins: Any = None, shrink: bool = True
 ) -> tuple[Witness, ...]:
@@ -118,13 +133,15 @@ def find_witnesses(
         from facialflow.products.loading import load_plugins
 
         plugins = load_plugins()
-    by_facts = _facts_classes(policy, date, plugins)
-    found: dict[tuple[str, ...], tuple[Client, ProtocolPath]] = {}
-    for facts, client in sorted(by_facts.items(), key=lambda kv: _size(kv[1])):
-        for p in enumerate_paths(FACIAL, facts, adverse=True):
-            found.setdefault(p.path, (client, p))
+    every = all_paths()
+    by_facts = _facts_classes(policy, date, plugins, _FACT_COMPONENTS)
+    found = _paths_of(by_facts)
+    if any(p.path not in found for p in every):
+        # unreachable is a claim about every client: look in every class before making it
+        by_facts = _facts_classes(policy, date, plugins, None)
+        found = _paths_of(by_facts)
     out: list[Witness] = []
-    for p in all_paths():
+    for p in every:
         hit = found.get(p.path)
         if hit is None:
             reason = _unreachable_reason(p, list(by_facts), policy.name)
