@@ -73,16 +73,16 @@ def _washout_off_by_one(screening: Any) -> None:
 
 
 def _hsv_forgotten_with_photosensitiser(screening: Any) -> None:
-    # R11 bug: the HSV check is lost when a photosensitiser was approved by a clinician
+    # R11 bug: the HSV check is lost when a clinician approved laser for melasma and a
+    # photosensitiser (a rare combination: three conditions and an approval)
     original = screening._screen_laser
 
     def laser(c: Any, client: Any, date: dt.date, policy: Any) -> bool:
         spot: bool = original(c, client, date, policy)
         from facialflow.model import Condition
 
-        if client.has(Condition.PHOTOSENSITIZING_MEDICATION) and (
-            client.assessment.clinician_approved_laser
-        ):
+        both = client.has(Condition.PHOTOSENSITIZING_MEDICATION) and client.has(Condition.MELASMA)
+        if both and client.assessment.clinician_approved_laser:
             c.findings[:] = [f for f in c.findings if not (f.rule == "R11" and f.step == "laser")]
         return spot
 
@@ -90,14 +90,16 @@ def _hsv_forgotten_with_photosensitiser(screening: Any) -> None:
 
 
 def _fragile_skin_extracted(screening: Any) -> None:
-    # R19 bug: fragile skin only stops extraction when comedones are mild
+    # R19 bug: fragile skin is forgotten when comedones are severe and anticoagulants are
+    # taken by a client with an isotretinoin history (a rare combination)
     original = screening._screen_extraction
 
     def extraction(c: Any, client: Any, date: dt.date, policy: Any) -> None:
         original(c, client, date, policy)
-        from facialflow.model import Comedones
+        from facialflow.model import Comedones, Condition
 
-        if client.assessment.comedones is Comedones.SEVERE:
+        rare = client.has(Condition.ANTICOAGULANTS) and client.isotretinoin_last_dose is not None
+        if client.assessment.comedones is Comedones.SEVERE and rare:
             c.findings[:] = [
                 f for f in c.findings if not (f.step == "extraction" and "fragile" in f.reason)
             ]
@@ -157,14 +159,14 @@ BUGS: tuple[PlantedBug, ...] = (
     ),
     PlantedBug(
         "hsv_with_photosensitiser_rule",
-        "rule R11: HSV prophylaxis forgotten when a photosensitiser was approved",
+        "rule R11: HSV prophylaxis forgotten with approved melasma and a photosensitiser",
         "no_laser_when_contraindicated",
         ("laser_review",),
         patch=_hsv_forgotten_with_photosensitiser,
     ),
     PlantedBug(
         "fragile_severe_rule",
-        "rule R19: fragile skin extracted when comedones are severe",
+        "rule R19: fragile skin extracted with severe comedones, anticoagulants, isotretinoin",
         "no_extraction_when_contraindicated",
         ("extraction",),
         patch=_fragile_skin_extracted,
