@@ -29,7 +29,7 @@ from facialflow.clinic.reactions import AdverseRecord, reaction_response
 from facialflow.model import AdverseKind, Client
 from facialflow.protocol.engine import engine_for
 from facialflow.protocol.guards import Facts
-from facialflow.protocol.spec import FACIAL
+from facialflow.protocol.facial import FACIAL
 from facialflow.qa.check import compact_client_dict
 from facialflow.qa.classes import COMPONENTS, ClassSpace, catalog_products, class_space
 from facialflow.qa.invariants import INTOLERANT_REACTIONS, INVARIANTS, Invariant, violations
