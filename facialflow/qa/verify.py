@@ -28,8 +28,8 @@ from facialflow.clinic.policy import Policy, load_policy
 from facialflow.clinic.reactions import AdverseRecord, reaction_response
 from facialflow.model import AdverseKind, Client
 from facialflow.protocol.engine import engine_for
-from facialflow.protocol.guards import Facts
 from facialflow.protocol.facial import FACIAL
+from facialflow.protocol.guards import Facts
 from facialflow.qa.check import compact_client_dict
 from facialflow.qa.classes import COMPONENTS, ClassSpace, catalog_products, class_space
 from facialflow.qa.invariants import INTOLERANT_REACTIONS, INVARIANTS, Invariant, violations
@@ -267,6 +267,11 @@ def verify(
     """
     if workers < 1:
         raise ValueError("workers must be at least 1")
+    if workers > 1 and settings is None:
+        raise ValueError(
+            "workers > 1 rebuild policy, catalogs and invariants from settings: pass "
+            "settings={'policy': ..., 'catalogs': (...), 'invariant_specs': (...)}"
+        )
     started = time.perf_counter()
     if plugins is None:
         from facialflow.products.loading import load_plugins
@@ -276,7 +281,7 @@ def verify(
     reps = _unique(space)
     runner = _Runner(date, policy, plugins, invariants)
     results: list[tuple[int, list[tuple[int, str, str, Any]]]]
-    if workers == 1 or settings is None:
+    if workers == 1 or settings is None:  # settings is None only with one worker
         results = [_run_range(runner, reps, 0, len(reps))]
     else:
         full = {

@@ -22,8 +22,8 @@ from attrs import frozen
 
 from facialflow.clinic.policy import Policy
 from facialflow.model import Client
-from facialflow.protocol.guards import Facts
 from facialflow.protocol.facial import FACIAL
+from facialflow.protocol.guards import Facts
 from facialflow.qa.check import compact_client_dict
 from facialflow.qa.classes import COMPONENTS, catalog_products, class_space
 from facialflow.qa.paths import ProtocolPath, all_paths, enumerate_paths
