@@ -234,3 +234,50 @@ def test_each_step_screening_reads_only_its_components_facts(client: Client, pre
         full.exfoliation
         == screen(_kept(client, _STEP_COMPONENTS["exfoliation"]), DAY, policy).exfoliation
     )
+
+
+_MEDICATIONS = [
+    "isotretinoin",
+    "Accutane",
+    "warfarin",
+    "apixaban",
+    "doxycycline",
+    "tretinoin cream",
+]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    client=clients(around=DAY),
+    medications=st.lists(st.sampled_from(_MEDICATIONS), min_size=1, max_size=3),
+    birth_date=st.dates(dt.date(1930, 1, 1), dt.date(2010, 1, 1)),
+)
+def test_ignored_fields_change_no_session(
+    client: Client, medications: list[str], birth_date: dt.date
+) -> None:
+    # IGNORED_FIELDS claims no rule reads these: when screening starts reading medication
+    # names (a knowledge base of drugs), this fails until the abstraction splits them
+    from facialflow.session.live import Session
+
+    policy = load_policy("conservative")
+    plain = Session.start(client, date=DAY, policy=policy).run()
+    other = Session.start(
+        attrs.evolve(client, medications=tuple(medications), birth_date=birth_date),
+        date=DAY,
+        policy=policy,
+    ).run()
+    assert (plain.path, plain.products, plain.findings) == (
+        other.path,
+        other.products,
+        other.findings,
+    )
+
+
+def test_what_the_safety_filter_reads_is_split_by_the_product_groups() -> None:
+    from facialflow.products.safety import SafetyProfile
+
+    split = set(COMPONENTS["product_safety"]) | set(COMPONENTS["allergies"])
+    read = {
+        "prescription" if f.name == "prescription" else f.name for f in attrs.fields(SafetyProfile)
+    }
+    assert read <= split, read - split
