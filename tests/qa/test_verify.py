@@ -98,13 +98,13 @@ def test_a_custom_invariant_is_checked_in_every_class() -> None:
 
 
 @pytest.mark.slow
-def test_both_presets_verify_in_full() -> None:
-    for preset in ("conservative", "asds2017"):
-        report = verify(
-            date=DAY,
-            policy=load_policy(preset),
-            workers=2,
-            settings={"policy": preset, "catalogs": (), "invariant_specs": ()},
-        )
-        assert report.ok, [f.to_dict() for f in report.failures]
-        assert report.classes > 10_000
+def test_the_default_preset_verifies_in_full() -> None:
+    # the one full run of the suite (the other preset: benchmarks/bench_planted_bugs.py --timing)
+    report = verify(
+        date=DAY,
+        policy=load_policy("conservative"),
+        workers=2,
+        settings={"policy": "conservative", "catalogs": (), "invariant_specs": ()},
+    )
+    assert report.ok, [f.to_dict() for f in report.failures]
+    assert report.classes > 10_000
