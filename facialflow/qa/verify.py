@@ -192,9 +192,10 @@ def _init_worker(settings: Mapping[str, Any]) -> None:
     plugins = load_plugins(catalogs=settings["catalogs"])
     invariants = load_invariants(settings["invariant_specs"], plugins)
     _WORKER["runner"] = _Runner(settings["date"], policy, plugins, invariants)
-    _WORKER["space"] = _space(
+    space = _space(
         policy, settings["date"], plugins, settings["max_allergens"], settings["components"]
     )
+    _WORKER["reps"] = _unique(space)
 
 
 def _space(
@@ -228,8 +229,7 @@ def _unique(space: ClassSpace) -> list[tuple[str, tuple[Hashable, ...], Client]]
 
 def _run_chunk(bounds: tuple[int, int]) -> tuple[int, list[tuple[int, str, str, Any]]]:
     runner: _Runner = _WORKER["runner"]
-    reps = _WORKER.setdefault("reps", _unique(_WORKER["space"]))
-    return _run_range(runner, reps, *bounds)
+    return _run_range(runner, _WORKER["reps"], *bounds)
 
 
 def _run_range(
