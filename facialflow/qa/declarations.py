@@ -84,6 +84,7 @@ POLICY_THRESHOLDS: Mapping[str, str] = {
     "products.aha_strong_pct": "a catalog property: exfoliation classes x products",
     "products.bha_strong_pct": "a catalog property: exfoliation classes x products",
     "schedule": "the visit planner's; no session rule reads it",
+    "records": "what a stored treatment record must hold (R29); no client fact is compared",
 }
 
 

@@ -77,9 +77,9 @@ def test_every_policy_value_is_a_cut_or_explained() -> None:
     # a new threshold in the policy must say how it splits the clients
     declared = {f"screening.{f.name}" for f in attrs.fields(ScreeningPolicy)}
     declared |= {f"products.{f.name}" for f in attrs.fields(ProductPolicy)}
-    declared |= {"schedule"}
+    # the other sections are declared whole (a new section fails here until it is)
+    declared |= {f.name for f in attrs.fields(Policy)} - {"name", "screening", "products"}
     assert declared == set(POLICY_THRESHOLDS)
-    assert {f.name for f in attrs.fields(Policy)} == {"name", "screening", "products", "schedule"}
 
 
 def test_components_name_only_known_dimensions(space) -> None:  # type: ignore[no-untyped-def]
