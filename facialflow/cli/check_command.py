@@ -19,9 +19,9 @@ from facialflow.cli.options import (
     date_option,
     emit_json,
     handle_errors,
-    policy_file,
     invariant_option,
     junit_option,
+    policy_file,
     policy_option,
 )
 

@@ -148,10 +148,12 @@ def verify_command(
     )
     saved: dict[str, Path] = {}
     if save_dir is not None and report.failures:
+        from facialflow.io.atomic import write_atomic
+
         save_dir.mkdir(parents=True, exist_ok=True)
         for f in report.failures:
             target = save_dir / f"{f.invariant.name}.json"
-            target.write_text(json.dumps(f.to_dict()["client"], indent=2) + "\n", encoding="utf-8")
+            write_atomic(target, (json.dumps(f.to_dict()["client"], indent=2) + "\n").encode())
             saved[f.invariant.name] = target
     if junit is not None:
         from facialflow.qa.junit import junit_xml, write_junit

@@ -56,4 +56,7 @@ def junit_xml(
 
 
 def write_junit(path: Path, text: str) -> None:
-    path.write_text(text, encoding="utf-8")
+    """Write the report atomically: a CI job never reads half a file."""
+    from facialflow.io.atomic import write_atomic
+
+    write_atomic(path, text.encode("utf-8"))

@@ -5,10 +5,11 @@ tell apart; this module starts one session per class representative (the real
 screening, product selection and R27 settlement of :meth:`Session.start`) and
 runs it to its end without a reaction and with a reaction at every step its
 route can meet one, one reaction kind per group the engine and the invariants
-treat alike. The transitions engine is driven once per distinct set of facts
-and reaction; every class then replays that path through
-:meth:`Session.replay`, which checks each step against the guards, and the
-finished :class:`SessionResult` goes through every invariant. A violated
+treat alike. The engine steps one session per distinct set of facts and
+reaction (and that path must equal the engine's own decided route); every
+other class with those facts is placed on that path with
+:meth:`Session.positioned`, and each finished :class:`SessionResult` goes
+through every invariant. A violated
 invariant is reported with its first class (in a fixed order, so the result
 does not depend on ``workers``) shrunk to the smallest client that still
 breaks it.
@@ -22,10 +23,12 @@ from collections.abc import Hashable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
+import attrs
 from attrs import frozen
 
 from facialflow.clinic.policy import Policy, load_policy
 from facialflow.clinic.reactions import AdverseRecord, reaction_response
+from facialflow.errors import ProtocolError
 from facialflow.model import AdverseKind, Client
 from facialflow.protocol.engine import engine_for
 from facialflow.protocol.facial import FACIAL
@@ -147,31 +150,49 @@ class _Runner:
         seen: set[str] = set()
         plans = self.plans(start.facts)
         for plan in plans:
-            session = Session(
-                client,
-                self.date,
-                self.policy,
-                start.screening,
-                start.selection,
-                engine=self.engine,
-            )
             key = (start.facts, str(plan.step) if plan else None, plan.kind if plan else None)
             path = self._paths.get(key)
             if path is None:
-                # the first session with these facts and this reaction drives the real engine
-                target = str(plan.step) if plan else None
-                result = drive_session(
-                    session, target, plan.kind if plan else AdverseKind.IRRITATION
+                # the first session with these facts and this reaction is stepped by the engine
+                session = Session(
+                    client,
+                    self.date,
+                    self.policy,
+                    start.screening,
+                    start.selection,
+                    engine=self.engine,
                 )
+                target = str(plan.step) if plan else None
+                kind = plan.kind if plan else AdverseKind.IRRITATION
+                result = drive_session(session, target, kind)
                 path = self._paths[key] = result.path
+                self._check_route(start.facts, plan, path)
             else:
-                session.replay(path, self._record(plan))
-                result = session.result()
+                tolerates = reaction_response(plan.kind)[1] if plan else True
+                result = Session.positioned(
+                    client,
+                    self.date,
+                    self.policy,
+                    start.screening,
+                    start.selection,
+                    path=path,
+                    adverse=self._record(plan),
+                    facts=attrs.evolve(start.facts, tolerates_product=tolerates),
+                ).result()
             for v in violations(result, self.policy, invariants=self.invariants):
                 if v.invariant not in seen:
                     seen.add(v.invariant)
                     found.append((v.invariant, v.detail, plan))
         return len(plans), found
+
+    def _check_route(self, facts: Facts, plan: AdversePlan | None, path: tuple[str, ...]) -> None:
+        # the stepped path and the engine's decided route must agree, or sharing paths is wrong
+        if plan is None:
+            decided = self.engine.route(facts)
+        else:
+            decided = self.engine.route(facts, str(plan.step), reaction_response(plan.kind)[1])
+        if decided != path:
+            raise ProtocolError(f"stepping gave {list(path)}, the engine's route {list(decided)}")
 
     @staticmethod
     def _record(plan: AdversePlan | None) -> AdverseRecord | None:

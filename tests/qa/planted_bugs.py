@@ -54,12 +54,23 @@ def planted(bug: PlantedBug) -> Iterator[None]:
     from facialflow.clinic import screening
 
     saved = dict(vars(screening))
+    _forget_intakes()
     try:
         bug.patch(screening)
         yield
     finally:
         for key, value in saved.items():
             setattr(screening, key, value)
+        _forget_intakes()
+
+
+def _forget_intakes() -> None:
+    # sessions memoise screenings and selections; a patched rule must not leak in or out
+    from facialflow.session import memo
+
+    for cache in (memo._SCREENINGS, memo._SELECTIONS):
+        cache.young.clear()
+        cache.old.clear()
 
 
 def _washout_off_by_one(screening: Any) -> None:
@@ -125,13 +136,12 @@ BUGS: tuple[PlantedBug, ...] = (
         "pregnancy_defers_laser = false\n",
     ),
     PlantedBug(
-        "sunburn_not_declining_policy",
-        "clinic policy: sunburn dropped from the declining conditions (R3)",
-        "blocking_conditions_declined",
-        ("session",),
-        policy_toml='extends = "conservative"\nname = "no-sunburn"\n[screening]\n'
-        'declining_conditions = { active_cold_sore = "R1", active_infection = "R1", '
-        'open_wound = "R2", fever = "R4", undiagnosed_lesion = "R5" }\n',
+        "recent_procedure_policy",
+        "clinic policy: a peel or laser in the last 14 days no longer stops extraction (R16)",
+        "no_extraction_when_contraindicated",
+        ("extraction",),
+        policy_toml='extends = "conservative"\nname = "recent-procedure"\n[screening]\n'
+        "recent_procedure_blocks = false\n",
     ),
     PlantedBug(
         "test_spot_policy",

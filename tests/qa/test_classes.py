@@ -52,6 +52,20 @@ def test_every_client_field_is_split_or_ignored_with_a_reason() -> None:
     assert all(reason.strip() for reason in IGNORED_FIELDS.values())
 
 
+def test_every_field_screening_or_selection_declares_it_reads_is_split() -> None:
+    # the rules' own declarations (CLIENT_READS): a field they start reading must be split here
+    from facialflow.clinic.screening import CLIENT_READS as SCREENING_READS
+    from facialflow.products.selection import CLIENT_READS as SELECTION_READS
+
+    read = set(SCREENING_READS) | set(SELECTION_READS)
+    top = {f.split(".")[0] for f in FIELDS}
+    assert {r.split(".")[0] for r in read} <= top | {"assessment"}
+    assert not {r.split(".")[0] for r in read} & set(IGNORED_FIELDS)
+    for r in read:
+        if "." in r or r != "assessment":
+            assert r in FIELDS or any(f.startswith(r + ".") for f in FIELDS), r
+
+
 def test_every_split_field_names_a_dimension_of_the_space(space) -> None:  # type: ignore[no-untyped-def]
     for field_name, dimension in FIELDS.items():
         if field_name == "conditions":
@@ -89,7 +103,9 @@ def test_components_name_only_known_dimensions(space) -> None:  # type: ignore[n
 def test_phototype_cuts_follow_the_policy() -> None:
     base = load_policy("conservative")
     looser = attrs.evolve(
-        base, screening=attrs.evolve(base.screening, short_wavelength_max_fitzpatrick=5)
+        base,
+        name="looser",
+        screening=attrs.evolve(base.screening, short_wavelength_max_fitzpatrick=5),
     )
     assert 6 in fitzpatrick_cuts(looser)
     assert 6 not in fitzpatrick_cuts(base)
