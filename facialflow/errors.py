@@ -36,6 +36,7 @@ __all__ = [
     "PolicyFloorError",
     "ProtocolError",
     "RendererUnavailable",
+    "InvariantError",
     "ScheduleError",
     "SnapshotError",
     "UnknownNameError",
@@ -130,6 +131,10 @@ class SnapshotError(FacialflowError, ValueError):
 
 class PluginError(FacialflowError, RuntimeError):
     """A plugin failed to load, has an invalid hook, or raised while choosing products."""
+
+
+class InvariantError(FacialflowError, ValueError):
+    """A custom invariant (``--invariant module:function`` or a plugin's) cannot be loaded."""
 
 
 class CatalogError(FacialflowError, ValueError):

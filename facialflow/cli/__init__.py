@@ -19,6 +19,7 @@ from facialflow.cli.plan_command import plan
 from facialflow.cli.plugins_command import plugins_command
 from facialflow.cli.session_command import session_group
 from facialflow.cli.simulate_command import simulate
+from facialflow.cli.verify_command import verify_command
 
 __all__ = ["main"]
 
@@ -51,3 +52,4 @@ main.add_command(check_command)
 main.add_command(session_group)
 main.add_command(journal_group)
 main.add_command(migrate_command)
+main.add_command(verify_command)

@@ -19,6 +19,8 @@ from facialflow.cli.options import (
     date_option,
     emit_json,
     handle_errors,
+    invariant_option,
+    junit_option,
     policy_file,
     policy_option,
 )
@@ -95,6 +97,8 @@ def _print_check(report: Any, seconds: float) -> None:
     "--no-shrink", is_flag=True, help="Report the first failing clients as found, unshrunk."
 )
 @catalog_option()
+@invariant_option()
+@junit_option()
 @handle_errors
 def check_command(
     n: int,
@@ -106,6 +110,8 @@ def check_command(
     save: Path | None,
     no_shrink: bool,
     catalogs: tuple[Path, ...],
+    invariant_specs: tuple[str, ...],
+    junit: Path | None,
 ) -> None:
     """Run N generated sessions through the named safety invariants.
 
@@ -118,12 +124,15 @@ def check_command(
     from facialflow.clinic.policy import load_policy
     from facialflow.products.loading import load_plugins
     from facialflow.qa.check import check_clients
+    from facialflow.qa.custom import load_invariants
     from facialflow.qa.draws import iter_clients
 
     if save is not None and save.suffix.lower() != ".json":
         raise click.UsageError("--save writes a JSON client file: give a path ending in .json")
     day = date or dt.date.today()
     pol = load_policy(policy)
+    plugins = load_plugins(catalogs=catalogs)
+    invariants = load_invariants(invariant_specs, plugins)
     started = time.perf_counter()
     report = check_clients(
         iter_clients(seed, n, date=day),
@@ -131,10 +140,31 @@ def check_command(
         policy=pol,
         seed=seed,
         adverse_rate=adverse_rate,
-        plugins=load_plugins(catalogs=catalogs),
+        plugins=plugins,
+        invariants=invariants,
         shrink=not no_shrink,
     )
     seconds = time.perf_counter() - started
+    if junit is not None:
+        from facialflow.qa.junit import junit_xml, write_junit
+
+        failures = {}
+        for f in report.failures:
+            d = f.to_dict()
+            adverse = f"{f.adverse.kind}@{f.adverse.step}" if f.adverse is not None else None
+            failures[f.invariant.name] = {
+                "message": d["detail"],
+                "client": d["minimal_client"],
+                "adverse": adverse,
+            }
+        text = junit_xml(
+            "facialflow check",
+            report.invariants,
+            failures,
+            seconds=seconds,
+            properties={"policy": report.policy, "date": report.date, "sessions": report.sessions},
+        )
+        write_junit(junit, text)
     if fmt == "json":
         emit_json(report.to_dict())
     else:

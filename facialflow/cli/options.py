@@ -198,3 +198,23 @@ def _one_line(text: str) -> str:
 
 def emit_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def invariant_option() -> Callable[[F], F]:
+    return click.option(
+        "--invariant",
+        "invariant_specs",
+        multiple=True,
+        metavar="MODULE:FUNCTION",
+        help="Also check this invariant (an Invariant, a list of them or a check function; "
+        "repeatable).",
+    )
+
+
+def junit_option() -> Callable[[F], F]:
+    return click.option(
+        "--junit",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="Write a JUnit XML report to FILE: one test case per invariant.",
+    )

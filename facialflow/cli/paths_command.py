@@ -22,7 +22,19 @@ from facialflow.cli.options import (
 # -- paths --------------------------------------------------------------------------------------
 
 
-def _print_paths(paths: Any, header: str) -> None:
+def _print_witness(w: Any, pad: str) -> None:
+    import json
+
+    if w.client is None:
+        click.echo(f"{pad}UNREACHABLE: {w.unreachable}")
+        return
+    d = w.to_dict()["witness"]
+    click.echo(f"{pad}witness: " + json.dumps(d["client"], separators=(", ", ": ")))
+    if d["adverse"]:
+        click.echo(f"{pad}  with --adverse {d['adverse']}")
+
+
+def _print_paths(paths: Any, header: str, witnesses: Any = None) -> None:
     from collections import Counter
 
     counts = Counter(p.outcome for p in paths)
@@ -38,6 +50,8 @@ def _print_paths(paths: Any, header: str) -> None:
             click.echo(f"{pad}when: " + "; ".join(p.conditions))
         for alternative in p.also_when:
             click.echo(f"{pad}or when: " + "; ".join(alternative))
+        if witnesses is not None:
+            _print_witness(witnesses[i - 1], pad)
 
 
 @click.command("paths")
@@ -62,7 +76,19 @@ def _print_paths(paths: Any, header: str) -> None:
     show_default=True,
     help="Fail when a path grows past this many states.",
 )
-@catalog_option(" With --client.")
+@catalog_option()
+@click.option(
+    "--witness",
+    is_flag=True,
+    help="Give each path the smallest client file (and reaction) that takes it; "
+    "paths no client can take are reported unreachable, with the reason.",
+)
+@click.option(
+    "--witness-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="With --witness: also write each witness to DIR/path-N.json.",
+)
 @handle_errors
 def paths_command(
     client_file: Path | None,
@@ -73,6 +99,8 @@ def paths_command(
     max_paths: int,
     max_depth: int,
     catalogs: tuple[Path, ...],
+    witness: bool,
+    witness_dir: Path | None,
 ) -> None:
     """Every possible path, with the conditions that lead to it.
 
@@ -80,6 +108,10 @@ def paths_command(
     adverse reaction at any step). With --client: that client's screening fixes
     the branches, and an adverse reaction can still happen at any step after
     intake.
+
+    With --witness, each path comes with a ready-to-run client file (run it
+    with `facialflow simulate --client FILE [--adverse KIND@STEP]`); for one
+    client, the client itself witnesses every path it can take.
     """
     from facialflow.qa.paths import all_paths, client_paths, paths_to_dicts
 
@@ -102,7 +134,57 @@ def paths_command(
             max_depth=max_depth,
         )
         header = f"for client {client.id} on {day.isoformat()} ({policy} policy)"
+    witnesses = None
+    if witness:
+        witnesses = _witnesses(paths, client_file, date, policy, catalogs)
+        if witness_dir is not None:
+            _write_witnesses(witnesses, witness_dir)
     if fmt == "json":
-        emit_json(paths_to_dicts(paths))
+        if witnesses is None:
+            emit_json(paths_to_dicts(paths))
+        else:
+            from facialflow.qa.witnesses import witnesses_to_dicts
+
+            emit_json(witnesses_to_dicts(witnesses))
     else:
-        _print_paths(paths, header)
+        _print_paths(paths, header, witnesses)
+
+
+def _witnesses(
+    paths: Any,
+    client_file: Path | None,
+    date: dt.date | None,
+    policy: str,
+    catalogs: tuple[Path, ...],
+) -> Any:
+    from facialflow.clinic.policy import load_policy
+    from facialflow.products.loading import load_plugins
+    from facialflow.qa.witnesses import client_witnesses, find_witnesses
+
+    if client_file is not None:
+        from facialflow.io.client_file import load_client
+
+        return client_witnesses(load_client(client_file), paths)
+    found = find_witnesses(
+        date=date or dt.date.today(),
+        policy=load_policy(policy),
+        plugins=load_plugins(catalogs=catalogs),
+    )
+    by_path = {w.path.path: w for w in found}
+    # the listing keeps its own order and options (--no-adverse); witnesses follow it
+    return [by_path[p.path] for p in paths]
+
+
+def _write_witnesses(witnesses: Any, folder: Path) -> None:
+    import json
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for i, w in enumerate(witnesses, 1):
+        if w.client is None:
+            continue
+        data = w.to_dict()["witness"]
+        (folder / f"path-{i}.json").write_text(
+            json.dumps(data["client"], indent=2) + "\n", encoding="utf-8"
+        )
+        if data["adverse"]:
+            (folder / f"path-{i}.adverse").write_text(data["adverse"] + "\n", encoding="utf-8")

@@ -1,1 +1,1 @@
-"""facialflow.clinic."""
+"""Clinical judgement as data: the policy and its presets, intake screening, adverse reactions."""

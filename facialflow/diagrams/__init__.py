@@ -1,1 +1,1 @@
-"""facialflow.diagrams.dot."""
+"""Diagrams for trainers: DOT, SVG/PNG/PDF, Mermaid, the walkthrough page and storyboards, all from the protocol data."""

@@ -1,1 +1,1 @@
-"""facialflow.planning."""
+"""Visit planning: series and maintenance schedules, their reports and calendar export."""

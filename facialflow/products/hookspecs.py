@@ -113,3 +113,10 @@ class FacialflowSpec:
         Return an empty sequence when the plugin has nothing for this client.
         Called once per session, so a plugin's cost is paid once per plan.
         """
+
+    @hookspec
+    def facialflow_invariants(self) -> Sequence[object]:  # type: ignore[empty-body]
+        """Extra safety invariants ``check`` and ``verify`` run (``facialflow.qa.invariants.Invariant``).
+
+        Return invariants, or plain check functions ``(result, policy) -> violations``.
+        """

@@ -1,1 +1,1 @@
-"""facialflow.qa."""
+"""Quality assurance: populations and draws, coverage, paths and witnesses, invariants, check and verify."""

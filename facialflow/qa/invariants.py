@@ -41,6 +41,8 @@ from facialflow.qa import product_invariants as pi
 
 __all__ = [
     "FLOOR_DECLINING",
+    "FLOOR_SHORT_WAVELENGTH_MAX_FITZPATRICK",
+    "FLOOR_TEST_SPOT_MIN_FITZPATRICK",
     "INTOLERANT_REACTIONS",
     "INVARIANTS",
     "Invariant",
@@ -77,9 +79,9 @@ INTOLERANT_REACTIONS: frozenset[AdverseKind] = frozenset(
 
 _FLOOR_MIN_SPF = 30
 #: R10: short wavelengths are unsafe from phototype IV
-_FLOOR_SHORT_WAVELENGTH_MAX_FITZPATRICK = 3
+FLOOR_SHORT_WAVELENGTH_MAX_FITZPATRICK = _FLOOR_SHORT_WAVELENGTH_MAX_FITZPATRICK = 3
 #: R10: a test spot from phototype IV
-_FLOOR_TEST_SPOT_MIN_FITZPATRICK = 4
+FLOOR_TEST_SPOT_MIN_FITZPATRICK = _FLOOR_TEST_SPOT_MIN_FITZPATRICK = 4
 #: R8: at most low-percentage salicylic acid in pregnancy and breastfeeding
 _FLOOR_SA_PREGNANCY_MAX_PCT = 2.0
 

@@ -30,7 +30,7 @@ from facialflow.model import (
     SessionResult,
     SkinType,
 )
-from facialflow.qa.paths import reaction_steps, route
+from facialflow.qa.paths import adverse_states, reaction_steps, route
 
 __all__ = [
     "AdversePlan",
@@ -76,7 +76,7 @@ class AdversePlan:
 def _target(session: Any, plan: AdversePlan | None, strict: bool) -> str | None:
     if plan is None:
         return None
-    capable = reaction_steps()
+    capable = reaction_steps() if isinstance(plan.step, int) else adverse_states()
     if isinstance(plan.step, str):
         if plan.step not in capable:
             raise StepNotReached(

@@ -1,1 +1,1 @@
-"""facialflow.simulation."""
+"""Seeded simulation of many sessions: the reference runner and the memoised fast path."""
