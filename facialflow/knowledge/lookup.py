@@ -72,6 +72,7 @@ def members_of(class_name: str) -> frozenset[str]:
     return frozenset().union(*(base.members[c] for c in meaning[0]))
 
 
+@lru_cache(maxsize=1)
 def class_names() -> frozenset[str]:
     return frozenset(ingredient_base().classes)
 

@@ -12,7 +12,9 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+from types import MappingProxyType
 
 from attrs import frozen
 
@@ -50,19 +52,23 @@ _FLOOR_BHA_PEEL_PCT = 2.0
 _WASH_OFF = frozenset({ProductKind.CLEANSER, ProductKind.EXFOLIANT, ProductKind.MASK})
 
 
-def _classes(product: Product) -> dict[str, frozenset[str]]:
+@lru_cache(maxsize=16384)
+def _classes(product: Product) -> Mapping[str, frozenset[str]]:
     """Each ingredient and tag of ``product`` with its knowledge-base classes."""
+    # cached per product: verify checks the same few hundred products in every session
     out: dict[str, frozenset[str]] = {}
+    classes = knowledge.class_names()
     for name in (*product.ingredients, *sorted(product.tags)):
         found = set(knowledge.classes_of(name))
-        if name in knowledge.class_names():
+        if name in classes:
             found.add(name)
         out[name] = frozenset(found)
-    return out
+    return MappingProxyType(out)
 
 
-def _has(product: Product, cls: str) -> list[str]:
-    return [n for n, c in _classes(product).items() if cls in c]
+@lru_cache(maxsize=65536)
+def _has(product: Product, cls: str) -> tuple[str, ...]:
+    return tuple(n for n, c in _classes(product).items() if cls in c)
 
 
 def _pct(product: Product, name: str) -> float:
