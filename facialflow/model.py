@@ -19,7 +19,7 @@ from attrs import field, frozen
 
 from facialflow import validation as v
 from facialflow.errors import InvalidValueError
-from facialflow.ingredient_names import canonical_ingredient
+from facialflow.knowledge import canonical_ingredient, is_prescription_reference
 
 __all__ = [
     "AdverseKind",
@@ -30,6 +30,7 @@ __all__ = [
     "Concern",
     "Condition",
     "Effect",
+    "Exfoliation",
     "Finding",
     "Outcome",
     "Product",
@@ -95,6 +96,15 @@ class Outcome(enum.StrEnum):
     COMPLETE = "complete"
     DECLINED = "declined"
     STOPPED = "stopped"
+    EMERGENCY = "emergency"
+
+
+class Exfoliation(enum.StrEnum):
+    """How strong the session's exfoliation may be (screening decides)."""
+
+    GENTLE = "gentle"
+    #: peel-strength acids allowed
+    STRONG = "strong"
 
 
 class Effect(enum.StrEnum):
@@ -105,16 +115,28 @@ class Effect(enum.StrEnum):
     RESTRICT = "restrict"
     REQUIRE = "require"
     WARN = "warn"
+    #: a decision recorded for the treatment record (the laser device chosen, and why)
+    RECORD = "record"
 
 
 class AdverseKind(enum.StrEnum):
-    """Adverse reactions that move a session to the safe exit (R30, R31)."""
+    """Adverse reactions: the safe exit (R30, R31), or the emergency protocol for the severe ones.
+
+    ``worsening`` is reported during the safe exit when the reaction gets worse;
+    ``syncope`` is a faint that does not resolve (a vasovagal episode that does is
+    ``vasovagal``).
+    """
 
     IRRITATION = "irritation"
     URTICARIA = "urticaria"
     VASOVAGAL = "vasovagal"
     BLISTERING = "blistering"
     ANAPHYLAXIS = "anaphylaxis"
+    DYSPNOEA = "dyspnoea"
+    AIRWAY_SWELLING = "airway_swelling"
+    LIP_SWELLING = "lip_swelling"
+    SYNCOPE = "syncope"
+    WORSENING = "worsening"
 
 
 class ProductKind(enum.StrEnum):
@@ -149,7 +171,9 @@ def _comedones(value: Comedones | str) -> Comedones:
 
 
 def _prescription(value: str | None) -> str | None:
-    return v.to_optional_str(value, "prescription_reference")
+    # blank, "none", "n/a", "-" and the like are no prescription (R26)
+    text = v.to_optional_str(value, "prescription_reference")
+    return text.strip() if text is not None and is_prescription_reference(text) else None
 
 
 def _skin_type(value: SkinType | str) -> SkinType:
@@ -173,7 +197,27 @@ def _birth_date(value: dt.date | str | None) -> dt.date | None:
 
 
 def _allergies(value: Iterable[str]) -> tuple[str, ...]:
-    return _ingredients(value, "allergies")
+    # the client's own words are kept for the record; matching resolves them (R6)
+    out = v.to_strings(value, "allergies", lambda s: " ".join(s.split()))
+    if "" in out:
+        raise InvalidValueError("allergies must not contain an empty name", field="allergies")
+    return out
+
+
+def _last_sun_exposure(value: dt.date | str | None) -> dt.date | None:
+    return v.to_optional_date(value, "last_sun_exposure")
+
+
+def _last_topical_retinoid(value: dt.date | str | None) -> dt.date | None:
+    return v.to_optional_date(value, "last_topical_retinoid")
+
+
+def _last_peel(value: dt.date | str | None) -> dt.date | None:
+    return v.to_optional_date(value, "last_peel")
+
+
+def _last_injectable(value: dt.date | str | None) -> dt.date | None:
+    return v.to_optional_date(value, "last_injectable")
 
 
 def _medications(value: Iterable[str]) -> tuple[str, ...]:
@@ -206,8 +250,10 @@ class Assessment:
     antiviral_prophylaxis: bool = field(default=False, validator=v.strict_bool)
     #: R13/R14: a clinician reviewed and approved laser for this client
     clinician_approved_laser: bool = field(default=False, validator=v.strict_bool)
-    #: R26: a prescription reference that allows hydroquinone (a blank one is none)
+    #: R26: a prescription reference that allows hydroquinone and prescription-only products
     prescription_reference: str | None = field(default=None, converter=_prescription)
+    #: R18: the practitioner acknowledged the bruising and bleeding risk of extraction
+    anticoagulant_acknowledged: bool = field(default=False, validator=v.strict_bool)
 
 
 @frozen
@@ -229,6 +275,14 @@ class Client:
     )
     #: optional; lets the visit planner lengthen intervals with age
     birth_date: dt.date | None = field(default=None, converter=_birth_date)
+    #: R9: the last intentional tan or significant sun exposure
+    last_sun_exposure: dt.date | None = field(default=None, converter=_last_sun_exposure)
+    #: R15: the last use of a topical retinoid
+    last_topical_retinoid: dt.date | None = field(default=None, converter=_last_topical_retinoid)
+    #: R16: the last chemical peel, laser or microdermabrasion
+    last_peel: dt.date | None = field(default=None, converter=_last_peel)
+    #: R17: the last botulinum toxin or filler injection
+    last_injectable: dt.date | None = field(default=None, converter=_last_injectable)
 
     @concerns.validator
     def _check_concerns(self, attribute: attrs.Attribute[Any], value: tuple[Concern, ...]) -> None:

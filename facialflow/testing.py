@@ -28,6 +28,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from facialflow.clinic.policy import PRESETS, Policy, load_policy
+from facialflow.clinic.reactions import FIRST_REACTIONS
 from facialflow.errors import InvalidValueError
 from facialflow.model import (
     AdverseKind,
@@ -53,6 +54,8 @@ __all__ = [
     "assessments",
     "blocking_conditions",
     "clients",
+    "ingredient_spellings",
+    "medication_names",
     "run_session",
 ]
 
@@ -102,6 +105,76 @@ def _known_ingredients() -> tuple[str, ...]:
     return tuple(sorted(names)) or ("glycerin",)
 
 
+#: how a person (or a PDF) may write a name: every one is the same ingredient
+_WRITINGS = (
+    lambda s: s,
+    str.upper,
+    str.title,
+    # fullwidth letters and digits, as pasted from East Asian labels
+    lambda s: "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in s),
+    # a zero-width space after the first letter, as pasted from web pages
+    lambda s: s[:1] + "\u200b" + s[1:],
+    # decomposed accents (NFD) on a letter that has one
+    lambda s: s.replace("e", "e\u0301", 1),
+    # doubled spaces and a trailing space
+    lambda s: s.replace(" ", "  ") + " ",
+)
+
+
+def _write(name: str, how: int) -> str:
+    return _WRITINGS[how](name)
+
+
+@cache
+def _every_name() -> tuple[tuple[str, str], ...]:
+    from facialflow.knowledge import ingredient_base
+
+    return tuple(
+        (ing.name, spelling)
+        for ing in ingredient_base().ingredients.values()
+        for spelling in ing.names
+    )
+
+
+def ingredient_spellings(*, classes: Iterable[str] | None = None) -> SearchStrategy[str]:
+    """Ingredient names from the knowledge base, under any synonym, case or Unicode form.
+
+    ``classes``: only ingredients of at least one of these knowledge-base classes.
+    """
+    from facialflow.knowledge import classes_of
+
+    st = _st()
+    wanted = frozenset(classes) if classes is not None else None
+    pool = [
+        spelling
+        for canonical, spelling in _every_name()
+        if wanted is None or classes_of(canonical) & wanted
+    ]
+    result: SearchStrategy[str] = st.builds(
+        _write, st.sampled_from(pool), st.integers(0, len(_WRITINGS) - 1)
+    )
+    return result
+
+
+@cache
+def _medication_pool() -> tuple[str, ...]:
+    from facialflow.knowledge import medication_base
+
+    names = [n for m in medication_base().medications.values() for n in m.names]
+    return (*names, "ibuprofen", "levothyroxine 50 mcg")
+
+
+def medication_names() -> SearchStrategy[str]:
+    """Medication lines: generic and brand names the knowledge base screens, and unknown ones."""
+    st = _st()
+    result: SearchStrategy[str] = st.builds(
+        lambda name, dose: f"{name}{dose}",
+        st.sampled_from(list(_medication_pool())),
+        st.sampled_from(["", " 20 mg", " 0.05% cream", " tablets"]),
+    )
+    return result
+
+
 def assessments(
     *,
     comedones: Any = _UNSET,
@@ -109,6 +182,7 @@ def assessments(
     antiviral_prophylaxis: Any = _UNSET,
     clinician_approved_laser: Any = _UNSET,
     prescription_reference: Any = _UNSET,
+    anticoagulant_acknowledged: Any = _UNSET,
 ) -> SearchStrategy[Assessment]:
     """Skin assessments; each keyword pins a field (a value) or replaces its strategy."""
     st = _st()
@@ -119,8 +193,9 @@ def assessments(
         antiviral_prophylaxis=_pick(antiviral_prophylaxis, st.booleans()),
         clinician_approved_laser=_pick(clinician_approved_laser, st.booleans()),
         prescription_reference=_pick(
-            prescription_reference, st.one_of(st.none(), st.just("RX-0001"))
+            prescription_reference, st.sampled_from([None, "RX-0001", "none", "n/a"])
         ),
+        anticoagulant_acknowledged=_pick(anticoagulant_acknowledged, st.booleans()),
     )
     return result
 
@@ -146,6 +221,10 @@ def clients(
     conditions: Any = _UNSET,
     assessment: Any = _UNSET,
     birth_date: Any = _UNSET,
+    last_sun_exposure: Any = _UNSET,
+    last_topical_retinoid: Any = _UNSET,
+    last_peel: Any = _UNSET,
+    last_injectable: Any = _UNSET,
     blocking: bool | None = None,
     around: dt.date = DEFAULT_DATE,
     policy: Policy | str | None = None,
@@ -177,6 +256,8 @@ def clients(
     if blocking is not None and conditions is not _UNSET:
         raise InvalidValueError("give either conditions or blocking, not both")
     start = around - dt.timedelta(days=548)
+    # dated facts (R9, R15-R17) on both sides of their 5-42 day washouts
+    recent = st.one_of(st.none(), st.dates(around - dt.timedelta(days=60), around))
     result: SearchStrategy[Client] = st.builds(
         Client,
         id=_pick(id, st.from_regex(r"c-[0-9]{3}", fullmatch=True)),
@@ -188,11 +269,21 @@ def clients(
         isotretinoin_last_dose=_pick(
             isotretinoin_last_dose, st.one_of(st.none(), st.dates(start, around))
         ),
-        allergies=_pick(allergies, st.lists(_mixed_case(st, _known_ingredients()), max_size=3)),
-        medications=_pick(medications, st.just(())),
+        allergies=_pick(
+            allergies,
+            st.lists(
+                st.one_of(_mixed_case(st, _known_ingredients()), ingredient_spellings()),
+                max_size=3,
+            ),
+        ),
+        medications=_pick(medications, st.lists(medication_names(), max_size=2)),
         conditions=_pick(conditions, default_conditions),
         assessment=_pick(assessment, assessments()),
         birth_date=_pick(birth_date, st.none()),
+        last_sun_exposure=_pick(last_sun_exposure, recent),
+        last_topical_retinoid=_pick(last_topical_retinoid, recent),
+        last_peel=_pick(last_peel, recent),
+        last_injectable=_pick(last_injectable, recent),
     )
     return result
 
@@ -202,7 +293,8 @@ def adverse_plans(
 ) -> SearchStrategy[AdversePlan]:
     """Adverse reactions at a step given as an index into the client's route (any index fits)."""
     st = _st()
-    pool = [AdverseKind(k) for k in kinds] if kinds is not None else list(AdverseKind)
+    # a worsening is what a reaction does in the safe exit, never the first reaction
+    pool = [AdverseKind(k) for k in kinds] if kinds is not None else list(FIRST_REACTIONS)
     result: SearchStrategy[AdversePlan] = st.builds(
         AdversePlan, step=st.integers(0, 15), kind=st.sampled_from(pool)
     )

@@ -34,6 +34,8 @@ def plugins_command(fmt: str, catalogs: tuple[Path, ...]) -> None:
             click.echo(
                 f"  - {prod['kind']:<11} {prod['name']}{spf}: {', '.join(prod['ingredients'])}"
             )
+        for warning in p["warnings"]:
+            click.echo(f"  warning: {warning}")
 
 
 # -- plan ---------------------------------------------------------------------------------------

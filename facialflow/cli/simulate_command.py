@@ -89,6 +89,15 @@ def _print_session(result: Any) -> None:
     show_default=True,
     help="With --random: chance that a session meets an adverse reaction after intake.",
 )
+@click.option(
+    "--adverse",
+    "adverse",
+    multiple=True,
+    metavar="KIND[@STEP]",
+    help="With --client: report a reaction of KIND when the session reaches STEP (default: the "
+    "first step after intake). Repeat it to report a worsening during the safe exit, e.g. "
+    "--adverse urticaria@mask --adverse worsening@safe_exit_cool.",
+)
 @workers_option()
 @click.option(
     "--fail-under",
@@ -105,14 +114,6 @@ def _print_session(result: Any) -> None:
     help="With --random: step sessions by shared plans (fast) or one Session each "
     "(transitions, the reference); the output is identical.",
 )
-@click.option(
-    "--adverse",
-    default=None,
-    metavar="KIND[@STEP]",
-    help="With --client: report an adverse reaction of KIND (irritation, urticaria, "
-    "vasovagal, blistering, anaphylaxis) when the session reaches STEP "
-    "(default: the first step after intake).",
-)
 @handle_errors
 def simulate(
     client_file: Path | None,
@@ -126,7 +127,7 @@ def simulate(
     workers: int,
     fail_under: float | None,
     engine: str,
-    adverse: str | None,
+    adverse: tuple[str, ...] = (),
 ) -> None:
     """Simulate one full session for a client, or N generated ones with --random.
 
@@ -138,6 +139,10 @@ def simulate(
     if n is not None:
         if client_file is not None:
             raise click.UsageError("give either --client FILE or --random N, not both")
+        if adverse:
+            raise click.UsageError(
+                "--adverse needs --client FILE; with --random use --adverse-rate"
+            )
         _simulate_random(
             n=n,
             seed=seed,
@@ -166,10 +171,8 @@ def simulate(
     from facialflow.session.live import Session
 
     plugins = load_plugins(catalogs=catalogs)
-    if adverse is not None:
-        result = _with_reaction(client, adverse, day, policy, plugins)
-    else:
-        result = Session.start(client, date=day, policy=policy, plugins=plugins).run()
+    session = Session.start(client, date=day, policy=policy, plugins=plugins)
+    result = _run_with_reactions(session, [_parse_adverse(a) for a in adverse])
     if fmt == "json":
         emit_json(session_to_dict(result))
     elif fmt == "fhir":
@@ -180,25 +183,46 @@ def simulate(
         _print_session(result)
 
 
-def _with_reaction(client: Any, adverse: str, date: dt.date, policy: str, plugins: Any) -> Any:
+def _parse_adverse(text: str) -> tuple[str, str | None]:
     from facialflow.model import AdverseKind
-    from facialflow.qa.shrinking import AdversePlan, StepNotReached, run_scenario
 
-    kind, _, step = adverse.partition("@")
-    try:
-        reaction = AdverseKind(kind.strip())
-    except ValueError:
+    kind, _, step = text.partition("@")
+    kind = kind.strip().lower()
+    if kind not in {k.value for k in AdverseKind}:
         allowed = ", ".join(k.value for k in AdverseKind)
+        raise click.BadParameter(f"{kind!r} is not one of: {allowed}", param_hint="'--adverse'")
+    return kind, step.strip().lower() or None
+
+
+def _run_with_reactions(session: Any, plans: list[tuple[str, str | None]]) -> Any:
+    """Advance ``session`` to its end, reporting each planned reaction at its step."""
+    pending = list(plans)
+    while not session.finished:
+        here = session.current
+        if pending:
+            kind, step = pending[0]
+            at = step or here
+            # a compound step ("laser", "safe_exit") means its first sub-step on the route
+            if here == at or (here.startswith(at + "_") and at in ("laser", "safe_exit")):
+                allowed = session.allowed()
+                if step is None and here == session.protocol.initial and session.adverse is None:
+                    session.advance()  # the default step is the first one after intake
+                    continue
+                if "adverse" not in allowed and "emergency" not in allowed:
+                    raise click.BadParameter(
+                        f"no reaction can be reported at {here}", param_hint="'--adverse'"
+                    )
+                session.report_adverse(kind)
+                pending.pop(0)
+                continue
+        session.advance()
+    if pending:
+        kind, step = pending[0]
         raise click.BadParameter(
-            f"unknown reaction {kind!r}; known: {allowed}", param_hint="--adverse"
-        ) from None
-    plan = AdversePlan(step.strip() or 0, reaction)
-    try:
-        return run_scenario(
-            client, date=date, policy=policy, adverse=plan, plugins=plugins, strict=True
+            f"the session never reached {step!r} (path: {' -> '.join(session.path)})",
+            param_hint="'--adverse'",
         )
-    except StepNotReached as exc:
-        raise click.BadParameter(str(exc), param_hint="--adverse") from None
+    return session.result()
 
 
 #: runs at least this long show a progress bar (on a terminal's stderr only)

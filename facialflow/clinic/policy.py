@@ -22,6 +22,12 @@ from attrs import asdict, field, frozen
 from cattrs.errors import ClassValidationError
 
 from facialflow import validation as v
+from facialflow.clinic.devices import (
+    LaserDevice,
+    to_laser_device,
+    to_laser_devices,
+    to_post_procedure_steps,
+)
 from facialflow.errors import InvalidValueError, PolicyError, PolicyFloorError
 from facialflow.io.reading import DocumentError, parse_document, read_text
 from facialflow.io.structure import strict_converter, structure_error_message
@@ -44,18 +50,6 @@ __all__ = [
 
 _PRESET_DIR = Path(__file__).parent / "presets"
 PRESETS: tuple[str, ...] = ("conservative", "asds2017")
-
-
-class LaserDevice(enum.StrEnum):
-    """The clinic's laser/light device; short wavelengths are riskier on darker skin (R10)."""
-
-    ND_YAG_1064 = "nd_yag_1064"
-    ALEXANDRITE_755 = "alexandrite_755"
-    IPL = "ipl"
-
-
-def _laser_device(value: LaserDevice | str) -> LaserDevice:
-    return v.to_enum(value, LaserDevice, "laser_device")
 
 
 def _int(default: int, low: int, high: int, note: str = "") -> Any:
@@ -119,7 +113,7 @@ class ScreeningPolicy:
     #: R10: the device the laser step uses
     laser_device: LaserDevice = field(
         default=LaserDevice.ND_YAG_1064,
-        converter=_laser_device,
+        converter=to_laser_device,
     )
     #: R10: IPL and short-wavelength devices only up to this phototype
     short_wavelength_max_fitzpatrick: int = _int(3, 1, 7, _FITZPATRICK_NOTE)
@@ -150,6 +144,21 @@ class ScreeningPolicy:
     anticoagulant_extraction: str = field(default="warn")
     #: R19: extract around inflamed acne (False: skip extraction when inflamed acne is present)
     extract_with_inflamed_acne: bool = _flag(False)
+    #: R15: days since a topical retinoid before peels (2-14), and before laser
+    retinoid_washout_days: int = _int(5, 0, 365)
+    retinoid_laser_washout_days: int = _int(14, 0, 365)
+    #: R16: days after a peel, laser or microdermabrasion with a calming facial only; R17:
+    #: days after an injectable with no pressure over the injected area (2-42)
+    recent_procedure_days: int = _int(14, 0, 365)
+    injectable_washout_days: int = _int(14, 0, 365)
+    #: R18: extraction on anticoagulants waits for ``assessment.anticoagulant_acknowledged``
+    anticoagulant_requires_acknowledgement: bool = _flag(True)
+    #: R10: the clinic's devices, preferred first (empty: ``laser_device`` only; see ``devices``)
+    laser_devices: tuple[LaserDevice, ...] = field(default=(), converter=to_laser_devices)
+
+    @property
+    def devices(self) -> tuple[LaserDevice, ...]:
+        return self.laser_devices or (self.laser_device,)
 
     @anticoagulant_extraction.validator
     def _check_anticoagulant(self, attribute: Any, value: str) -> None:
@@ -212,6 +221,12 @@ class ProductPolicy:
     aha_strong_pct: float = _pct(10.0, 0, 100)
     #: a BHA above this percentage counts as a strong acid
     bha_strong_pct: float = _pct(2.0, 0, 100)
+    #: R28, R24: stronger vitamin C is a strong active after a procedure and with rosacea
+    vitamin_c_calm_max_pct: float = _pct(10.0, 0, 100)
+    #: R28: the calming set follows these steps (``peel``: a peel-strength exfoliation)
+    post_procedure_steps: tuple[str, ...] = field(
+        default=("extraction", "laser"), converter=to_post_procedure_steps
+    )
 
     @min_spf.validator
     def _check_min_spf(self, attribute: Any, value: Any) -> None:

@@ -129,9 +129,10 @@ def _edge_attrs(protocol: FacialProtocol, t: TransitionSpec, route: Route | None
         "tooltip": full,
         "labeltooltip": full,
     }
-    if t.trigger == Trigger.ADVERSE:
-        attrs.update(color=STYLE["safe_exit"][1], fontcolor=STYLE["safe_exit"][1], style="dashed")
-        # drawn beside the main route; they must not pull the safe exit into treatment order
+    if t.trigger in (Trigger.ADVERSE, Trigger.EMERGENCY):
+        color = STYLE.get(_kind(dest), STYLE["safe_exit"])[1]
+        attrs.update(color=color, fontcolor=color, style="dashed")
+        # drawn beside the main route; they must not pull the exits into treatment order
         attrs["constraint"] = "false"
     elif dest.lane == "decline":
         attrs.update(color=STYLE["decline"][1], fontcolor=STYLE["decline"][1], penwidth="1.5")
@@ -360,6 +361,8 @@ def _rail(
             t.source,
             point,
             **_rail_edge(stub, route, taken_at == i),
+            # from intake the stub leaves downwards, clear of the label on the way to declined
+            **({"tailport": "s"} if t.source == protocol.initial else {}),
             id=f"edge-{t.source}-{t.dest}-{t.trigger}",
         )
         if i > 0:

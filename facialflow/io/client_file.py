@@ -101,6 +101,8 @@ def client_fields_to_dict(
     clinician_approved_laser: bool,
     prescription_reference: str | None,
     birth_date: dt.date | None,
+    anticoagulant_acknowledged: bool = False,
+    dated: Mapping[str, dt.date] | None = None,
 ) -> dict[str, Any]:
     """The one client writer: the client-file shape from field values (stable key order).
 
@@ -128,9 +130,14 @@ def client_fields_to_dict(
         assessment["clinician_approved_laser"] = True
     if prescription_reference is not None:
         assessment["prescription_reference"] = prescription_reference
+    if anticoagulant_acknowledged:
+        assessment["anticoagulant_acknowledged"] = True
     out["assessment"] = assessment
     if birth_date is not None:
         out["birth_date"] = birth_date.isoformat()
+    # dated facts (R9, R15-R17) are written only when known, beside the flags
+    for name, day in (dated or {}).items():
+        out[name] = day.isoformat()
     return out
 
 
@@ -157,7 +164,13 @@ def client_to_dict(client: Client) -> dict[str, Any]:
         clinician_approved_laser=a.clinician_approved_laser,
         prescription_reference=a.prescription_reference,
         birth_date=client.birth_date,
+        anticoagulant_acknowledged=a.anticoagulant_acknowledged,
+        dated={n: getattr(client, n) for n in DATED_FACTS if getattr(client, n) is not None},
     )
+
+
+#: optional ISO dates of the client file (R9, R15-R17), in the order they are written
+DATED_FACTS = ("last_sun_exposure", "last_topical_retinoid", "last_peel", "last_injectable")
 
 
 def client_to_compact_dict(client: Client) -> dict[str, Any]:

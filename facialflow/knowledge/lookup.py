@@ -11,10 +11,18 @@ from functools import lru_cache
 from facialflow.knowledge.ingredient_base import ingredient_base
 from facialflow.knowledge.medication_base import medication_base
 from facialflow.knowledge.records import AllergyMatch, Ingredient, MedicationMatch
-from facialflow.knowledge.text import candidate_keys, match_key, medication_tokens, plural_keys
+from facialflow.knowledge.text import (
+    candidate_keys,
+    match_key,
+    medication_tokens,
+    normalize_name,
+    plural_keys,
+)
 
 __all__ = [
     "allergy_matches",
+    "canonical_ingredient",
+    "is_prescription_reference",
     "class_names",
     "classes_of",
     "ingredient_names",
@@ -64,6 +72,7 @@ def members_of(class_name: str) -> frozenset[str]:
     return frozenset().union(*(base.members[c] for c in meaning[0]))
 
 
+@lru_cache(maxsize=1)
 def class_names() -> frozenset[str]:
     return frozenset(ingredient_base().classes)
 
@@ -161,3 +170,41 @@ def _medication_match(given: str, name: str, spelling: str) -> MedicationMatch:
         client_fields=tuple(dict.fromkeys(c.client_field for c in classes if c.client_field)),
         rules=tuple(c.rule for c in classes),
     )
+
+
+@lru_cache(maxsize=65536)
+def canonical_ingredient(text: str) -> str:
+    """The lower-case common name of a known ingredient; any other name normalised as written.
+
+    Products and reports use this name, so ``Butyrospermum Parkii (Shea) Butter``,
+    ``PARFUM`` and ``1,4-benzenediol`` read ``shea butter``, ``fragrance`` and
+    ``hydroquinone`` whoever wrote the catalog.
+    """
+    hit = lookup_ingredient(text)
+    return hit.name if hit is not None else normalize_name(text)
+
+
+#: words that, written where a prescription reference belongs, mean there is none (R26)
+_NO_REFERENCE_WORDS = frozenset(
+    {
+        "none", "no", "n/a", "na", "n.a", "nil", "null", "nothing", "not", "unknown", "tbd",
+        "pending", "unavailable", "missing", "without", "x", "?", "0", "false",
+    }
+)  # fmt: skip
+
+
+def is_prescription_reference(text: str | None) -> bool:
+    """Whether ``text`` records a prescription: blank, "none", "n/a", "no", "-" and the like do not.
+
+    Only the first word decides ("N/A - not prescribed" is none, "RX-2291 (none refused)" is
+    one), and a reference needs at least one letter or digit.
+    """
+    if text is None:
+        return False
+    norm = normalize_name(text)
+    if not any(c.isalnum() for c in norm):
+        return False
+    first = norm.replace("-", " ").replace(":", " ").replace(",", " ").split()[0]
+    if first.rstrip(".") in _NO_REFERENCE_WORDS or first in _NO_REFERENCE_WORDS:
+        return False
+    return not any(p in norm for p in ("not prescribed", "no prescription", "no rx"))

@@ -20,24 +20,26 @@ A catalog is a TOML file (or a folder of them)::
     spf = 50                            # sunscreens only
     rx_only = false
     tags = ["fragrance"]                # extra flags the safety filter matches
-    after_procedure = false             # preferred after extraction or laser
+    after_procedure = false             # in the calming set: preferred after a procedure (R28)
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from attrs import field, frozen
+from cattrs.errors import ClassValidationError, IterableValidationError
 
-from facialflow.errors import CatalogError, InvalidValueError
+from facialflow.errors import CatalogError
 from facialflow.io.reading import DocumentError, parse_document, read_text
+from facialflow.io.structure import strict_converter, structure_error_message
 from facialflow.model import Client, Concern, Product, ProductKind, SkinType
 from facialflow.products.hookspecs import Candidate, PluginInfo, SelectionContext, hookimpl
 
-__all__ = ["Offer", "OfferPlugin", "load_catalog", "steps_for_kind"]
+__all__ = ["CatalogEntry", "CatalogFile", "Offer", "OfferPlugin", "load_catalog", "steps_for_kind"]
 
 _STEPS_BY_KIND: Mapping[ProductKind, tuple[str, ...]] = {
     ProductKind.CLEANSER: ("cleansing",),
@@ -57,11 +59,15 @@ def steps_for_kind(kind: ProductKind) -> tuple[str, ...]:
     return _STEPS_BY_KIND[kind]
 
 
+def _as_tuple(value: Iterable[Any]) -> tuple[Any, ...]:
+    return tuple(value)
+
+
 @frozen
 class Offer:
     product: Product
-    concerns: tuple[Concern, ...] = field(default=(), converter=tuple)
-    skin_types: tuple[SkinType, ...] = field(default=(), converter=tuple)
+    concerns: tuple[Concern, ...] = field(default=(), converter=_as_tuple)
+    skin_types: tuple[SkinType, ...] = field(default=(), converter=_as_tuple)
     rank: int = 50
     after_procedure: bool = False
     #: rank adjustments by skin type (negative: preferred)
@@ -71,7 +77,7 @@ class Offer:
         if self.skin_types and client.skin_type not in self.skin_types:
             return []
         rank = self.rank + self.skin_rank.get(client.skin_type, 0)
-        if self.after_procedure and (context.extraction_today or context.laser_today):
+        if self.after_procedure and (context.after_procedure or context.calming_only):
             rank -= AFTER_PROCEDURE_BONUS
         if not self.concerns:
             return [_candidate(self.product, None, rank)]
@@ -111,7 +117,7 @@ class OfferPlugin:
 
     @hookimpl
     def facialflow_candidates(self, client: Client, context: SelectionContext) -> list[Candidate]:
-        key = (client.skin_type, client.concerns, context.extraction_today or context.laser_today)
+        key = (client.skin_type, client.concerns, context.after_procedure or context.calming_only)
         found = self._memo.get(key)
         if found is None:
             out: list[Candidate] = []
@@ -121,101 +127,62 @@ class OfferPlugin:
         return list(found)
 
 
-_ENTRY_KEYS = {
-    "lot",
-    "name",
-    "kind",
-    "ingredients",
-    "strengths",
-    "concerns",
-    "skin_types",
-    "rank",
-    "spf",
-    "rx_only",
-    "tags",
-    "after_procedure",
-}
+@frozen
+class CatalogEntry:
+    """One ``[[products]]`` table of a catalog file, as written (structured strictly by cattrs)."""
 
+    name: str
+    kind: ProductKind
+    ingredients: list[str]
+    strengths: dict[str, float] = field(factory=dict)
+    concerns: list[Concern] = field(factory=list)
+    skin_types: list[SkinType] = field(factory=list)
+    rank: int = 5
+    spf: int | None = None
+    rx_only: bool = False
+    tags: list[str] = field(factory=list)
+    after_procedure: bool = False
+    #: the lot or batch number, for the treatment record (R29)
+    lot: str | None = None
 
-def _enum_list(value: Any, cls: type[Concern] | type[SkinType], key: str) -> tuple[Any, ...]:
-    if not isinstance(value, list):
-        raise InvalidValueError(f"{key} must be a list")
-    out = []
-    for v in value:
-        try:
-            out.append(cls(v))
-        except ValueError:
-            allowed = ", ".join(m.value for m in cls)
-            raise InvalidValueError(f"{key}: {v!r} is not one of: {allowed}") from None
-    return tuple(out)
-
-
-def _offer_from_entry(entry: Any) -> Offer:
-    if not isinstance(entry, dict):
-        raise InvalidValueError("each [[products]] entry must be a table")
-    unknown = sorted(set(entry) - _ENTRY_KEYS)
-    if unknown:
-        raise InvalidValueError(
-            f"unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(_ENTRY_KEYS))}"
+    def to_offer(self) -> Offer:
+        if self.lot is not None and not self.lot.strip():
+            raise ValueError("lot must be a non-empty string")
+        product = Product(
+            name=self.name,
+            kind=self.kind,
+            ingredients=self.ingredients,
+            strengths=self.strengths,
+            spf=self.spf,
+            rx_only=self.rx_only,
+            tags=self.tags,
+            lot=self.lot,
         )
-    for key in ("name", "kind", "ingredients"):
-        if key not in entry:
-            raise InvalidValueError(f"{key} is required")
-    if not isinstance(entry["name"], str):
-        raise InvalidValueError("name must be a string")
-    kind = entry["kind"]
-    if kind not in ProductKind.__members__.values():
-        raise InvalidValueError(
-            f"kind: {kind!r} is not one of: {', '.join(k.value for k in ProductKind)}"
+        return Offer(
+            product=product,
+            concerns=self.concerns,
+            skin_types=self.skin_types,
+            rank=self.rank,
+            after_procedure=self.after_procedure,
         )
-    ingredients = entry["ingredients"]
-    if not isinstance(ingredients, list) or not all(isinstance(i, str) for i in ingredients):
-        raise InvalidValueError("ingredients must be a list of names")
-    strengths = entry.get("strengths", {})
-    if not isinstance(strengths, dict) or not all(
-        isinstance(v, int | float) and not isinstance(v, bool) for v in strengths.values()
-    ):
-        raise InvalidValueError("strengths must map ingredient names to percentages")
-    rank = entry.get("rank", 5)
-    if type(rank) is not int:
-        raise InvalidValueError("rank must be an integer")
-    spf = entry.get("spf")
-    if spf is not None and type(spf) is not int:
-        raise InvalidValueError("spf must be an integer")
-    for flag in ("rx_only", "after_procedure"):
-        if type(entry.get(flag, False)) is not bool:
-            raise InvalidValueError(f"{flag} must be true or false")
-    tags = entry.get("tags", [])
-    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
-        raise InvalidValueError("tags must be a list of strings")
-    lot = entry.get("lot")
-    if lot is not None and not (isinstance(lot, str) and lot.strip()):
-        raise InvalidValueError("lot must be a non-empty string")
-    product = Product(
-        name=entry["name"],
-        kind=ProductKind(kind),
-        ingredients=ingredients,
-        strengths={k: float(v) for k, v in strengths.items()},
-        spf=spf,
-        rx_only=entry.get("rx_only", False),
-        tags=tags,
-        lot=lot,
-    )
-    return Offer(
-        product=product,
-        concerns=_enum_list(entry.get("concerns", []), Concern, "concerns"),
-        skin_types=_enum_list(entry.get("skin_types", []), SkinType, "skin_types"),
-        rank=rank,
-        after_procedure=entry.get("after_procedure", False),
-    )
 
 
-def _load_file(path: Path) -> OfferPlugin:
-    try:
-        data = parse_document(read_text(path), ".toml")
-    except DocumentError as exc:
-        reason = "no such catalog file" if str(exc) == "no such file" else str(exc)
-        raise CatalogError(f"{path}: {reason}") from None
+@frozen
+class CatalogFile:
+    """A whole catalog file."""
+
+    products: list[CatalogEntry]
+    name: str | None = None
+    description: str | None = None
+
+
+_CONVERTER = strict_converter(ProductKind, Concern, SkinType)
+
+
+def _structure(data: Any, path: Path) -> CatalogFile:
+    """The catalog document, or one CatalogError naming the file, the entry and the field."""
+    if not isinstance(data, dict):
+        raise CatalogError(f"{path}: a catalog is a TOML table")
     unknown = sorted(set(data) - {"name", "description", "products"})
     if unknown:
         raise CatalogError(
@@ -224,21 +191,47 @@ def _load_file(path: Path) -> OfferPlugin:
     entries = data.get("products")
     if not isinstance(entries, list) or not entries:
         raise CatalogError(f"{path}: a catalog needs at least one [[products]] entry")
-    offers = []
+    for key in ("name", "description"):
+        if key in data and not isinstance(data[key], str):
+            raise CatalogError(f"{path}: {key} must be a string")
+    products = []
     for i, entry in enumerate(entries, start=1):
         label = entry.get("name", "?") if isinstance(entry, dict) else "?"
+        where = f"{path}: products[{i}] ({label})"
+        if not isinstance(entry, dict):
+            raise CatalogError(f"{where}: each [[products]] entry must be a table")
         try:
-            offers.append(_offer_from_entry(entry))
+            products.append(_CONVERTER.structure(entry, CatalogEntry))
+        except (ClassValidationError, IterableValidationError) as exc:
+            message, field_path = structure_error_message(exc)
+            named = f"{field_path}: " if field_path else ""
+            raise CatalogError(f"{where}: {named}{message}") from None
         except (ValueError, TypeError) as exc:
-            raise CatalogError(f"{path}: products[{i}] ({label}): {exc}") from None
+            raise CatalogError(f"{where}: {exc}") from None
+    return CatalogFile(products, data.get("name"), data.get("description"))
+
+
+def _load_file(path: Path) -> OfferPlugin:
+    try:
+        data = parse_document(read_text(path), ".toml")
+    except DocumentError as exc:
+        reason = "no such catalog file" if str(exc) == "no such file" else str(exc)
+        raise CatalogError(f"{path}: {reason}") from None
+    doc = _structure(data, path)
+    offers = []
+    for i, entry in enumerate(doc.products, start=1):
+        try:
+            offers.append(entry.to_offer())
+        except (ValueError, TypeError) as exc:
+            raise CatalogError(f"{path}: products[{i}] ({entry.name}): {exc}") from None
     names = [o.product.name for o in offers]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
         raise CatalogError(f"{path}: duplicate product name(s): {', '.join(dupes)}")
-    name = data.get("name", path.stem)
-    if not isinstance(name, str) or not name.strip():
+    name = doc.name if doc.name is not None else path.stem
+    if not name.strip():
         raise CatalogError(f"{path}: name must be a non-empty string")
-    description = data.get("description", f"clinic catalog {path.name}")
+    description = doc.description or f"clinic catalog {path.name}"
     return OfferPlugin(f"catalog:{name}", str(description), offers)
 
 

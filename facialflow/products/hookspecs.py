@@ -44,11 +44,15 @@ STEPS = (
 class SelectionContext:
     """What a plugin may know about the session besides the client."""
 
-    #: "strong" or "gentle" (screening decides)
+    #: "strong" or "gentle" (screening decides; an :class:`~facialflow.model.Exfoliation`)
     exfoliation: str
     extraction_today: bool
     laser_today: bool
     policy: str
+    #: R28: a procedure happens today, so serums, mask and moisturiser come from the calming set
+    after_procedure: bool = False
+    #: R16: a recent peel, laser or microdermabrasion: the whole facial is a calming one
+    calming_only: bool = False
 
 
 def _concern(value: Concern | str | None) -> Concern | None:

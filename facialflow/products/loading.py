@@ -323,6 +323,7 @@ def _default_plugins() -> PluginSet:
 def plugins_to_dict(plugins: PluginSet) -> list[dict[str, Any]]:
     """The JSON of ``facialflow plugins``: one object per plugin, in load order."""
     from facialflow.io.documents import product_to_full_dict
+    from facialflow.products.ingredients import unknown_ingredients, unknown_warning
 
     return [
         {
@@ -332,6 +333,12 @@ def plugins_to_dict(plugins: PluginSet) -> list[dict[str, Any]]:
             "concerns": [str(c) for c in p.info.concerns],
             "skin_types": [str(s) for s in p.info.skin_types],
             "products": [product_to_full_dict(prod) for prod in p.info.products],
+            # an ingredient the knowledge base does not know is invisible to every class rule
+            "warnings": [
+                unknown_warning(prod, unknown_ingredients(prod))
+                for prod in p.info.products
+                if unknown_ingredients(prod)
+            ],
         }
         for p in plugins.plugins
     ]

@@ -1,9 +1,11 @@
 """The product safety filter that runs after every plugin and that no plugin can bypass.
 
 :func:`product_problems` says why one product must not be applied to this
-client in this session (allergy R6, pregnancy R8, hydroquinone R26, laser-day
-acids, sensitive and dry skin R24/R25, SPF floor R27); :func:`conflicts` says
-why two products must not share a session (R23). Both are pure.
+client in this session (allergy R6, pregnancy R8, prescription R26, laser-day
+acids, after-procedure actives R28, recent procedure R16, sensitive skin and
+rosacea R24, clay R25, SPF with a known UV filter R27); :func:`conflicts` says
+why two products must not share a session (R23). Both are pure, and both read
+ingredients by identity and class (:mod:`facialflow.knowledge`), never by spelling.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from functools import lru_cache
 from attrs import frozen
 
 from facialflow.clinic.policy import Policy, ProductPolicy
-from facialflow.model import Client, Product, ProductKind, SkinType
+from facialflow.knowledge import AllergyMatch, allergy_matches, resolve_allergy
+from facialflow.model import Client, Concern, Condition, Exfoliation, Product, ProductKind, SkinType
 from facialflow.products.hookspecs import SelectionContext
 from facialflow.products.ingredients import IngredientClass as C
 from facialflow.products.ingredients import classes_of, product_classes
@@ -23,7 +26,8 @@ __all__ = ["conflicts", "is_strong_acid", "product_problems"]
 
 
 def is_strong_acid(product: Product, policy: Policy) -> bool:
-    """An AHA or BHA above the policy's strength; an acid of unknown strength counts as strong."""
+    """A peel-strength acid: an AHA or BHA above the policy's strength (unknown strength counts
+    as strong), or a peel agent such as TCA, pyruvic acid or Jessner's at any strength."""
     return _strong(product, policy.products.aha_strong_pct, policy.products.bha_strong_pct)
 
 
@@ -31,7 +35,11 @@ def is_strong_acid(product: Product, policy: Policy) -> bool:
 def _strong(product: Product, aha_pct: float, bha_pct: float) -> bool:
     for name in product.ingredients:
         cls = classes_of(name)
-        limit = aha_pct if C.AHA in cls else bha_pct if C.BHA in cls else None
+        aha, bha = C.AHA in cls, C.BHA in cls
+        if C.PEEL_ACID in cls and aha == bha:
+            # TCA, pyruvic acid, resorcinol, phenol (no hydroxy-acid class), Jessner's (both)
+            return True
+        limit = aha_pct if aha else bha_pct if bha else None
         if limit is None:
             continue
         pct = product.strengths.get(name)
@@ -44,20 +52,24 @@ def _strong(product: Product, aha_pct: float, bha_pct: float) -> bool:
 class SafetyProfile:
     """What the filter reads of a client: equal profiles get equal verdicts."""
 
-    allergies: frozenset[str]
+    allergies: tuple[AllergyMatch, ...]
     pregnant: bool
     breastfeeding: bool
     prescription: bool
     skin_type: SkinType
+    rosacea: bool = False
+    dehydrated: bool = False
 
 
 def safety_profile(client: Client) -> SafetyProfile:
     return SafetyProfile(
-        allergies=frozenset(client.allergies),
+        allergies=tuple(resolve_allergy(a) for a in client.allergies),
         pregnant=client.pregnant,
         breastfeeding=client.breastfeeding,
         prescription=client.assessment.prescription_reference is not None,
         skin_type=client.skin_type,
+        rosacea=client.has(Condition.ROSACEA),
+        dehydrated=Concern.DEHYDRATION in client.concerns,
     )
 
 
@@ -68,6 +80,46 @@ def product_problems(
     return list(profile_problems(product, safety_profile(client), context, policy.products))
 
 
+def allergy_hits(product: Product, allergies: tuple[AllergyMatch, ...]) -> list[str]:
+    """``"<the client's words>: <ingredient>"`` for every ingredient or tag an allergy covers."""
+    classes = product_classes(product)
+    hits: list[str] = []
+    for allergy in allergies:
+        names = [
+            n for n in (*product.ingredients, *sorted(product.tags)) if allergy_matches(allergy, n)
+        ]
+        if not names and allergy.classes & classes:
+            names = sorted(allergy.classes & classes)
+        if names:
+            hits.append(f"{allergy.given}: {', '.join(dict.fromkeys(names))}")
+    return hits
+
+
+#: classes that may not follow a procedure in the same session, nor be used after a recent one
+#: (R28, R16; domain 2j: the mask and serums after a procedure come from a calming set)
+POST_PROCEDURE_EXCLUDED = (
+    (C.EXFOLIANT, "acid or enzyme"),
+    (C.RETINOID, "retinoid"),
+    (C.AZELAIC_ACID, "azelaic acid"),
+    (C.SULFUR, "sulfur"),
+    (C.COOLING_AGENT, "menthol or another cooling agent"),
+    (C.MENTHOL, "menthol"),
+    (C.BENZOYL_PEROXIDE, "benzoyl peroxide"),
+    (C.HYDROQUINONE, "hydroquinone"),
+)
+
+#: kinds applied after the procedure steps of a session
+_AFTER_KINDS = frozenset({ProductKind.SERUM, ProductKind.MASK, ProductKind.MOISTURIZER})
+
+
+def _strong_vitamin_c(product: Product, limit: float) -> bool:
+    return any(
+        product.strengths.get(n, math.inf) > limit
+        for n in product.ingredients
+        if C.VITAMIN_C in classes_of(n)
+    )
+
+
 @lru_cache(maxsize=65536)
 def profile_problems(
     product: Product, who_: SafetyProfile, context: SelectionContext, pp: ProductPolicy
@@ -76,11 +128,12 @@ def profile_problems(
     problems: list[str] = []
     classes = product_classes(product)
     if who_.allergies:
-        hit = sorted((product.ingredient_set | product.tags) & who_.allergies)
+        hit = allergy_hits(product, who_.allergies)
         if hit:
-            problems.append(f"allergy to {', '.join(hit)} (R6)")
+            problems.append(f"allergy to {'; '.join(hit)} (R6)")
     carer = who_.pregnant or who_.breastfeeding
     who = "pregnancy" if who_.pregnant else "breastfeeding"
+    strong = _strong(product, pp.aha_strong_pct, pp.bha_strong_pct)
     if carer and C.RETINOID in classes:
         problems.append(f"retinoid in {who} (R8)")
     if carer and C.HYDROQUINONE in classes:
@@ -96,26 +149,61 @@ def profile_problems(
             if C.BHA in classes_of(n)
         ):
             problems.append(f"salicylic acid above {limit:g}% in {who} (R8)")
+    if carer and strong and C.PEEL_ACID in classes:
+        problems.append(f"chemical peel in {who} (R8)")
     if C.HYDROQUINONE in classes and not who_.prescription:
         problems.append("hydroquinone without a recorded prescription (R26)")
     elif product.rx_only and not who_.prescription:
         problems.append("prescription-only product without a recorded prescription (R26)")
-    strong = _strong(product, pp.aha_strong_pct, pp.bha_strong_pct)
-    if context.laser_today and classes & {C.AHA, C.BHA, C.ENZYME, C.RETINOID}:
+    if context.laser_today and classes & {C.EXFOLIANT, C.RETINOID}:
         problems.append("acid, enzyme or retinoid on a laser day")
-    if context.exfoliation == "gentle" and (strong or C.ENZYME in classes):
+    if context.exfoliation == Exfoliation.GENTLE and (strong or C.ENZYME in classes):
         problems.append("peel-strength acid or enzyme: this client gets gentle exfoliation only")
-    if who_.skin_type is SkinType.SENSITIVE:
-        irritants = classes & {C.FRAGRANCE, C.ESSENTIAL_OIL, C.ENZYME}
+    after = context.after_procedure and product.kind in _AFTER_KINDS
+    if after or context.calming_only:
+        when = (
+            "calming facial only after a recent peel, laser or microdermabrasion (R16)"
+            if context.calming_only
+            else "after a procedure today (R28)"
+        )
+        found = [what for cls, what in POST_PROCEDURE_EXCLUDED if cls in classes]
+        if _strong_vitamin_c(product, pp.vitamin_c_calm_max_pct):
+            found.append(f"vitamin C above {pp.vitamin_c_calm_max_pct:g}%")
+        if found:
+            problems.append(f"{', '.join(dict.fromkeys(found))}: {when}")
+    sensitive = who_.skin_type is SkinType.SENSITIVE or who_.rosacea
+    if sensitive:
+        skin = "sensitive skin" if who_.skin_type is SkinType.SENSITIVE else "rosacea"
+        irritants = classes & {C.FRAGRANCE, C.ESSENTIAL_OIL, C.ENZYME, C.COOLING_AGENT}
         if irritants:
-            problems.append(f"{', '.join(sorted(irritants))} on sensitive skin (R24)")
+            problems.append(f"{', '.join(sorted(irritants))} on {skin} (R24)")
         if strong:
-            problems.append("strong acid on sensitive skin (R24)")
-    dry_or_sensitive = who_.skin_type in (SkinType.DRY, SkinType.SENSITIVE)
-    if C.CLAY in classes and product.kind is ProductKind.MASK and dry_or_sensitive:
-        problems.append(f"clay mask on {who_.skin_type} skin (R25)")
-    if product.kind is ProductKind.SUNSCREEN and (product.spf or 0) < pp.min_spf:
-        problems.append(f"SPF below {pp.min_spf} (R27)")
+            problems.append(f"strong acid on {skin} (R24)")
+        if _strong_vitamin_c(product, pp.vitamin_c_calm_max_pct):
+            problems.append(f"vitamin C above {pp.vitamin_c_calm_max_pct:g}% on {skin} (R24)")
+        if who_.rosacea and C.RETINOID in classes:
+            problems.append("retinoid on rosacea (R24)")
+    if C.CLAY in classes:
+        dry = [
+            why
+            for why, hit in (
+                (f"{who_.skin_type} skin", who_.skin_type in (SkinType.DRY, SkinType.SENSITIVE)),
+                ("dehydrated skin", who_.dehydrated),
+                ("rosacea", who_.rosacea),
+            )
+            if hit
+        ]
+        if dry:
+            problems.append(f"clay on {' and '.join(dry)} (R25)")
+    for x, y, why in _CONFLICTS:
+        if x in classes and y in classes:
+            # a pair that may not share a session may not share a bottle either (R23)
+            problems.append(f"{why} in one product (R23)")
+    if product.kind is ProductKind.SUNSCREEN:
+        if (product.spf or 0) < pp.min_spf:
+            problems.append(f"SPF below {pp.min_spf} (R27)")
+        if C.UV_FILTER not in classes:
+            problems.append("sunscreen with no known UV filter (R27)")
     return tuple(problems)
 
 

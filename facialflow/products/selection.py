@@ -24,10 +24,16 @@ from typing import Any
 
 from facialflow.clinic.policy import Policy
 from facialflow.clinic.screening import Screening
-from facialflow.model import Client, Product, ProductKind, Selection, SkinType
+from facialflow.model import Client, Condition, Product, ProductKind, Selection, SkinType
 from facialflow.products.catalog import steps_for_kind
 from facialflow.products.hookspecs import Candidate, SelectionContext
-from facialflow.products.ingredients import IngredientClass, classes_of, product_classes
+from facialflow.products.ingredients import (
+    IngredientClass,
+    classes_of,
+    product_classes,
+    unknown_ingredients,
+    unknown_warning,
+)
 from facialflow.products.safety import IRRITANT_ACTIVES, conflicts, profile_problems, safety_profile
 
 __all__ = ["CLIENT_READS", "SUNSCREEN_MISSING", "choose_products", "selection_context"]
@@ -45,6 +51,8 @@ def selection_context(screening: Screening) -> SelectionContext:
         extraction_today=f.extraction_indicated,
         laser_today=f.laser_indicated,
         policy=screening.policy,
+        after_procedure=screening.after_procedure,
+        calming_only=screening.calming_only,
     )
 
 
@@ -134,7 +142,10 @@ class _Chooser:
         cands = self.ranked("serums")
         chosen: list[Product] = []
         irritant_taken = False
-        sensitive = self.client.skin_type is SkinType.SENSITIVE
+        # rosacea gets the sensitive-skin exclusions whatever the skin type (R24)
+        sensitive = self.client.skin_type is SkinType.SENSITIVE or self.client.has(
+            Condition.ROSACEA
+        )
         limit = self.policy.products.max_serums
 
         def stacking(product: Product) -> list[str]:
@@ -178,6 +189,12 @@ class _Chooser:
             self.missing["serums"] = reasons[0] if reasons else "no plugin offers a serum"
 
 
+def _calming(candidate: Candidate) -> bool:
+    """A product of the post-procedure calming set: soothing classes, no strong active."""
+    classes = product_classes(candidate.product)
+    return IngredientClass.SOOTHING in classes and IngredientClass.STRONG_ACTIVE not in classes
+
+
 def _mineral(product: Product) -> list[str]:
     if IngredientClass.MINERAL_FILTER not in product_classes(product):
         return ["not a mineral sunscreen"]
@@ -195,6 +212,8 @@ CLIENT_READS: tuple[str, ...] = (
     "breastfeeding",
     "allergies",
     "assessment.prescription_reference",
+    # rosacea gets the sensitive-skin exclusions (R24)
+    "conditions",
 )
 
 
@@ -213,10 +232,23 @@ def choose_products(
         ch.single(step)
     ch.serums()
     ch.single("mask")
+    calm = ch.context.after_procedure or ch.context.calming_only
+    if calm and ch.steps.get("mask"):
+        usual = next((c.product.name for c, _ in ch.ranked("mask") if not _calming(c)), None)
+        chosen = ch.steps["mask"][0].name
+        if usual is not None and usual != chosen:
+            # R28: the concern's usual mask gives way to the post-procedure calming set
+            ch.warnings.append(
+                f"mask: post-procedure calming set: {chosen!r} instead of the usual {usual!r} (R28)"
+            )
     ch.single("hydration", ProductKind.MOISTURIZER)
     ch.single("hydration", ProductKind.SUNSCREEN)
     ch.single("safe_exit_soothe")
     ch.single("safe_exit_protect", ProductKind.SUNSCREEN, _mineral)
+    for product in dict.fromkeys(ch.chosen):
+        unknown = unknown_ingredients(product)
+        if unknown:
+            ch.warnings.append(unknown_warning(product, unknown))
     return Selection(
         steps=ch.steps,
         warnings=tuple(ch.warnings),

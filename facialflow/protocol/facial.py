@@ -144,6 +144,13 @@ _STATES = (
         final=True,
         lane=S.SAFE_EXIT,
     ),
+    _s(
+        S.EMERGENCY,
+        "Emergency",
+        "The emergency protocol was started.",
+        final=True,
+        lane=S.EMERGENCY,
+    ),
 )
 
 _GUARDS = (
@@ -164,6 +171,16 @@ _ACTIVE_STEPS = (
     S.SERUMS,
     S.MASK,
     S.HYDRATION,
+)
+
+
+_SAFE_EXIT_STEPS = (
+    S.SAFE_EXIT_STOP,
+    S.SAFE_EXIT_REMOVE,
+    S.SAFE_EXIT_COOL,
+    S.SAFE_EXIT_SOOTHE,
+    S.SAFE_EXIT_PROTECT,
+    S.SAFE_EXIT_DOCUMENT,
 )
 
 
@@ -194,9 +211,10 @@ _TRANSITIONS = (
     _t(S.SERUMS, S.MASK),
     _t(S.MASK, S.HYDRATION),
     _t(S.HYDRATION, S.COMPLETE, label="SPF 30+ applied"),
+    # a reaction can happen at intake too (fainting during the consultation)
     *(
         _t(s, S.SAFE_EXIT_STOP, trigger=Trigger.ADVERSE, label="adverse reaction")
-        for s in _ACTIVE_STEPS
+        for s in (S.INTAKE, *_ACTIVE_STEPS)
     ),
     _t(S.SAFE_EXIT_STOP, S.SAFE_EXIT_REMOVE),
     _t(S.SAFE_EXIT_REMOVE, S.SAFE_EXIT_COOL),
@@ -205,6 +223,12 @@ _TRANSITIONS = (
     _t(S.SAFE_EXIT_SOOTHE, S.SAFE_EXIT_PROTECT),
     _t(S.SAFE_EXIT_PROTECT, S.SAFE_EXIT_DOCUMENT),
     _t(S.SAFE_EXIT_DOCUMENT, S.STOPPED, label="documented; follow-up in 24-48 h"),
+    # a severe reaction at any step after intake, or one that worsens during the safe exit
+    # (the safe-exit steps listed from the end: the diagram's rail then crosses no label)
+    *(
+        _t(s, S.EMERGENCY, trigger=Trigger.EMERGENCY, label="severe reaction")
+        for s in (*_ACTIVE_STEPS, *reversed(_SAFE_EXIT_STEPS))
+    ),
 )
 
 FACIAL = FacialProtocol(

@@ -18,6 +18,8 @@ class Trigger(enum.StrEnum):
 
     ADVANCE = "advance"
     ADVERSE = "adverse"
+    #: a severe reaction, or one that worsens during the safe exit: the emergency protocol (R30)
+    EMERGENCY = "emergency"
 
 
 class Step(enum.StrEnum):
@@ -44,3 +46,4 @@ class Step(enum.StrEnum):
     SAFE_EXIT_PROTECT = "safe_exit_protect"
     SAFE_EXIT_DOCUMENT = "safe_exit_document"
     STOPPED = "stopped"
+    EMERGENCY = "emergency"

@@ -11,15 +11,15 @@ from typing import Any
 from attrs import frozen
 
 from facialflow.clinic.policy import Policy
+from facialflow.clinic.reactions import FIRST_REACTIONS
 from facialflow.errors import InvalidValueError
 from facialflow.io.client_file import client_to_compact_dict
 from facialflow.model import (
-    AdverseKind,
     Client,
 )
 from facialflow.qa.draws import CHUNK, adverse_draws, pick_adverse
 from facialflow.qa.invariants import INVARIANTS, Invariant, Violation, violations
-from facialflow.qa.paths import adverse_states, route
+from facialflow.qa.paths import reaction_steps, route
 from facialflow.qa.shrinking import (
     AdversePlan,
     drive_session,
@@ -132,7 +132,7 @@ def check_clients(
         from facialflow.products.loading import load_plugins
 
         plugins = load_plugins()
-    capable = frozenset(adverse_states())
+    capable = frozenset(reaction_steps())
     outcomes: Counter[str] = Counter()
     first: dict[str, _FirstFailure] = {}
     sessions = adverse_sessions = 0
@@ -147,7 +147,7 @@ def check_clients(
         session = Session.start(client, date=date, policy=policy, plugins=plugins)
         plan: AdversePlan | None = None
         target: str | None = None
-        kind = AdverseKind.IRRITATION
+        kind = FIRST_REACTIONS[0]
         steps = (
             [s for s in session.planned_path() if s in capable] if drawn[0] < adverse_rate else []
         )
@@ -213,7 +213,7 @@ def _failure(
                 from facialflow.session.live import Session
 
                 facts = Session.start(client, date=date, policy=policy, plugins=plugins).facts
-                capable = frozenset(adverse_states())
+                capable = frozenset(reaction_steps())
                 plan = shrink_plan(client, plan, fails, [s for s in route(facts) if s in capable])
             client, used = shrink_client(
                 client,

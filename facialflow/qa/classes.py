@@ -39,6 +39,7 @@ from attrs import field, frozen
 
 from facialflow.clinic.policy import Policy
 from facialflow.clinic.screening import add_months
+from facialflow.knowledge import medication_base, resolve_medications
 from facialflow.model import (
     Assessment,
     Client,
@@ -171,35 +172,88 @@ def _fitzpatrick(policy: Policy) -> Dimension:
     return Dimension("fitzpatrick", values, classify)
 
 
-def _isotretinoin(policy: Policy, date: dt.date) -> Dimension:
+def _date_bands(
+    name: str,
+    key: str,
+    points: Iterable[dt.date],
+    read: Callable[[Client], dt.date | None],
+    today: dt.date,
+) -> Dimension:
+    """A date split into "none", each cut day on its own, and the runs between them."""
     one = dt.timedelta(days=1)
-    points = sorted({d for b in washout_boundaries(policy, date) for d in (b - one, b)})
-    values: list[Value] = [Value("none", {"isotretinoin_last_dose": None})]
+    values: list[Value] = [Value("none", {key: None})]
     labels: list[tuple[dt.date | None, dt.date | None, str]] = []
     start: dt.date | None = None
-    for p in points:
+    for p in sorted(set(points)):
         if start is None or start <= p - one:
             rep = p - dt.timedelta(days=30) if start is None else start
             label = f"before {p.isoformat()}" if start is None else f"{start}..{p - one}"
             labels.append((start, p - one, label))
-            values.append(Value(label, {"isotretinoin_last_dose": rep}))
+            values.append(Value(label, {key: rep}))
         labels.append((p, p, p.isoformat()))
-        values.append(Value(p.isoformat(), {"isotretinoin_last_dose": p}))
+        values.append(Value(p.isoformat(), {key: p}))
         start = p + one
     label = "any date" if start is None else f"from {start.isoformat()}"
     labels.append((start, None, label))
-    values.append(Value(label, {"isotretinoin_last_dose": start or date}))
+    values.append(Value(label, {key: start if start is not None else today}))
 
     def classify(c: Client) -> Hashable:
-        last = c.isotretinoin_last_dose
+        last = read(c)
         if last is None:
             return "none"
-        for low, high, label in labels:
+        for low, high, band in labels:
             if (low is None or low <= last) and (high is None or last <= high):
-                return label
+                return band
         raise AssertionError("the bands cover every date")  # pragma: no cover
 
-    return Dimension("isotretinoin_last_dose", tuple(values), classify)
+    return Dimension(name, tuple(values), classify)
+
+
+def _isotretinoin(policy: Policy, date: dt.date) -> Dimension:
+    one = dt.timedelta(days=1)
+    points = {d for b in washout_boundaries(policy, date) for d in (b - one, b)}
+    return _date_bands(
+        "isotretinoin_last_dose",
+        "isotretinoin_last_dose",
+        points,
+        lambda c: c.isotretinoin_last_dose,
+        date,
+    )
+
+
+def _dated(key: str, windows: Iterable[int], date: dt.date) -> Dimension:
+    """A dated fact split at each washout: the last day inside it and the first outside."""
+    points = set()
+    for days in windows:
+        if days > 0:
+            points |= {date - dt.timedelta(days=days - 1), date - dt.timedelta(days=days)}
+    return _date_bands(key, key, points, lambda c: getattr(c, key), date)
+
+
+def _drug_classes(lines: Iterable[str]) -> tuple[str, ...]:
+    return tuple(
+        sorted({k for line in lines for m in resolve_medications(line) for k in m.drug_classes})
+    )
+
+
+def _medications() -> Dimension:
+    """Medications split by the drug classes they name (the knowledge base's, R7/R13/R15/R18).
+
+    Each reachable set of classes is one value, represented by the fewest medicines
+    that name exactly that set; a medicine the base does not know names none.
+    """
+    reach: dict[tuple[str, ...], tuple[str, ...]] = {(): ()}
+    for med in medication_base().medications.values():
+        classes = tuple(sorted(med.classes))
+        for have, names in list(reach.items()):
+            union = tuple(sorted(set(have) | set(classes)))
+            if union not in reach or len(reach[union]) > len(names) + 1:
+                reach[union] = (*names, med.name)
+    values = tuple(
+        Value(key, {"medications": names})
+        for key, names in sorted(reach.items(), key=lambda kv: (len(kv[0]), kv[0]))
+    )
+    return Dimension("medications", values, lambda c: _drug_classes(c.medications))
 
 
 def _allergy_names(products: Iterable[Product]) -> list[str]:
@@ -310,6 +364,11 @@ class ClassSpace:
             pregnant=data["pregnant"],
             breastfeeding=data["breastfeeding"],
             isotretinoin_last_dose=data["isotretinoin_last_dose"],
+            medications=data["medications"],
+            last_sun_exposure=data["last_sun_exposure"],
+            last_topical_retinoid=data["last_topical_retinoid"],
+            last_peel=data["last_peel"],
+            last_injectable=data["last_injectable"],
             allergies=data["allergies"],
             conditions=frozenset(conditions),
             assessment=Assessment(
@@ -318,6 +377,7 @@ class ClassSpace:
                 antiviral_prophylaxis=data["antiviral_prophylaxis"],
                 clinician_approved_laser=data["clinician_approved_laser"],
                 prescription_reference=data["prescription_reference"],
+                anticoagulant_acknowledged=data["anticoagulant_acknowledged"],
             ),
         )
 
@@ -332,6 +392,8 @@ def class_space(
 ) -> ClassSpace:
     """The classes of every component under ``policy`` on ``date`` with catalog ``products``."""
     blocking = inv.FLOOR_DECLINING | frozenset(policy.screening.declining_conditions)
+    sp = policy.screening
+
     dims: dict[str, Dimension] = {
         "skin_type": Dimension(
             "skin_type",
@@ -343,6 +405,26 @@ def class_space(
         "pregnant": _bool("pregnant", "pregnant", lambda c: c.pregnant),
         "breastfeeding": _bool("breastfeeding", "breastfeeding", lambda c: c.breastfeeding),
         "isotretinoin_last_dose": _isotretinoin(policy, date),
+        "medications": _medications(),
+        # the safety filter's "dehydrated" is the dehydration concern (no clay, R24)
+        "dehydrated": Dimension(
+            "dehydrated",
+            (Value(False, {}), Value(True, {"concerns": (Concern.DEHYDRATION,)})),
+            lambda c: Concern.DEHYDRATION in c.concerns,
+        ),
+        "last_sun_exposure": _dated("last_sun_exposure", (sp.sun_washout_days,), date),
+        "last_topical_retinoid": _dated(
+            "last_topical_retinoid",
+            (sp.retinoid_washout_days, sp.retinoid_laser_washout_days),
+            date,
+        ),
+        "last_peel": _dated("last_peel", (sp.recent_procedure_days,), date),
+        "last_injectable": _dated("last_injectable", (sp.injectable_washout_days,), date),
+        "anticoagulant_acknowledged": _bool(
+            "anticoagulant_acknowledged",
+            "anticoagulant_acknowledged",
+            lambda c: c.assessment.anticoagulant_acknowledged,
+        ),
         "allergies": _allergies(products, max_allergens),
         "declining": _declining(blocking),
         "comedones": Dimension(

@@ -37,6 +37,7 @@ __all__ = [
     "Trace",
     "decide",
     "trace_path",
+    "unsimulated_transitions",
     "transition_name",
 ]
 
@@ -82,6 +83,9 @@ def trace_path(
             after = facts_after_adverse if facts_after_adverse is not None else current
             adverse = decide(protocol, source, Trigger.ADVERSE, after)
             if adverse.transition is None or specs[adverse.transition].dest != dest:
+                # a reaction that worsened during the safe exit
+                adverse = decide(protocol, source, Trigger.EMERGENCY, after)
+            if adverse.transition is None or specs[adverse.transition].dest != dest:
                 raise InvalidValueError(
                     f"{source} -> {dest} is not what the protocol decides for {facts}"
                 )
@@ -90,6 +94,22 @@ def trace_path(
         transitions.append(decision.transition)  # type: ignore[arg-type]
         guards.extend(decision.guards)
     return Trace(tuple(path), tuple(transitions), tuple(guards), frozenset(rules))
+
+
+def unsimulated_transitions(protocol: FacialProtocol = FACIAL) -> frozenset[int]:
+    """Transitions a simulated session never takes: a reaction at intake, or one that worsens.
+
+    (A severe reaction at intake does stop and then escalate, but only at intake.)
+
+    The simulator injects at most one reaction, at a step after intake (the contract);
+    these edges are exercised by the live API and ``simulate --client --adverse``.
+    """
+    return frozenset(
+        i
+        for i, t in enumerate(protocol.transitions)
+        if (t.trigger == Trigger.EMERGENCY and t.source.startswith("safe_exit"))
+        or (t.trigger == Trigger.ADVERSE and t.source == protocol.initial)
+    )
 
 
 def transition_name(t: TransitionSpec) -> str:
@@ -179,10 +199,27 @@ class Coverage:
     fired are listed; a fired rule outside it is counted and listed too.
     """
 
-    __slots__ = ("_guards", "_rules", "_states", "_transitions", "protocol", "rules", "sessions")
+    __slots__ = (
+        "_guards",
+        "_rules",
+        "_states",
+        "_transitions",
+        "protocol",
+        "rules",
+        "sessions",
+        "unreachable",
+    )
 
-    def __init__(self, protocol: FacialProtocol = FACIAL, rules: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        protocol: FacialProtocol = FACIAL,
+        rules: Iterable[str] = (),
+        *,
+        unreachable: Iterable[int] = (),
+    ) -> None:
         self.protocol = protocol
+        #: transitions (indexes) the traces counted here cannot take, left out of the report
+        self.unreachable = frozenset(unreachable)
         self.rules: tuple[str, ...] = tuple(dict.fromkeys(rules))
         self.sessions = 0
         self._states: Counter[str] = Counter()
@@ -218,7 +255,9 @@ class Coverage:
         p = self.protocol
         states = {s: self._states[s] for s in p.state_names}
         transitions = {
-            transition_name(t): self._transitions[i] for i, t in enumerate(p.transitions)
+            transition_name(t): self._transitions[i]
+            for i, t in enumerate(p.transitions)
+            if i not in self.unreachable
         }
         guards = {
             f"{g.name}={'true' if v else 'false'}": self._guards[(g.name, v)]

@@ -31,6 +31,12 @@ NEUTRAL: Mapping[str, Any] = {
     "antiviral_prophylaxis": False,
     "clinician_approved_laser": False,
     "prescription_reference": None,
+    "medications": (),
+    "last_sun_exposure": None,
+    "last_topical_retinoid": None,
+    "last_peel": None,
+    "last_injectable": None,
+    "anticoagulant_acknowledged": False,
 }
 
 #: how each field of the client file is abstracted: the dimension that splits it
@@ -48,12 +54,17 @@ FIELDS: Mapping[str, str] = {
     "assessment.antiviral_prophylaxis": "antiviral_prophylaxis",
     "assessment.clinician_approved_laser": "clinician_approved_laser",
     "assessment.prescription_reference": "prescription",
+    "assessment.anticoagulant_acknowledged": "anticoagulant_acknowledged",
+    "last_sun_exposure": "last_sun_exposure",
+    "last_topical_retinoid": "last_topical_retinoid",
+    "last_peel": "last_peel",
+    "last_injectable": "last_injectable",
+    "medications": "medications",
 }
 
 #: fields no rule and no invariant reads, and why (a new rule that reads one must move it)
 IGNORED_FIELDS: Mapping[str, str] = {
     "id": "a label: no rule reads it",
-    "medications": "informational: screening reads conditions, not medication names",
     "birth_date": "read by the visit planner only, not by a session",
 }
 
@@ -65,7 +76,6 @@ POLICY_THRESHOLDS: Mapping[str, str] = {
     "screening.short_wavelength_max_fitzpatrick": "fitzpatrick: cut above it",
     "screening.test_spot_min_fitzpatrick": "fitzpatrick: cut at it",
     "screening.strong_exfoliation_max_fitzpatrick": "fitzpatrick: cut above it",
-    "screening.sun_washout_days": "recent_tan: the condition already means within the window",
     "screening.keloid_requires_test_spot": "a switch: keloid_history is split either way",
     "screening.hsv_requires_prophylaxis": "a switch: hsv_history is split either way",
     "screening.photosensitizer_requires_review": "a switch: the condition is split either way",
@@ -83,6 +93,18 @@ POLICY_THRESHOLDS: Mapping[str, str] = {
     "products.sa_pregnancy_max_pct": "a catalog property: pregnant x product classes",
     "products.aha_strong_pct": "a catalog property: exfoliation classes x products",
     "products.bha_strong_pct": "a catalog property: exfoliation classes x products",
+    "screening.retinoid_washout_days": "last_topical_retinoid: cut at it",
+    "screening.retinoid_laser_washout_days": "last_topical_retinoid: cut at it",
+    "screening.recent_procedure_days": "last_peel: cut at it",
+    "screening.injectable_washout_days": "last_injectable: cut at it",
+    "screening.sun_washout_days": "last_sun_exposure: cut at it; recent_tan means within it",
+    "screening.anticoagulant_requires_acknowledgement": "a switch: anticoagulant_acknowledged "
+    "is split either way",
+    "screening.laser_devices": "a constant of the run: the device is chosen from the client's "
+    "facts already split (fitzpatrick)",
+    "products.vitamin_c_calm_max_pct": "a catalog property: post-procedure classes x products",
+    "products.post_procedure_steps": "a constant of the run: which steps count as a procedure; "
+    "extraction and laser are split by their own dimensions",
     "schedule": "the visit planner's; no session rule reads it",
     "records": "what a stored treatment record must hold (R29); no client fact is compared",
 }
@@ -90,7 +112,12 @@ POLICY_THRESHOLDS: Mapping[str, str] = {
 
 #: rule groups and the dimensions their rules and invariants read (condition dimensions by name)
 COMPONENTS: Mapping[str, tuple[str, ...]] = {
-    "session": ("declining", "laser_requested", "comedones", "recent_injectables"),
+    "session": (
+        "declining",
+        "laser_requested",
+        "comedones",
+        "recent_injectables",
+    ),
     "laser_exposure": (
         "laser_requested",
         "pregnant",
@@ -119,7 +146,9 @@ COMPONENTS: Mapping[str, tuple[str, ...]] = {
         "inflamed_acne",
         "recent_peel_or_laser",
         "anticoagulants",
+        "anticoagulant_acknowledged",
         "isotretinoin_last_dose",
+        "recent_injectables",
     ),
     "exfoliation": (
         "skin_type",
@@ -142,6 +171,31 @@ COMPONENTS: Mapping[str, tuple[str, ...]] = {
         "laser_requested",
         "comedones",
         "fitzpatrick",
+        "rosacea",
+        "dehydrated",
     ),
     "allergies": ("allergies", "skin_type", "laser_requested"),
+    # a medicine acts through the fact its drug class implies (isotretinoin course, R7;
+    # photosensitiser, R13; topical retinoid, R15; anticoagulant, R18): every reachable
+    # set of classes against the steps those facts restrict
+    "medications": ("medications", "laser_requested", "comedones", "skin_type"),
+    # a dated fact acts through the recency it implies on the session date (R9, R15-R17);
+    # each date is cut at its washouts and run beside its own flag, against every step it
+    # can restrict (laser, extraction, exfoliation strength by skin type)
+    "sun_date": ("last_sun_exposure", "recent_tan", "laser_requested", "comedones", "skin_type"),
+    "retinoid_date": (
+        "last_topical_retinoid",
+        "topical_retinoid",
+        "laser_requested",
+        "comedones",
+        "skin_type",
+    ),
+    "peel_date": ("last_peel", "recent_peel_or_laser", "laser_requested", "comedones", "skin_type"),
+    "injectable_date": (
+        "last_injectable",
+        "recent_injectables",
+        "laser_requested",
+        "comedones",
+        "skin_type",
+    ),
 }

@@ -100,8 +100,9 @@ RAW_SOURCES: Mapping[str, tuple[str, ...]] = {
     "breastfeeding": ("breastfeeding",),
     "isotretinoin_last_dose": ("isotretinoin_months",),
     "allergies": ("allergies",),
-    "medications": ("conditions",),
-    "conditions": ("conditions",),
+    # half the washout facts are written as dates instead of flags, by phototype parity
+    "medications": ("conditions", "fitzpatrick"),
+    "conditions": ("conditions", "fitzpatrick"),
     "assessment": (
         "comedones",
         "laser_requested",
@@ -111,6 +112,10 @@ RAW_SOURCES: Mapping[str, tuple[str, ...]] = {
     ),
     "assessment.prescription_reference": ("prescription",),
     "birth_date": (),
+    "last_sun_exposure": ("conditions", "fitzpatrick"),
+    "last_topical_retinoid": ("conditions", "fitzpatrick"),
+    "last_peel": ("conditions", "fitzpatrick"),
+    "last_injectable": ("conditions", "fitzpatrick"),
 }
 
 
@@ -120,7 +125,10 @@ def raw_fields(reads: Sequence[str]) -> tuple[str, ...]:
 
 
 #: the reactions a run injects, in a fixed order (a draw picks by index)
-ADVERSE_KINDS: tuple[AdverseKind, ...] = tuple(AdverseKind)
+#: ``worsening`` is not a first reaction, only what a reaction does during the safe exit
+ADVERSE_KINDS: tuple[AdverseKind, ...] = tuple(
+    k for k in AdverseKind if k is not AdverseKind.WORSENING
+)
 
 #: one client's adverse draws: (hit, kind, step), each uniform in [0, 1)
 AdverseDraw = tuple[float, float, float]
@@ -244,6 +252,29 @@ _HSV = CONDITIONS.index(Condition.HSV_HISTORY)
 _MELASMA = CONDITIONS.index(Condition.MELASMA)
 _PHOTOSENSITIZER = CONDITIONS.index(Condition.PHOTOSENSITIZING_MEDICATION)
 _MEDICATIONS = {CONDITIONS.index(c): m for c, m in MEDICATION_FOR.items()}
+
+#: conditions a client file may give as a date instead of a flag (R9, R15-R17): the field and
+#: how many days before the session it lies (inside the default washout)
+_DATED = {
+    CONDITIONS.index(Condition.RECENT_TAN): ("last_sun_exposure", 7),
+    CONDITIONS.index(Condition.TOPICAL_RETINOID): ("last_topical_retinoid", 3),
+    CONDITIONS.index(Condition.RECENT_PEEL_OR_LASER): ("last_peel", 6),
+    CONDITIONS.index(Condition.RECENT_INJECTABLES): ("last_injectable", 9),
+}
+
+
+def _dated(
+    conditions: tuple[int, ...], fitzpatrick: int
+) -> tuple[tuple[int, ...], list[tuple[str, int]]]:
+    """Half the clients (even phototypes) give these facts as dates rather than flags.
+
+    Derived from the draw itself, with no extra random number, so a seed's clients and
+    the simulator's cache keys stay exactly what the draw says.
+    """
+    if fitzpatrick % 2 or not any(c in _DATED for c in conditions):
+        return conditions, []
+    kept = tuple(c for c in conditions if c not in _DATED)
+    return kept, [_DATED[c] for c in conditions if c in _DATED]
 
 
 class _Sampler:
@@ -379,6 +410,7 @@ def raw_to_client(raw: RawClient, client_id: str, date: dt.date) -> Client:
         approved,
         prescription,
     ) = raw
+    conditions, dated = _dated(conditions, fitzpatrick)
     fields: dict[str, Any] = {
         "id": client_id,
         "skin_type": SKIN_TYPES[skin],
@@ -398,6 +430,8 @@ def raw_to_client(raw: RawClient, client_id: str, date: dt.date) -> Client:
             prescription_reference=PRESCRIPTION_REFERENCE if prescription else None,
         ),
     }
+    for name, days in dated:
+        fields[name] = date - dt.timedelta(days=days)
     return Client(**fields)
 
 
@@ -415,7 +449,7 @@ def raw_to_dict(raw: RawClient, client_id: str, date: dt.date) -> dict[str, Any]
     without the validation a draw does not need.
     """
     months = raw.isotretinoin_months
-    conditions = raw.conditions
+    conditions, dated = _dated(raw.conditions, raw.fitzpatrick)
     return client_fields_to_dict(
         id=client_id,
         skin_type=_SKIN_NAMES[raw.skin_type],
@@ -434,6 +468,18 @@ def raw_to_dict(raw: RawClient, client_id: str, date: dt.date) -> dict[str, Any]
         clinician_approved_laser=raw.clinician_approved_laser,
         prescription_reference=PRESCRIPTION_REFERENCE if raw.prescription else None,
         birth_date=None,
+        # written in the client file's order of the dated fields
+        dated={
+            name: date - dt.timedelta(days=days)
+            for name in (
+                "last_sun_exposure",
+                "last_topical_retinoid",
+                "last_peel",
+                "last_injectable",
+            )
+            for field_name, days in dated
+            if field_name == name
+        },
     )
 
 

@@ -21,12 +21,12 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import functools
 from collections.abc import Callable, Iterable, Sequence
 
 from attrs import frozen
 
 from facialflow.clinic.policy import LaserDevice, Policy
+from facialflow.clinic.reactions import emergency_grade
 from facialflow.errors import UnknownNameError
 from facialflow.model import (
     AdverseKind,
@@ -35,9 +35,9 @@ from facialflow.model import (
     Comedones,
     Condition,
     Outcome,
-    Product,
     SessionResult,
 )
+from facialflow.qa import product_invariants as pi
 
 __all__ = [
     "FLOOR_DECLINING",
@@ -65,7 +65,16 @@ FLOOR_DECLINING: frozenset[Condition] = frozenset(
 
 #: reactions after which nothing more may be put on the skin (R30: soothe and SPF "if tolerated")
 INTOLERANT_REACTIONS: frozenset[AdverseKind] = frozenset(
-    {AdverseKind.URTICARIA, AdverseKind.BLISTERING, AdverseKind.ANAPHYLAXIS}
+    {
+        AdverseKind.URTICARIA,
+        AdverseKind.BLISTERING,
+        AdverseKind.ANAPHYLAXIS,
+        AdverseKind.DYSPNOEA,
+        AdverseKind.AIRWAY_SWELLING,
+        AdverseKind.LIP_SWELLING,
+        AdverseKind.SYNCOPE,
+        AdverseKind.WORSENING,
+    }
 )
 
 _FLOOR_MIN_SPF = 30
@@ -75,30 +84,6 @@ FLOOR_SHORT_WAVELENGTH_MAX_FITZPATRICK = _FLOOR_SHORT_WAVELENGTH_MAX_FITZPATRICK
 FLOOR_TEST_SPOT_MIN_FITZPATRICK = _FLOOR_TEST_SPOT_MIN_FITZPATRICK = 4
 #: R8: at most low-percentage salicylic acid in pregnancy and breastfeeding
 _FLOOR_SA_PREGNANCY_MAX_PCT = 2.0
-
-# Ingredient names are matched here by their own lists, not facialflow.products.ingredients, for the
-# same reason the contraindications are re-derived: a gap in that table must not hide a hit.
-_RETINOIDS = frozenset({"adapalene", "tazarotene", "trifarotene"})
-_SALICYLATES = frozenset({"salicylic acid", "betaine salicylate", "sodium salicylate", "bha"})
-_BPO = frozenset({"benzoyl peroxide"})
-_TRETINOIN = frozenset({"tretinoin", "retinoic acid", "all-trans retinoic acid"})
-_L_ASCORBIC = frozenset({"l-ascorbic acid", "ascorbic acid"})
-_HYDROQUINONE = frozenset({"hydroquinone"})
-
-
-def _norm(name: str) -> str:
-    return " ".join(name.casefold().split())
-
-
-@functools.lru_cache(maxsize=8192)
-def _names(product: Product) -> frozenset[str]:
-    # pure in the (frozen) product; verify asks for the same few products millions of times
-    return frozenset(_norm(n) for n in (*product.ingredients, *product.tags))
-
-
-def _is_retinoid(name: str) -> bool:
-    # retinol, retinal, retinyl esters, tretinoin, isotretinoin, ...retinoate
-    return "retin" in name or name in _RETINOIDS
 
 
 @frozen
@@ -141,8 +126,7 @@ def _months_elapsed(since: dt.date, day: dt.date) -> int:
     return months
 
 
-def _isotretinoin_within(client: Client, day: dt.date, months: int) -> bool:
-    last = client.isotretinoin_last_dose
+def _isotretinoin_within(last: dt.date | None, day: dt.date, months: int) -> bool:
     return last is not None and months > 0 and _months_elapsed(last, day) < months
 
 
@@ -166,6 +150,7 @@ def laser_contraindications(client: Client, day: dt.date, policy: Policy) -> lis
     """Why ``client`` must not have laser on ``day``: the floor, or ``policy`` where stricter."""
     sp = policy.screening
     a = client.assessment
+    f = pi.floor_facts(client, day, policy)
     out: list[str] = []
     if not a.laser_requested:
         out.append("laser was not requested (R20)")
@@ -174,50 +159,56 @@ def laser_contraindications(client: Client, day: dt.date, policy: Policy) -> lis
     if client.breastfeeding:
         out.append("breastfeeding (R8)")
     months = sp.isotretinoin_washout_months.get("laser", 0)
-    if _isotretinoin_within(client, day, months):
+    if _isotretinoin_within(f.isotretinoin_last_dose, day, months):
         out.append(f"isotretinoin within {months} months (R7)")
-    if client.has(Condition.RECENT_TAN):
+    if f.has(Condition.RECENT_TAN):
         out.append("recent tan (R9)")
     cutoff = min(sp.short_wavelength_max_fitzpatrick, _FLOOR_SHORT_WAVELENGTH_MAX_FITZPATRICK)
     if sp.laser_device is not LaserDevice.ND_YAG_1064 and client.fitzpatrick > cutoff:
         out.append(f"{sp.laser_device} on Fitzpatrick {client.fitzpatrick} (R10)")
-    if client.has(Condition.HSV_HISTORY) and not a.antiviral_prophylaxis:
+    if f.has(Condition.HSV_HISTORY) and not a.antiviral_prophylaxis:
         out.append("HSV history without antiviral prophylaxis (R11)")
     for condition, rule in (
         (Condition.PHOTOSENSITIZING_MEDICATION, "R13"),
         (Condition.MELASMA, "R14"),
     ):
-        if client.has(condition):
+        if f.has(condition):
             name = condition.value.replace("_", " ")
             if sp.laser_device is LaserDevice.IPL:
                 out.append(f"IPL with {name} ({rule})")
             elif not a.clinician_approved_laser:
                 out.append(f"{name} without clinician approval ({rule})")
-    if client.has(Condition.TOPICAL_RETINOID):
-        out.append("topical retinoid in use (R15)")
-    if client.has(Condition.RECENT_PEEL_OR_LASER):
+    if f.retinoid_within(sp.retinoid_laser_washout_days):
+        out.append("topical retinoid in use or used recently (R15)")
+    if f.has(Condition.RECENT_PEEL_OR_LASER):
         out.append("peel or laser in the last 14 days (R16)")
     return out
 
 
 def _extraction_contraindications(client: Client, day: dt.date, policy: Policy) -> list[str]:
     sp = policy.screening
+    f = pi.floor_facts(client, day, policy)
     out: list[str] = []
     if client.assessment.comedones is Comedones.NONE:
         out.append("no comedones to extract (R19)")
-    if client.has(Condition.ROSACEA):
+    if f.has(Condition.ROSACEA):
         out.append("rosacea (R19)")
-    if client.has(Condition.FRAGILE_SKIN):
+    if f.has(Condition.FRAGILE_SKIN):
         out.append("fragile skin (R19)")
-    if client.has(Condition.RECENT_PEEL_OR_LASER):
+    if f.has(Condition.RECENT_PEEL_OR_LASER):
         out.append("peel or laser in the last 14 days (R16)")
     # policy-governed: the sources treat these as precautions, not bars
-    if client.has(Condition.INFLAMED_ACNE) and not sp.extract_with_inflamed_acne:
+    if f.has(Condition.INFLAMED_ACNE) and not sp.extract_with_inflamed_acne:
         out.append("inflamed acne under a policy that skips extraction then (R19)")
-    if client.has(Condition.ANTICOAGULANTS) and sp.anticoagulant_extraction == "skip":
+    if f.has(Condition.ANTICOAGULANTS) and sp.anticoagulant_extraction == "skip":
         out.append("anticoagulants under a policy that skips extraction then (R18)")
+    ack = client.assessment.anticoagulant_acknowledged
+    if f.has(Condition.ANTICOAGULANTS) and sp.anticoagulant_requires_acknowledgement and not ack:
+        out.append("anticoagulants without the practitioner's acknowledgement (R18)")
+    if f.has(Condition.RECENT_INJECTABLES):
+        out.append("recent injectables: no pressure over injected areas (R17)")
     months = sp.isotretinoin_washout_months.get("extraction", 0)
-    if _isotretinoin_within(client, day, months):
+    if _isotretinoin_within(f.isotretinoin_last_dose, day, months):
         out.append(f"isotretinoin within {months} months (R7)")
     return out
 
@@ -239,10 +230,20 @@ def _path_well_formed(result: SessionResult, policy: Policy) -> Iterable[str]:
             yield f"{a.product.name!r} applied at {a.step}, which the session never entered"
 
 
+#: states a session may pass through without any treatment step running
+_CARE_ONLY = frozenset({"intake", "stopped", "emergency"})
+
+
 def _blocking_declined(result: SessionResult, policy: Policy) -> Iterable[str]:
     blocking = FLOOR_DECLINING | frozenset(policy.screening.declining_conditions)
     found = sorted(str(c) for c in result.client.conditions & blocking)
-    if found and result.outcome is not Outcome.DECLINED:
+    if not found or result.outcome is Outcome.DECLINED:
+        return
+    # a reaction during the consultation itself (a faint at intake) is cared for by the safe
+    # exit or the emergency path instead of a decline; no treatment step may run either way
+    at_intake = result.adverse is not None and result.adverse.get("step") == "intake"
+    treated = [s for s in result.path if s not in _CARE_ONLY and not s.startswith("safe_exit")]
+    if not at_intake or treated:
         yield f"{', '.join(found)} but the session was {result.outcome} (not declined)"
 
 
@@ -287,64 +288,14 @@ def _no_extraction_when_contraindicated(result: SessionResult, policy: Policy) -
         yield f"extraction performed although {why}"
 
 
-def _no_allergen_applied(result: SessionResult, policy: Policy) -> Iterable[str]:
-    allergies = {_norm(a) for a in result.client.allergies}
-    for a in _applied(result):
-        hit = sorted(_names(a.product) & allergies)
-        if hit:
-            yield f"{a.product.name!r} at {a.step} contains {', '.join(hit)}, a listed allergy"
-
-
-def _pregnancy_safe_ingredients(result: SessionResult, policy: Policy) -> Iterable[str]:
-    who = _carer(result.client)
-    if who is None:
-        return
-    sa_max = min(policy.products.sa_pregnancy_max_pct, _FLOOR_SA_PREGNANCY_MAX_PCT)
-    for a in _applied(result):
-        p = a.product
-        strengths = {_norm(k): v for k, v in p.strengths.items()}
-        for name in sorted(_names(p)):
-            if _is_retinoid(name):
-                yield f"{p.name!r} at {a.step} contains the retinoid {name} while {who}"
-            elif "hydroquinone" in name:
-                yield f"{p.name!r} at {a.step} contains hydroquinone while {who}"
-            elif name in _SALICYLATES:
-                pct = strengths.get(name)
-                if pct is None or pct > sa_max:
-                    strength = "of unknown strength" if pct is None else f"at {pct:g}%"
-                    yield (
-                        f"{p.name!r} at {a.step} has {name} {strength} while {who} "
-                        f"(max {sa_max:g}%)"
-                    )
-
-
-def _hydroquinone_needs_prescription(result: SessionResult, policy: Policy) -> Iterable[str]:
-    if result.client.assessment.prescription_reference is not None:
-        return
-    for a in _applied(result):
-        if any("hydroquinone" in n for n in _names(a.product)):
-            yield f"{a.product.name!r} at {a.step} contains hydroquinone, no prescription recorded"
-
-
-def _sunscreen_at_hydration(result: SessionResult, policy: Policy) -> Iterable[str]:
-    if result.outcome is not Outcome.COMPLETE:
-        return
-    floor = max(_FLOOR_MIN_SPF, policy.products.min_spf)
-    best = max(
-        (a.product.spf or 0 for a in _applied(result) if a.step == "hydration"),
-        default=0,
-    )
-    if best < floor:
-        got = f"SPF {best}" if best else "no sunscreen"
-        yield f"completed with {got} at hydration (needs SPF {floor}+)"
-
-
 def _safe_exit_ends_stopped(result: SessionResult, policy: Policy) -> Iterable[str]:
     path = result.path
     exits = [i for i, s in enumerate(path) if s.startswith("safe_exit")]
     if exits:
         tail = path[exits[0] :]
-        if result.outcome is not Outcome.STOPPED or path[-1] != "stopped":
+        if path[-1] == "emergency" and result.outcome is Outcome.EMERGENCY:
+            tail = tail[:-1]
+        elif result.outcome is not Outcome.STOPPED or path[-1] != "stopped":
             yield f"entered the safe exit but ended {path[-1]!r}"
         stray = [s for s in tail[:-1] if not s.startswith("safe_exit")]
         if stray:
@@ -353,8 +304,25 @@ def _safe_exit_ends_stopped(result: SessionResult, policy: Policy) -> Iterable[s
             yield "entered the safe exit with no adverse reaction recorded"
     elif result.outcome is Outcome.STOPPED:
         yield "stopped without passing through the safe exit"
-    if result.adverse is not None and not exits:
+    if result.adverse is not None and not exits and result.outcome is not Outcome.EMERGENCY:
         yield f"adverse reaction recorded ({result.adverse.get('kind')}) but no safe exit"
+    if result.outcome is Outcome.EMERGENCY and result.adverse is None:
+        yield "emergency protocol with no adverse reaction recorded"
+
+
+def _emergency_escalates(result: SessionResult, policy: Policy) -> Iterable[str]:
+    adverse = result.adverse
+    if adverse is None:
+        return
+    try:
+        kind = AdverseKind(adverse.get("kind", ""))
+    except ValueError:
+        return
+    severe = emergency_grade(kind) or bool(adverse.get("worsened_at"))
+    if severe and result.outcome is not Outcome.EMERGENCY:
+        yield f"{kind} at {adverse.get('step')} ended {result.outcome}, not in the emergency protocol"
+    if not severe and result.outcome is Outcome.EMERGENCY:
+        yield f"{kind} that did not worsen ended in the emergency protocol"
 
 
 def _nothing_after_intolerance(result: SessionResult, policy: Policy) -> Iterable[str]:
@@ -369,23 +337,6 @@ def _nothing_after_intolerance(result: SessionResult, policy: Policy) -> Iterabl
     for a in _applied(result):
         if a.step.startswith("safe_exit"):
             yield f"{a.product.name!r} applied at {a.step} after {kind}"
-
-
-def _no_incompatible_actives(result: SessionResult, policy: Policy) -> Iterable[str]:
-    bpo = [a for a in _applied(result) if _names(a.product) & _BPO]
-    if not bpo:
-        return
-    for other, what in (
-        (_TRETINOIN, "tretinoin"),
-        (_L_ASCORBIC, "L-ascorbic acid"),
-        (_HYDROQUINONE, "hydroquinone"),
-    ):
-        partners = [a for a in _applied(result) if _names(a.product) & other]
-        if partners:
-            yield (
-                f"benzoyl peroxide ({bpo[0].product.name!r}) and {what} "
-                f"({partners[0].product.name!r}) in one session"
-            )
 
 
 INVARIANTS: tuple[Invariant, ...] = (
@@ -430,31 +381,32 @@ INVARIANTS: tuple[Invariant, ...] = (
     ),
     Invariant(
         "no_allergen_applied",
-        "no applied product contains a listed allergy (case-insensitive)",
+        "no applied product contains an ingredient a listed allergy covers (identity and class)",
         ("R6",),
-        _no_allergen_applied,
+        pi.no_allergen_applied,
     ),
     Invariant(
         "pregnancy_safe_ingredients",
         "no retinoid, hydroquinone or high-percentage salicylic acid in pregnancy or breastfeeding",
         ("R8", "R26"),
-        _pregnancy_safe_ingredients,
+        pi.pregnancy_safe_ingredients,
     ),
     Invariant(
         "hydroquinone_needs_prescription",
-        "hydroquinone only with a recorded prescription",
+        "hydroquinone and prescription-only products only with a real prescription reference",
         ("R26",),
-        _hydroquinone_needs_prescription,
+        pi.prescription_recorded,
     ),
     Invariant(
         "sunscreen_at_hydration",
-        "every completed session applies an SPF 30+ sunscreen at hydration",
+        "every completed session applies an SPF 30+ sunscreen with a known UV filter at hydration",
         ("R27",),
-        _sunscreen_at_hydration,
+        pi.sunscreen_at_hydration,
     ),
     Invariant(
         "safe_exit_ends_stopped",
-        "an adverse reaction leads through the safe exit to stopped, and nothing resumes after it",
+        "an adverse reaction leads through the safe exit to stopped (or on to the emergency "
+        "protocol), and nothing resumes after it",
         ("R30",),
         _safe_exit_ends_stopped,
     ),
@@ -468,7 +420,36 @@ INVARIANTS: tuple[Invariant, ...] = (
         "no_incompatible_actives",
         "no benzoyl peroxide with tretinoin, L-ascorbic acid or hydroquinone in one session",
         ("R23",),
-        _no_incompatible_actives,
+        pi.no_incompatible_actives,
+    ),
+)
+
+INVARIANTS = (
+    *INVARIANTS,
+    Invariant(
+        "no_laser_day_exfoliants",
+        "no acid, enzyme or retinoid anywhere in a session with laser",
+        ("R15", "R20", "R28"),
+        pi.no_laser_day_exfoliants,
+    ),
+    Invariant(
+        "after_procedure_calm",
+        "after extraction or laser (the policy's post-procedure steps), and after a recent peel, "
+        "no acids, retinoids, azelaic acid, sulfur, menthol or strong vitamin C",
+        ("R16", "R28"),
+        pi.after_procedure_calm,
+    ),
+    Invariant(
+        "clay_never_on_dry_skin",
+        "no clay on dry, dehydrated or sensitive skin, nor with rosacea",
+        ("R24", "R25"),
+        pi.clay_never_on_dry_skin,
+    ),
+    Invariant(
+        "emergency_grade_reaction_escalates",
+        "an emergency-grade reaction (or one that worsened) ends in the emergency protocol",
+        ("R30",),
+        _emergency_escalates,
     ),
 )
 

@@ -48,6 +48,7 @@ __all__ = [
     "ProtocolPath",
     "adverse_effects",
     "adverse_states",
+    "reaction_steps",
     "all_paths",
     "client_paths",
     "enumerate_paths",
@@ -57,11 +58,13 @@ __all__ = [
 
 ADVANCE = Trigger.ADVANCE
 ADVERSE = Trigger.ADVERSE
+EMERGENCY = Trigger.EMERGENCY
 DEFAULT_MAX_PATHS = 10_000
 DEFAULT_MAX_DEPTH = 200
 
 _OUTCOME_ORDER = {
-    str(o): i for i, o in enumerate((Outcome.COMPLETE, Outcome.DECLINED, Outcome.STOPPED))
+    str(o): i
+    for i, o in enumerate((Outcome.COMPLETE, Outcome.DECLINED, Outcome.STOPPED, Outcome.EMERGENCY))
 }
 
 
@@ -206,15 +209,26 @@ def _conditions_of(
 def adverse_effects() -> dict[AdverseKind, dict[str, bool]]:
     """The facts each adverse reaction kind sets (the session's R30 escalation table)."""
     # Session.report_adverse is the authority; asking it keeps the two from drifting
-    from facialflow.clinic.reactions import reaction_response
+    from facialflow.clinic.reactions import response_to
 
-    return {kind: {"tolerates_product": reaction_response(kind)[1]} for kind in AdverseKind}
+    return {
+        kind: {"tolerates_product": response_to(kind).tolerates_product}
+        for kind in AdverseKind
+        if not response_to(kind).emergency
+    }
+
+
+def emergency_kinds() -> tuple[AdverseKind, ...]:
+    """First reactions that go straight to the emergency protocol (R30)."""
+    from facialflow.clinic.reactions import FIRST_REACTIONS, response_to
+
+    return tuple(k for k in FIRST_REACTIONS if response_to(k).emergency)
 
 
 def _effect_groups() -> list[tuple[tuple[AdverseKind, ...], dict[str, bool]]]:
     groups: dict[tuple[tuple[str, bool], ...], list[AdverseKind]] = {}
     effects = adverse_effects()
-    for kind in AdverseKind:
+    for kind in effects:
         key = tuple(sorted(effects[kind].items()))
         groups.setdefault(key, []).append(kind)
     # tolerated reactions first: the gentler branch reads first in listings
@@ -230,6 +244,11 @@ def _kinds_text(kinds: Sequence[AdverseKind]) -> str:
 def adverse_states(protocol: FacialProtocol = FACIAL) -> tuple[str, ...]:
     """States at which an adverse reaction can be reported, in definition order."""
     return tuple(s for s in protocol.state_names if ADVERSE in protocol.outgoing[s])
+
+
+def reaction_steps(protocol: FacialProtocol = FACIAL) -> tuple[str, ...]:
+    """The states after intake where simulation and check inject a reaction ("after intake")."""
+    return tuple(s for s in adverse_states(protocol) if s != protocol.initial)
 
 
 # -- the walk -----------------------------------------------------------------------------------
@@ -304,8 +323,23 @@ def enumerate_paths(
                     label = protocol.edge_label(choice.transition) or "adverse reaction"
                     lead = (f"{label} at {frame.state}", f"reaction: {_kinds_text(kinds)}")
                     children.append(_step(protocol, frame, candidates, choice, at, why, lead))
+        if adverse and EMERGENCY in out:
+            candidates = out[EMERGENCY]
+            if frame.adverse is None:
+                # a severe first reaction: straight to the emergency protocol
+                severe = emergency_kinds()
+                at = AdverseAt(frame.state, severe)
+                lead = (f"severe reaction at {frame.state}", f"reaction: {_kinds_text(severe)}")
+                for choice in _resolve(protocol, frame.state, EMERGENCY, frame.facts):
+                    children.append(_step(protocol, frame, candidates, choice, at, why, lead))
+            else:
+                worse = (f"the reaction worsens at {frame.state}",)
+                for choice in _resolve(protocol, frame.state, EMERGENCY, frame.facts):
+                    children.append(
+                        _step(protocol, frame, candidates, choice, frame.adverse, why, worse)
+                    )
         for trigger, candidates in out.items():
-            if trigger == ADVERSE:
+            if trigger in (ADVERSE, EMERGENCY):
                 continue
             for choice in _resolve(protocol, frame.state, trigger, frame.facts):
                 children.append(_step(protocol, frame, candidates, choice, frame.adverse, why))

@@ -170,8 +170,11 @@ def reaction_kind(kind: str) -> str:
 
 def refusal(session: Session, command: str, treatment: TreatmentRecord) -> FacialflowError | None:
     """Why ``command`` may not run now (a step the state does not allow, a missing record item)."""
-    if command != "record" and command not in session.allowed():
-        return InvalidStep(command, session.current, session.allowed())
+    allowed = session.allowed()
+    # a reaction reported during the safe exit is a worsening: the emergency protocol (R30)
+    reportable = command == "adverse" and "emergency" in allowed
+    if command != "record" and command not in allowed and not reportable:
+        return InvalidStep(command, session.current, allowed)
     if command == "advance":
         try:
             check_advance(session, treatment)

@@ -15,6 +15,7 @@ from typing import Any
 from facialflow.clinic.policy import Policy
 from facialflow.clinic.screening import Screening, decline
 from facialflow.model import Client, Product, ProductKind, Selection
+from facialflow.products.ingredients import IngredientClass, product_classes
 from facialflow.products.safety import conflicts, profile_problems, safety_profile
 from facialflow.products.selection import SUNSCREEN_MISSING, selection_context
 from facialflow.session.memo import memo_choose, memo_screen
@@ -100,7 +101,10 @@ def settle_intake(
     if screening.declined:
         return screening, Selection(steps={}, missing=selection.missing)
     protected = any(
-        p.kind is ProductKind.SUNSCREEN and (p.spf or 0) >= policy.products.min_spf
+        p.kind is ProductKind.SUNSCREEN
+        and (p.spf or 0) >= policy.products.min_spf
+        # an SPF number on a label with no UV filter protects nobody
+        and IngredientClass.UV_FILTER in product_classes(p)
         for p in selection.for_step("hydration")
     )
     if protected:

@@ -24,7 +24,13 @@ import attrs
 from attrs import frozen
 
 from facialflow.clinic.policy import Policy, load_policy
-from facialflow.clinic.reactions import AdverseRecord, reaction_response
+from facialflow.clinic.reactions import (
+    AdverseRecord,
+    escalate,
+    reaction_response,
+    reaction_route,
+    response_to,
+)
 from facialflow.clinic.screening import CONDITIONAL_STEPS, Screening
 from facialflow.errors import InvalidReaction, InvalidStep, SnapshotError
 from facialflow.model import (
@@ -54,6 +60,9 @@ from facialflow.session.snapshot import (
 )
 
 __all__ = ["CandidateCheck", "Listener", "Session", "StepEvent"]
+
+#: R27: the safe exit could apply no sunscreen (none tolerated, or none safe for the client)
+NO_SUNSCREEN = "no sunscreen could be applied: sun-avoidance advice given instead of SPF"
 
 
 @frozen
@@ -262,19 +271,33 @@ class Session:
         return self.current
 
     def report_adverse(self, kind: AdverseKind | str, note: str = "") -> str:
-        """An adverse reaction during the current step: take the safe exit (R30)."""
+        """A reaction now (intake too): the safe exit, or the emergency protocol (R30, R31).
+
+        During the safe exit any report (``worsening``, ``syncope``) escalates to the emergency.
+        """
         try:
             reaction = AdverseKind(kind)
         except ValueError:
             allowed = ", ".join(k.value for k in AdverseKind)
             raise InvalidReaction(f"unknown adverse reaction {kind!r}; known: {allowed}") from None
         here = self.current
-        if Trigger.ADVERSE not in self.allowed():
-            raise InvalidStep(Trigger.ADVERSE, here, self.allowed())
-        escalation, tolerates = reaction_response(reaction)
-        self.adverse = AdverseRecord(reaction, here, escalation, note)
-        self.facts = attrs.evolve(self.facts, tolerates_product=tolerates)
-        self._engine.fire(self, Trigger.ADVERSE)
+        allowed_now = self.allowed()
+        if self.adverse is not None and Trigger.EMERGENCY in allowed_now:
+            # during the safe exit: the reaction got worse
+            self.adverse = escalate(self.adverse, reaction, here)
+            self.facts = attrs.evolve(self.facts, tolerates_product=False)
+            self._engine.fire(self, Trigger.EMERGENCY)
+            return self.current
+        response = response_to(reaction)
+        severe = response.emergency and Trigger.EMERGENCY in allowed_now
+        if not severe and Trigger.ADVERSE not in allowed_now:
+            raise InvalidStep(Trigger.ADVERSE, here, allowed_now)
+        self.adverse = AdverseRecord(reaction, here, response.escalation, note)
+        self.facts = attrs.evolve(self.facts, tolerates_product=response.tolerates_product)
+        self._engine.fire(self, Trigger.EMERGENCY if severe else Trigger.ADVERSE)
+        if response.emergency and not severe:
+            # at intake nothing is on the skin: the safe exit stops, then the emergency protocol
+            self._engine.fire(self, Trigger.EMERGENCY)
         return self.current
 
     def run(self) -> SessionResult:
@@ -330,6 +353,8 @@ class Session:
                 out.append(
                     "skin could not tolerate product: sun-avoidance advice given instead of SPF"
                 )
+            elif not any(a.step == "safe_exit_protect" for a in self.applied()):
+                out.append(NO_SUNSCREEN)
         return tuple(out)
 
     def result(self) -> SessionResult:
@@ -427,12 +452,15 @@ class Session:
         if adverse is None:
             expected = engine.route(facts)
         else:
-            if Trigger.ADVERSE not in protocol.outgoing[adverse.step]:
+            outgoing = protocol.outgoing[adverse.step]
+            if Trigger.ADVERSE not in outgoing and Trigger.EMERGENCY not in outgoing:
                 raise SnapshotError(
                     f"snapshot records a reaction at {adverse.step}, not on its path"
                 )
             tolerates = reaction_response(adverse.kind)[1]
-            expected = engine.route(facts, adverse.step, tolerates)
+            expected = reaction_route(
+                protocol, engine.route(facts), engine.route(facts, adverse.step, tolerates), adverse
+            )
             facts = attrs.evolve(facts, tolerates_product=tolerates)
         for i in range(1, len(path)):
             if i >= len(expected) or path[i] != expected[i]:

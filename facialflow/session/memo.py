@@ -16,6 +16,7 @@ threads: a race can lose an entry, never return a wrong one.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
 import threading
 import weakref
@@ -47,7 +48,6 @@ __all__ = [
 #: Client fields neither screening nor selection reads, and why
 IGNORED: dict[str, str] = {
     "id": "names the client; never decides anything",
-    "medications": "informational; the conditions carry what the rules need",
     "birth_date": "read by the visit planner only",
 }
 
@@ -105,8 +105,28 @@ def selection_part(client: Client, universe: frozenset[str]) -> Hashable:
     of the offered products (``universe``): no other allergy can match.
     """
     values = list(_selection_fields(client))
-    values[_ALLERGIES] = frozenset(values[_ALLERGIES]) & universe
+    values[_ALLERGIES] = relevant_allergies(values[_ALLERGIES], universe)
     return tuple(values)
+
+
+@functools.lru_cache(maxsize=16384)
+def relevant_allergies(allergies: tuple[str, ...], universe: frozenset[str]) -> tuple[str, ...]:
+    """The allergies, in the client's order and words, that could cover an offered product.
+
+    An allergy the knowledge base knows and whose ingredients and classes meet
+    nothing in ``universe`` cannot change a selection; every other one is kept
+    (its words appear in the warnings).
+    """
+    from facialflow.knowledge import resolve_allergy
+    from facialflow.products.ingredients import classes_of
+
+    classes = frozenset().union(*(classes_of(n) for n in universe), universe)
+    out = []
+    for a in allergies:
+        m = resolve_allergy(a)
+        if not m.known or m.classes & classes or not m.covers.isdisjoint(universe):
+            out.append(a)
+    return tuple(out)
 
 
 def context_key(screening: Screening) -> Hashable:

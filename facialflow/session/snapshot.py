@@ -24,7 +24,7 @@ from typing import Any
 from attrs import frozen
 
 from facialflow.clinic.policy import Policy, load_policy, policy_from_dict, policy_to_dict
-from facialflow.clinic.reactions import AdverseRecord, reaction_response
+from facialflow.clinic.reactions import AdverseRecord, escalate, reaction_response
 from facialflow.errors import SnapshotError
 from facialflow.io.client_file import client_from_dict, client_to_compact_dict
 from facialflow.io.documents import product_from_dict, product_to_full_dict
@@ -158,7 +158,12 @@ def encode_snapshot(
         "adverse": (
             None
             if adverse is None
-            else {"kind": str(adverse.kind), "step": adverse.step, "note": adverse.note}
+            else {
+                "kind": str(adverse.kind),
+                "step": adverse.step,
+                "note": adverse.note,
+                **({"worsened_at": adverse.worsened_at} if adverse.worsened_at else {}),
+            }
         ),
     }
 
@@ -218,11 +223,15 @@ def decode_snapshot(data: Mapping[str, Any], protocol: FacialProtocol) -> Snapsh
         if raw is not None:
             kind = AdverseKind(raw["kind"])
             step = raw["step"]
-            if not isinstance(step, str):
+            worsened = raw.get("worsened_at", "")
+            if not isinstance(step, str) or not isinstance(worsened, str):
                 raise TypeError("adverse step must be a state name")
+            # the escalation is re-derived from the kind, never trusted from the snapshot
             adverse = AdverseRecord(
                 kind, step, reaction_response(kind)[0], str(raw.get("note", ""))
             )
+            if worsened:
+                adverse = escalate(adverse, AdverseKind.WORSENING, worsened)
         given: Selection | None
         if fmt == _FORMAT_1:
             where = "selection"

@@ -49,11 +49,10 @@ from facialflow.qa.draws import (
     raw_to_client,
     raw_to_dict,
 )
-from facialflow.session.memo import SCREENING_READS, SELECTION_READS
+from facialflow.session.memo import SCREENING_READS, SELECTION_READS, relevant_allergies
 from facialflow.simulation.memo_keys import Variant
 from facialflow.simulation.planner import Intake, Memo, Plan, Planner, StepRoute
 from facialflow.simulation.writer import (
-    NO_ALLERGIES,
     ChunkResult,
     Fragments,
     RunSpec,
@@ -139,7 +138,7 @@ class FastRunner:
                 allergies = raw.allergies
                 spart = (
                     selection_raw(raw),
-                    frozenset(allergies) & universe if allergies else NO_ALLERGIES,
+                    relevant_allergies(allergies, universe) if allergies else (),
                 )
                 # the planner's young generations first: most sessions hit them
                 make: _Once | None = None

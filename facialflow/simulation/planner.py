@@ -9,7 +9,7 @@ from typing import Any
 from facialflow.clinic.policy import Policy
 from facialflow.clinic.reactions import AdverseRecord
 from facialflow.clinic.screening import Screening, screen
-from facialflow.model import Client, Concern, Selection, SessionResult
+from facialflow.model import Client, Concern, Exfoliation, Selection, SessionResult
 from facialflow.protocol.engine import engine_for
 from facialflow.protocol.facial import FACIAL
 from facialflow.protocol.guards import Facts
@@ -72,8 +72,8 @@ class Intake:
         self.rules = frozenset(f.rule for f in screening.findings)
         self.natural = route_for(screening.facts, None)
         outgoing = FACIAL.outgoing
-        #: the steps during which an adverse reaction can happen, in session order
-        self.active = tuple(s for s in self.natural.path if Trigger.ADVERSE in outgoing[s])
+        #: the steps after intake during which the simulator injects a reaction, in session order
+        self.active = tuple(s for s in self.natural.path[1:] if Trigger.ADVERSE in outgoing[s])
 
     def route(self, variant: Variant | None) -> StepRoute:
         return self.natural if variant is None else route_for(self.screening.facts, variant)
@@ -137,7 +137,7 @@ def route_for(facts: Facts, variant: Variant | None) -> StepRoute:
 def _step(facts: Facts, variant: Variant | None) -> StepRoute:
     # the engine reads nothing but the facts: any client, screening and products with them will do
     client = Client(id="route", skin_type="normal", concerns=tuple(Concern)[:1], fitzpatrick=1)
-    screening = Screening("route", facts, (), {}, "gentle", ())
+    screening = Screening("route", facts, (), {}, Exfoliation.GENTLE, ())
     day = dt.date(2000, 1, 1)
     session = Session(client, day, Policy(), screening, _NO_PRODUCTS, engine=engine_for(FACIAL))
     if variant is not None:

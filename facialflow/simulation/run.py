@@ -41,7 +41,14 @@ from facialflow.clinic.screening import possible_rules
 from facialflow.model import AdverseKind, Client
 from facialflow.protocol.facial import FACIAL
 from facialflow.protocol.names import Trigger
-from facialflow.qa.coverage import Coverage, CoverageReport, Trace, trace_path
+from facialflow.qa.coverage import (
+    Coverage,
+    CoverageReport,
+    Trace,
+    trace_path,
+    transition_name,
+    unsimulated_transitions,
+)
 from facialflow.qa.draws import ADVERSE_KINDS, CHUNK, adverse_draws, iter_clients, pick_adverse
 from facialflow.qa.population import DEFAULT_POPULATION, Population
 from facialflow.session.live import Session
@@ -183,9 +190,10 @@ class _TransitionsRunner:
         for client in clients:
             drawn = draw()
             session = self._start(client)
-            # where a reaction can happen follows from the facts: decided, not stepped twice
+            # where a reaction can happen follows from the facts: decided, not stepped twice;
+            # the contract: a reaction "at a random step after intake"
             natural = session.planned_path()
-            active = [s for s in natural if Trigger.ADVERSE in FACIAL.outgoing[s]]
+            active = [s for s in natural[1:] if Trigger.ADVERSE in FACIAL.outgoing[s]]
             picked = pick_adverse(drawn, spec.adverse_rate, active)
             kind: AdverseKind | None = None
             if picked is not None:
@@ -363,9 +371,11 @@ class Summary:
 
 def summarize(tally: Tally, spec: SimulationSpec) -> Summary:
     protocol = FACIAL
-    coverage = Coverage(protocol, rules=rule_universe(spec.policy))
+    coverage = Coverage(
+        protocol, rules=rule_universe(spec.policy), unreachable=unsimulated_transitions(protocol)
+    )
     paths: Counter[tuple[str, ...]] = Counter()
-    outcomes = dict.fromkeys(("complete", "declined", "stopped"), 0)
+    outcomes = dict.fromkeys(("complete", "declined", "stopped", "emergency"), 0)
     adverse_kinds = {str(k): 0 for k in ADVERSE_KINDS}
     adverse_steps: Counter[str] = Counter()
     for ((path, transitions_taken, guards), rules, kind), count in tally.counts.items():
@@ -374,19 +384,21 @@ def summarize(tally: Tally, spec: SimulationSpec) -> Summary:
         outcomes[path[-1]] = outcomes.get(path[-1], 0) + count
         if kind is not None:
             adverse_kinds[kind] += count
-            adverse_steps[path[path.index("safe_exit_stop") - 1]] += count
+            # the step the reaction happened at: the one before the safe exit or the emergency
+            first = next(i for i, s in enumerate(path) if s in ("safe_exit_stop", "emergency"))
+            adverse_steps[path[first - 1]] += count
     report = coverage.report()
     steps = dict(report["states"].counts)
     transitions = report["transitions"].counts
     branches: dict[str, dict[str, int]] = {}
-    names = list(transitions)
     for state, by_trigger in protocol.outgoing.items():
         for trigger, candidates in by_trigger.items():
-            if len(candidates) < 2:
+            simulated = [t for t in candidates if transition_name(t) in transitions]
+            if len(simulated) < 2:
                 continue
             branch = branches.setdefault(f"{state}/{trigger}", {})
-            for t in candidates:
-                branch[t.dest] = transitions[names[protocol.transitions.index(t)]]
+            for t in simulated:
+                branch[t.dest] = transitions[transition_name(t)]
     ordered = sorted(paths.items(), key=lambda pc: (-pc[1], _path_order(pc[0])))
     step_order = {s: i for i, s in enumerate(protocol.state_names)}
     return Summary(

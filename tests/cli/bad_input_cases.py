@@ -448,7 +448,9 @@ catalog("name-empty", 'name = ""\n' + ENTRY, "name must be a non-empty string")
 catalog("deep-nesting", ENTRY + "tags = " + "[" * 5000 + "]" * 5000 + "\n", "nested")
 catalog("duplicate-names", ENTRY + ENTRY, "duplicate product name(s): Lumen Serum")
 catalog(
-    "missing-ingredients", '[[products]]\nname = "X"\nkind = "serum"\n', "ingredients is required"
+    "missing-ingredients",
+    '[[products]]\nname = "X"\nkind = "serum"\n',
+    "ingredients: required field is missing",
 )
 catalog(
     "kind-unknown",
@@ -458,7 +460,7 @@ catalog(
 catalog(
     "ingredients-a-string",
     '[[products]]\nname = "X"\nkind = "serum"\ningredients = "retinol"\n',
-    "ingredients must be a list",
+    "ingredients: expected a list of strings",
 )
 catalog(
     "strength-nan",
@@ -474,14 +476,14 @@ entry(
     "not an ingredient",
 )
 entry("spf-500", "spf = 500\n", "spf: must be an integer from 1 to 100")
-entry("spf-a-string", 'spf = "50"\n', "spf must be an integer")
-entry("rank-a-string", 'rank = "1"\n', "rank must be an integer")
+entry("spf-a-string", 'spf = "50"\n', "spf: expected an integer")
+entry("rank-a-string", 'rank = "1"\n', "rank: expected an integer")
 catalog("rank-40-digits", ENTRY + "rank = " + "9" * 40 + "\n", "products[0].rank", "far too large")
-entry("rx-only-no", 'rx_only = "no"\n', "rx_only must be true or false")
+entry("rx-only-no", 'rx_only = "no"\n', "rx_only: expected true or false")
 entry("concern-unknown", 'concerns = ["wrinkles"]\n', "concerns: 'wrinkles' is not one of")
-entry("skin-types-a-string", 'skin_types = "oily"\n', "skin_types must be a list")
-entry("tags-a-string", 'tags = "fragrance"\n', "tags must be a list of strings")
-entry("unknown-entry-key", "colour = 1\n", "unknown key(s) colour")
+entry("skin-types-a-string", 'skin_types = "oily"\n', "skin_types: expected a list")
+entry("tags-a-string", 'tags = "fragrance"\n', "tags: expected a list of strings")
+entry("unknown-entry-key", "colour = 1\n", "unknown field(s) colour")
 catalog("via-simulate", ENTRY + "spf = 0\n", "spf", args=(*RANDOM, "--catalog", "{dir}/cat.toml"))
 
 # -- CLI options --------------------------------------------------------------------------------

@@ -31,7 +31,7 @@ def test_check_passes_the_shipped_presets(runner: CliRunner, preset: str) -> Non
     r = runner.invoke(main, [*BASE, "--random", "400", "--policy", preset, "--adverse-rate", "0.3"])
     assert r.exit_code == 0, r.output
     assert "check: 400 sessions (seed 11, 2025-06-02" in r.stdout
-    assert "OK: all 13 invariants held in every session" in r.stdout
+    assert "OK: all 17 invariants held in every session" in r.stdout
 
 
 def test_check_json_reports_outcomes_and_no_violations(runner: CliRunner) -> None:
@@ -41,7 +41,8 @@ def test_check_json_reports_outcomes_and_no_violations(runner: CliRunner) -> Non
     assert report["ok"] is True
     assert report["sessions"] == 300
     assert sum(report["outcomes"].values()) == 300
-    assert report["outcomes"].get("stopped", 0) == report["adverse_sessions"] > 0
+    ended = report["outcomes"].get("stopped", 0) + report["outcomes"].get("emergency", 0)
+    assert ended == report["adverse_sessions"] > 0
     assert report["violations"] == []
 
 

@@ -22,13 +22,13 @@ def test_paths_json_lists_every_path_for_any_client(runner: CliRunner) -> None:
     r = runner.invoke(main, ["paths", "--format", "json"])
     assert r.exit_code == 0, r.output
     data = json.loads(r.stdout)
-    assert len(data) == 69
+    assert len(data) == 326
     for item in data:
         assert {"path", "outcome", "conditions"} <= set(item)
         assert item["path"][0] == "intake"
         assert item["path"][-1] == item["outcome"]
     outcomes = {item["outcome"] for item in data}
-    assert outcomes == {"complete", "declined", "stopped"}
+    assert outcomes == {"complete", "declined", "stopped", "emergency"}
     declined = [item for item in data if item["outcome"] == "declined"]
     assert declined == [
         {
@@ -44,10 +44,12 @@ def test_paths_json_lists_every_path_for_any_client(runner: CliRunner) -> None:
 def test_paths_text_numbers_each_path_with_its_conditions(runner: CliRunner) -> None:
     r = runner.invoke(main, ["paths"])
     assert r.exit_code == 0, r.output
-    assert r.stdout.startswith("69 paths for any client: 6 complete, 1 declined, 62 stopped")
+    assert r.stdout.startswith(
+        "326 paths for any client: 6 complete, 1 declined, 64 stopped, 255 emergency"
+    )
     assert "declined: intake -> declined" in r.stdout
     assert "when: blocking contraindication" in r.stdout
-    assert "adverse reaction at serums; reaction: urticaria, blistering or anaphylaxis" in r.stdout
+    assert "adverse reaction at serums; reaction: urticaria or blistering" in r.stdout
     assert "skin cannot tolerate product" in r.stdout
 
 
@@ -62,6 +64,7 @@ def test_paths_for_a_client_name_its_contraindications(runner: CliRunner) -> Non
     assert any("pregnancy" in c for c in complete["conditions"])
     stopped = [d for d in data if d["outcome"] == "stopped"]
     assert {d["adverse"]["state"] for d in stopped} == {
+        "intake",
         "cleansing",
         "exfoliation",
         "serums",
@@ -73,7 +76,9 @@ def test_paths_for_a_client_name_its_contraindications(runner: CliRunner) -> Non
 def test_paths_for_a_declined_client_is_the_one_declined_path(runner: CliRunner) -> None:
     r = runner.invoke(main, ["paths", "--client", str(EXAMPLES / "cold-sore.json")])
     assert r.exit_code == 0, r.output
-    assert r.stdout.startswith("1 path for client c-501")
+    # declined at intake; only a reaction during the consultation itself can change that
+    assert r.stdout.startswith("10 paths for client c-501")
+    assert "1 declined" in r.stdout.splitlines()[0]
     assert "declined: active cold sore" in r.stdout
 
 

@@ -15,7 +15,7 @@ from facialflow.io.client_file import client_from_dict
 
 BASE = ["simulate", "--date", "2026-11-25"]
 SESSION_KEYS = {"client", "outcome", "path", "products", "skipped", "warnings"}
-FINALS = {"complete", "declined", "stopped"}
+FINALS = {"complete", "declined", "stopped", "emergency"}
 
 
 @pytest.fixture
@@ -124,7 +124,7 @@ def test_adverse_rate_one_stops_every_session_that_passed_intake(runner: CliRunn
     r = invoke(runner, "--random", "500", "--adverse-rate", "1", "--format", "jsonl")
 
     outcomes = {json.loads(line)["outcome"] for line in r.stdout.splitlines()}
-    assert outcomes == {"stopped", "declined"}
+    assert outcomes == {"stopped", "declined", "emergency"}
 
 
 def test_adverse_rate_zero_never_stops_a_session(runner: CliRunner) -> None:

@@ -198,8 +198,16 @@ def test_extraction_is_never_done_with_rosacea_fragile_skin_or_inflamed_acne(
     assert words in s.skipped["extraction"] and not s.facts.extraction_indicated
 
 
-def test_anticoagulants_warn_on_extraction_by_default(make_client: MakeClient) -> None:
+def test_anticoagulants_wait_for_the_practitioners_acknowledgement_by_default(
+    make_client: MakeClient,
+) -> None:
     s = screen(make_client(a_comedones="mild", conditions=["anticoagulants"]), DATE, CONS)
+    assert not s.facts.extraction_indicated
+    assert "acknowledgement" in s.skipped["extraction"]
+    acked = make_client(
+        a_comedones="mild", conditions=["anticoagulants"], a_anticoagulant_acknowledged=True
+    )
+    s = screen(acked, DATE, CONS)
     assert s.facts.extraction_indicated
     assert any("bruising" in w for w in s.warnings)
 

@@ -218,7 +218,8 @@ def with_emergency_exit() -> FacialProtocol:
 
 def test_a_new_final_state_is_drawn_in_every_format_without_clashes() -> None:
     """A protocol with one more exit draws it, styled as an exit, with a clean layout."""
-    protocol = with_emergency_exit()
+    # the facial has its emergency exit now (R30)
+    protocol = FACIAL
     validate_protocol(protocol)
     route = attrs.evolve(
         adverse_route(), outcome="emergency", path=("intake", "cleansing", "emergency")

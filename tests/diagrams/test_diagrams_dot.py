@@ -234,7 +234,7 @@ def test_adverse_reaction_route_runs_along_the_rail_into_the_safe_exit() -> None
         dot, "exfoliation -> adverse_to_safe_exit_stop_from_exfoliation"
     )
     assert f'color="{ROUTE}"' in attrs_of(
-        dot, "adverse_to_safe_exit_stop_from_cleansing -> safe_exit_stop"
+        dot, "adverse_to_safe_exit_stop_from_intake -> safe_exit_stop"
     )
     assert f'color="{ROUTE}"' not in attrs_of(
         dot, "serums -> adverse_to_safe_exit_stop_from_serums"

@@ -201,7 +201,7 @@ def test_arrow_keys_and_clicks_move_the_highlight(browser: Any, tmp_path: Path) 
     page.click("#state-serums")
     assert highlighted(page) == ["state-serums"]
     page.keyboard.press("End")
-    assert highlighted(page) == ["state-stopped"]
+    assert highlighted(page) == ["state-emergency"]
 
     screenshot(page, "walkthrough-protocol.png", tmp_path)
     assert requests == [(tmp_path / "w.html").as_uri()], "the page fetched something"

@@ -53,8 +53,9 @@ def test_toml_and_json_give_the_same_client(tmp_path: Path) -> None:
     assert load_client(j) == load_client(t)
 
 
-def test_allergies_are_matched_lower_case() -> None:
-    assert client_from_dict(GOOD).allergies == ("salicylic acid",)
+def test_allergies_keep_the_clients_own_words() -> None:
+    # matching is by identity (R6); the record keeps what the client said
+    assert client_from_dict(GOOD).allergies == ("Salicylic Acid",)
 
 
 def test_client_to_dict_round_trips() -> None:

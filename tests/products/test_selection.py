@@ -107,7 +107,7 @@ def test_filtered_product_is_replaced_with_a_warning_naming_both(make_client: Ma
     sel = choose(c)
     assert sel.for_step("serums")[0].name == "Peptide Firming Serum"
     assert any(
-        "replaced 'Vitamin C 15% Serum' (allergy to l-ascorbic acid (R6))" in w
+        "replaced 'Vitamin C 15% Serum' (allergy to l-ascorbic acid: l-ascorbic acid (R6))" in w
         for w in sel.warnings
     )
 

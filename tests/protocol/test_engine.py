@@ -32,7 +32,7 @@ def test_machine_has_no_auto_transitions() -> None:
     machine = engine_for().machine
     assert machine.auto_transitions is False
     assert not [e for e in machine.events if e.startswith("to_")]
-    assert set(machine.events) == {"advance", "adverse"}
+    assert set(machine.events) == {"advance", "adverse", "emergency"}
 
 
 def test_sessions_are_not_bound_as_models() -> None:
@@ -67,9 +67,9 @@ def test_compound_states_use_public_underscore_names() -> None:
 def test_invalid_trigger_raises_facialflow_error_naming_state_and_allowed_steps() -> None:
     record = Record(Facts())
     with pytest.raises(InvalidStep) as info:
-        engine_for().fire(record, "adverse")
+        engine_for().fire(record, "emergency")
     assert info.value.state == "intake"
-    assert info.value.allowed == ("advance",)
+    assert info.value.allowed == ("advance", "adverse")
     assert "'intake'" in str(info.value) and "advance" in str(info.value)
 
 

@@ -32,7 +32,7 @@ def test_protocol_has_every_contract_state_and_compound_substates() -> None:
     assert names >= CONTRACT_STATES
     assert all(n.startswith("laser") for n in FACIAL.children("laser"))
     assert all(n.startswith("safe_exit") for n in FACIAL.children("safe_exit"))
-    assert FACIAL.final_states == {"complete", "declined", "stopped"}
+    assert FACIAL.final_states == {"complete", "declined", "stopped", "emergency"}
 
 
 def test_states_are_in_treatment_order() -> None:
@@ -43,14 +43,22 @@ def test_states_are_in_treatment_order() -> None:
     assert order.index("mask") < order.index("hydration") < order.index("complete")
 
 
+def test_emergency_is_reached_from_every_step_after_intake_and_from_the_safe_exit() -> None:
+    into = {t.source for t in FACIAL.transitions if t.dest == "emergency"}
+    assert {"cleansing", "serums", "hydration", "laser_treatment"} <= into
+    assert set(FACIAL.children("safe_exit")) <= into
+    severe = {t.source for t in FACIAL.transitions if t.trigger == "emergency"}
+    assert set(FACIAL.children("safe_exit")) <= severe and "intake" not in severe
+
+
 def test_stopped_is_reached_only_through_safe_exit() -> None:
     into_stopped = [t.source for t in FACIAL.transitions if t.dest == "stopped"]
     assert into_stopped and all(s.startswith("safe_exit") for s in into_stopped)
 
 
-def test_adverse_is_possible_from_every_active_step_but_not_intake() -> None:
+def test_adverse_is_possible_from_intake_and_every_active_step() -> None:
     sources = {t.source for t in FACIAL.transitions if t.trigger == "adverse"}
-    assert "intake" not in sources
+    assert "intake" in sources
     assert {"cleansing", "exfoliation", "extraction", "serums", "mask", "hydration"} <= sources
     assert set(FACIAL.children("laser")) <= sources
 

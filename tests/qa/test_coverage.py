@@ -64,7 +64,7 @@ def test_decide_stops_evaluating_a_candidate_at_its_first_false_guard() -> None:
 
 
 def test_decide_reports_no_transition_for_a_trigger_the_state_refuses() -> None:
-    assert decide(FACIAL, "intake", "adverse", Facts()).transition is None
+    assert decide(FACIAL, "intake", "emergency", Facts()).transition is None
 
 
 def test_trace_path_names_each_transition_taken() -> None:
@@ -131,6 +131,13 @@ def test_every_guard_seen_both_ways_covers_the_guard_criterion() -> None:
     no_spot = (*LASER_SPOT[:4], *LASER_SPOT[5:])
     coverage.add(trace_path(no_spot, Facts(extraction_indicated=True, laser_indicated=True)))
     coverage.add(trace_path(("intake", "declined"), Facts(session_blocked=True)))
+    coverage.add(
+        trace_path(
+            ("intake", "cleansing", "emergency"),
+            Facts(),
+            facts_after_adverse=Facts(tolerates_product=False),
+        )
+    )
 
     guards = coverage.report()["guard outcomes"]
 

@@ -241,7 +241,17 @@ def test_an_allergen_is_caught_whatever_its_case() -> None:
         (serum("retinol", retinol=0.3), True),
         (serum("hydroxypinacolone retinoate"), True),
         (serum("adapalene"), True),
-        (serum("salicylic acid", salicylic_acid=2.0), False),
+        # leave-on salicylic acid is avoided whatever its strength (R8: low-% wash-off only)
+        (serum("salicylic acid", salicylic_acid=2.0), True),
+        (
+            Product(
+                name="SA Wash 2%",
+                kind=ProductKind.CLEANSER,
+                ingredients=["salicylic acid"],
+                strengths={"salicylic acid": 2.0},
+            ),
+            False,
+        ),
         (serum("salicylic acid", salicylic_acid=5.0), True),
         (serum("salicylic acid"), True),
         (serum("azelaic acid", azelaic_acid=10.0), False),

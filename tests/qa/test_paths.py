@@ -9,6 +9,7 @@ import json
 import pytest
 from hypothesis import HealthCheck, given, settings
 
+from facialflow.clinic.reactions import FIRST_REACTIONS
 from facialflow.errors import PathExplosion
 from facialflow.model import AdverseKind, Assessment, Client, Concern, Condition
 from facialflow.protocol.facial import FACIAL
@@ -30,9 +31,13 @@ ANYONE = Client(id="probe", skin_type="normal", concerns=[Concern.PREVENTATIVE],
 
 
 def _run(
-    facts: Facts | None, client: Client, adverse_at: int | None, kind: AdverseKind
+    facts: Facts | None,
+    client: Client,
+    adverse_at: int | None,
+    kind: AdverseKind,
+    worsen_at: int | None = None,
 ) -> tuple[str, ...]:
-    """Drive the real engine; ``adverse_at`` counts states entered, intake being 0."""
+    """Drive the real engine; ``adverse_at`` and ``worsen_at`` count states entered, intake 0."""
     session = Session.start(client, date=DAY, policy="conservative")
     if facts is not None:
         session.facts = facts
@@ -40,6 +45,8 @@ def _run(
     while not session.finished:
         if position == adverse_at:
             session.report_adverse(kind)
+        elif position == worsen_at:
+            session.report_adverse(AdverseKind.WORSENING)
         else:
             session.advance()
         position += 1
@@ -47,15 +54,19 @@ def _run(
 
 
 def _brute_force(client: Client, facts: Facts | None) -> set[tuple[str, ...]]:
-    """Every path by trying every reaction kind at every position of the undisturbed run."""
+    """Every path: every first reaction at every position, then a worsening at every later one."""
     found = set()
     base = _run(facts, client, None, AdverseKind.IRRITATION)
     found.add(base)
     for position, state in enumerate(base):
-        session_accepts = "adverse" in FACIAL.outgoing[state]
-        for kind in AdverseKind:
-            if session_accepts:
-                found.add(_run(facts, client, position, kind))
+        if "adverse" not in FACIAL.outgoing[state]:
+            continue
+        for kind in FIRST_REACTIONS:
+            stopped = _run(facts, client, position, kind)
+            found.add(stopped)
+            for later in range(position + 1, len(stopped) - 1):
+                if "emergency" in FACIAL.outgoing[stopped[later]]:
+                    found.add(_run(facts, client, position, kind, later))
     return found
 
 
@@ -76,15 +87,19 @@ def test_any_client_paths_equal_a_brute_force_over_every_fact_combination_and_re
     assert set(listed) == expected
 
 
-def test_the_facial_has_69_paths_one_declined_six_complete() -> None:
+def test_the_facial_has_326_paths_one_declined_six_complete() -> None:
     paths = all_paths()
     outcomes = [p.outcome for p in paths]
-    assert len(paths) == 69
+    assert len(paths) == 326
     assert outcomes.count("declined") == 1
     assert outcomes.count("complete") == 6
-    assert outcomes.count("stopped") == 62
-    # listed complete first, then declined, then stopped
-    assert outcomes == sorted(outcomes, key=["complete", "declined", "stopped"].index)
+    # a reaction at intake or any of the 62 step positions (tolerated or not)
+    assert outcomes.count("stopped") == 64
+    # straight from a step, or from any step of the safe exit when it worsens
+    assert outcomes.count("emergency") == 255
+    # listed complete first, then declined, then stopped, then emergency
+    order = ["complete", "declined", "stopped", "emergency"]
+    assert outcomes == sorted(outcomes, key=order.index)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -139,11 +154,7 @@ def test_an_intolerant_reaction_at_serums_skips_soothing_and_protection() -> Non
     assert "skin cannot tolerate product" in p.conditions
     assert p.adverse is not None
     assert p.adverse.state == "serums"
-    assert set(p.adverse.kinds) == {
-        AdverseKind.URTICARIA,
-        AdverseKind.BLISTERING,
-        AdverseKind.ANAPHYLAXIS,
-    }
+    assert set(p.adverse.kinds) == {AdverseKind.URTICARIA, AdverseKind.BLISTERING}
     assert p.guards["tolerates_product"] is False
 
 
@@ -170,8 +181,10 @@ def test_a_declined_client_has_exactly_one_path() -> None:
         fitzpatrick=2,
         conditions=[Condition.FEVER],
     )
-    (only,) = client_paths(client, date=DAY)
-    assert only.path == ("intake", "declined")
+    paths = client_paths(client, date=DAY)
+    assert [p.path for p in paths if p.adverse is None] == [("intake", "declined")]
+    # fainting during the consultation can still happen, and only there
+    assert {p.adverse.state for p in paths if p.adverse} == {"intake"}
 
 
 def test_a_client_can_still_meet_a_reaction_at_every_step_of_its_route() -> None:
@@ -179,8 +192,12 @@ def test_a_client_can_still_meet_a_reaction_at_every_step_of_its_route() -> None
     session = Session.start(client, date=DAY)
     steps = [s for s in route(session.facts) if s in adverse_states()]
     paths = client_paths(client, date=DAY)
-    # one undisturbed path, and two endings (tolerated or not) per step that can go wrong
-    assert len(paths) == 1 + 2 * len(steps)
+    # one undisturbed path; per step that can go wrong, two stopped endings (tolerated or
+    # not), straight to the emergency state (not from intake: nothing is on the skin yet),
+    # or to it from a safe-exit step it worsens at (six on the tolerated exit; the
+    # intolerant one adds only its documenting step)
+    assert steps[0] == "intake"
+    assert len(paths) == 1 + (2 + 6 + 1) + (len(steps) - 1) * (2 + 1 + 6 + 1)
     assert {p.adverse.state for p in paths if p.adverse} == set(steps)
 
 
@@ -265,7 +282,7 @@ def test_a_clients_conditions_name_its_own_contraindications() -> None:
         fitzpatrick=2,
         conditions=[Condition.SUNBURN],
     )
-    (only,) = client_paths(declined, date=DAY)
+    (only,) = [p for p in client_paths(declined, date=DAY) if p.adverse is None]
     assert only.conditions == (
         "blocking contraindication",
         "declined: sunburn (conservative policy)",

@@ -144,7 +144,8 @@ def test_the_shipped_presets_pass_the_same_population() -> None:
 
 
 def _stopped_with_rosacea(result: SessionResult, policy: Policy) -> list[str]:
-    if result.outcome is Outcome.STOPPED and result.client.has(Condition.ROSACEA):
+    ended = result.outcome in (Outcome.STOPPED, Outcome.EMERGENCY)
+    if ended and result.client.has(Condition.ROSACEA):
         return ["stopped with rosacea"]
     return []
 
@@ -177,7 +178,7 @@ def test_the_adverse_rate_is_the_share_of_sessions_with_a_reaction() -> None:
         population(size=400), date=DAY, policy=load_policy(None), adverse_rate=0.25
     )
     assert 60 <= report.adverse_sessions <= 140
-    assert report.outcomes["stopped"] == report.adverse_sessions
+    assert report.outcomes["stopped"] + report.outcomes["emergency"] == report.adverse_sessions
     assert (
         check_clients(population(size=50), date=DAY, policy=load_policy(None)).adverse_sessions == 0
     )
@@ -207,8 +208,8 @@ def test_a_step_the_client_never_reaches_is_an_error_only_when_strict() -> None:
     assert run_scenario(PLAIN, date=DAY, adverse=plan).outcome is Outcome.COMPLETE
     with pytest.raises(StepNotReached, match="never reaches 'laser_treatment'"):
         run_scenario(PLAIN, date=DAY, adverse=plan, strict=True)
-    with pytest.raises(StepNotReached, match="no adverse reaction can happen at 'intake'"):
-        run_scenario(PLAIN, date=DAY, adverse=AdversePlan("intake", "irritation"))
+    with pytest.raises(StepNotReached, match="no adverse reaction can happen at 'complete'"):
+        run_scenario(PLAIN, date=DAY, adverse=AdversePlan("complete", "irritation"))
 
 
 def test_adverse_plans_validate_their_fields() -> None:

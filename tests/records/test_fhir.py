@@ -53,7 +53,12 @@ def test_every_simulated_session_exports_a_valid_r4_bundle(client: Any, reaction
     assert procedure["subject"]["reference"] == patient_url
     assert procedure["performedPeriod"]["start"].startswith(DATE.isoformat())
     outcome = session.outcome
-    expected = {"complete": "completed", "declined": "not-done", "stopped": "stopped"}
+    expected = {
+        "complete": "completed",
+        "declined": "not-done",
+        "stopped": "stopped",
+        "emergency": "stopped",
+    }
     assert procedure["status"] == expected[str(outcome)]
     if procedure["status"] == "not-done":
         assert procedure["statusReason"]["text"]

@@ -94,13 +94,16 @@ def test_an_unknown_session_is_a_lookup_error(store: SessionStore) -> None:
 
 def test_a_refused_command_writes_nothing_and_the_next_one_works(store: SessionStore) -> None:
     sid = store.start(build_client(), date=DATE, record=CONSENTED).id
-    with pytest.raises(InvalidStep, match="cannot 'adverse' from state 'intake'"):
-        store.report_adverse(sid, "irritation")
+    with pytest.raises(InvalidStep, match="cannot 'emergency' from state 'intake'"):
+        store._command(sid, "emergency", {}, None, None, None)  # not a command the store offers
     with pytest.raises(InvalidReaction, match="unknown adverse reaction 'sneezing'"):
         store.report_adverse(sid, "sneezing")
     assert store.status(sid).revision == 1 and len(store.journal(sid)) == 1
     assert store.advance(sid).revision == 2
     assert store.verify().ok
+    # a reaction at intake (fainting during the consultation) is recorded, not refused
+    other = store.start(build_client(), date=DATE, record=CONSENTED).id
+    assert store.report_adverse(other, "vasovagal").state == "safe_exit_stop"
 
 
 def test_no_consent_no_treatment_and_nothing_is_written(store: SessionStore) -> None:

@@ -7,7 +7,7 @@ import json
 import pytest
 from conftest import DATE, MakeClient
 
-from facialflow.errors import InvalidStep, SnapshotError
+from facialflow.errors import SnapshotError
 from facialflow.io.documents import session_to_dict
 from facialflow.model import AdverseKind, Outcome
 from facialflow.session.live import Session, StepEvent
@@ -103,19 +103,73 @@ def test_reaction_that_cannot_tolerate_product_skips_soothe_and_protect(
     assert any("sun-avoidance" in w for w in r.warnings)
 
 
-def test_anaphylaxis_escalates_to_the_emergency_protocol(make_client: MakeClient) -> None:
+@pytest.mark.parametrize(
+    "kind", ["anaphylaxis", "dyspnoea", "airway_swelling", "lip_swelling", "syncope"]
+)
+def test_an_emergency_grade_reaction_goes_straight_to_the_emergency_state(
+    make_client: MakeClient, kind: str
+) -> None:
     s = start(make_client())
     s.advance()
-    s.report_adverse("anaphylaxis")
-    assert s.run().adverse["escalation"] == "emergency protocol"  # type: ignore[index]
+    assert s.report_adverse(kind) == "emergency"
+    r = s.run()
+    assert r.outcome is Outcome.EMERGENCY
+    assert r.path == ("intake", "cleansing", "emergency")
+    assert r.adverse["escalation"].startswith(("emergency protocol", "syncope"))  # type: ignore[index]
+    assert not any(a.step.startswith("safe_exit") for a in r.products)
 
 
-def test_adverse_at_intake_is_refused_with_the_allowed_steps(make_client: MakeClient) -> None:
+def test_a_reaction_that_worsens_in_the_safe_exit_escalates_to_the_emergency_state(
+    make_client: MakeClient,
+) -> None:
     s = start(make_client())
-    with pytest.raises(InvalidStep) as info:
-        s.report_adverse("irritation")
-    assert info.value.allowed == ("advance",)
-    assert s.current == "intake" and s.adverse is None
+    s.advance()
+    s.report_adverse("urticaria")
+    s.advance()
+    assert s.current == "safe_exit_remove"
+    assert s.report_adverse("worsening") == "emergency"
+    r = s.run()
+    assert r.path[-3:] == ("safe_exit_stop", "safe_exit_remove", "emergency")
+    assert r.adverse["worsened_at"] == "safe_exit_remove"  # type: ignore[index]
+    assert r.adverse["kind"] == "urticaria"  # type: ignore[index]
+    # the record survives a snapshot
+    restored = Session.restore(s.snapshot())
+    assert restored.result() == r
+
+
+def test_a_vasovagal_episode_follows_r31_and_escalates_when_it_does_not_resolve(
+    make_client: MakeClient,
+) -> None:
+    s = start(make_client())
+    s.advance()
+    s.report_adverse("vasovagal")
+    escalation = s.adverse.escalation  # type: ignore[union-attr]
+    for step in ("recline", "legs raised", "cool compresses", "monitor", "sit up gradually"):
+        assert step in escalation
+    assert s.current == "safe_exit_stop"
+    assert s.report_adverse("syncope") == "emergency"
+
+
+def test_a_reaction_can_be_recorded_at_intake(make_client: MakeClient) -> None:
+    s = start(make_client())
+    assert s.report_adverse("vasovagal") == "safe_exit_stop"
+    r = s.run()
+    assert r.outcome is Outcome.STOPPED and r.adverse["step"] == "intake"  # type: ignore[index]
+    fainted = start(make_client())
+    assert fainted.report_adverse("syncope") == "emergency"
+
+
+def test_the_safe_exit_gives_sun_avoidance_advice_when_no_sunscreen_is_tolerated(
+    make_client: MakeClient,
+) -> None:
+    # a zinc oxide allergy leaves no mineral sunscreen for the safe exit's protect step
+    s = start(make_client(allergies=["zinc oxide"]))
+    s.advance()
+    s.report_adverse("irritation")
+    r = s.run()
+    assert "safe_exit_protect" in r.path
+    assert not any(a.step == "safe_exit_protect" for a in r.products)
+    assert any("sun-avoidance" in w for w in r.warnings)
 
 
 def test_can_and_why_have_no_side_effects(make_client: MakeClient) -> None:

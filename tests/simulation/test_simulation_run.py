@@ -167,7 +167,8 @@ def test_clients_with_the_same_screening_key_get_the_same_screening() -> None:
             if screening_key(other) == screening_key(client):
                 assert screen(other, DATE, policy) == screen(client, DATE, policy)
                 compared += 1
-    assert compared >= 1200
+    # screening reads allergies too now (to warn about unknown ones): fewer variants share a key
+    assert compared >= 800
 
 
 def test_clients_with_the_same_selection_part_get_the_same_products() -> None:
@@ -220,12 +221,16 @@ def test_an_adverse_rate_of_one_stops_every_session_that_passed_intake() -> None
 
     outcomes = summary["outcomes"]
     assert outcomes["complete"] == 0
-    assert outcomes["stopped"] == 2000 - outcomes["declined"] > 0
+    assert outcomes["stopped"] + outcomes["emergency"] == 2000 - outcomes["declined"]
+    assert outcomes["stopped"] > 0 and outcomes["emergency"] > 0
     for line in lines:
         session = json.loads(line)
         if session["outcome"] == "stopped":
             assert session["adverse"]["step"] in session["path"]
             assert session["path"][-2:] == ["safe_exit_document", "stopped"]
+        if session["outcome"] == "emergency":
+            assert session["adverse"]["step"] == session["path"][-2]
+            assert session["adverse"]["escalation"].startswith(("emergency", "syncope"))
 
 
 def test_reactions_cover_every_kind_and_every_active_step() -> None:
@@ -233,7 +238,8 @@ def test_reactions_cover_every_kind_and_every_active_step() -> None:
 
     assert all(summary["adverse"]["kinds"].values())
     assert set(summary["adverse"]["steps"]) >= {"cleansing", "exfoliation", "serums", "hydration"}
-    assert sum(summary["adverse"]["kinds"].values()) == summary["outcomes"]["stopped"]
+    ended = summary["outcomes"]["stopped"] + summary["outcomes"]["emergency"]
+    assert sum(summary["adverse"]["kinds"].values()) == ended
 
 
 def test_the_adverse_rate_changes_reactions_not_clients() -> None:
@@ -275,7 +281,7 @@ def test_a_custom_population_changes_what_is_simulated() -> None:
 
     summary = run(spec(n=200, population=blocked))[1]
 
-    assert summary["outcomes"] == {"complete": 0, "declined": 200, "stopped": 0}
+    assert summary["outcomes"] == {"complete": 0, "declined": 200, "stopped": 0, "emergency": 0}
 
 
 def test_spec_refuses_bad_values() -> None:
