@@ -30,10 +30,12 @@ TESTS = [
     "tests/session",
     "tests/planning",
     "tests/protocol",
+    "tests/records/test_treatment.py",
 ]
 SCREENING = "facialflow/clinic/screening.py"
 SAFETY = "facialflow/products/safety.py"
 SCHEDULE = "facialflow/planning/schedule.py"
+TREATMENT = "facialflow/records/treatment.py"
 OFF = "if False:"
 
 #: rule -> [(file, text, replacement)]: every site that enforces the rule, switched off
@@ -217,6 +219,15 @@ MUTATIONS: dict[str, list[tuple[str, str, str]]] = {
             "            " + OFF,
         )
     ],
+    # what the record must hold before the step that needs it (consent, performer, laser
+    # parameters, lot numbers, aftercare): every requirement switched off
+    "R29": [
+        (TREATMENT, "    if treatment_starts and rules.require_consent and", "    if False and"),
+        (TREATMENT, "    if treatment_starts and rules.require_performer and", "    if False and"),
+        (TREATMENT, '    if step == "laser" and rules.require_laser_parameters:', "    " + OFF),
+        (TREATMENT, "    if rules.require_lot_numbers:", "    " + OFF),
+        (TREATMENT, '    if entering == "complete" and rules.require_aftercare', "    if False"),
+    ],
     "R35": [
         (
             SCHEDULE,
@@ -229,7 +240,6 @@ MUTATIONS: dict[str, list[tuple[str, str, str]]] = {
 #: rules with no code to switch off, and why
 NOT_MUTATED = {
     "R21": "steam is not a step of the protocol (nothing applies it)",
-    "R29": "record completeness: consent, photos, lots and device parameters are not modelled",
 }
 
 
