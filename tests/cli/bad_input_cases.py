@@ -430,7 +430,7 @@ def catalog(name: str, text: str | bytes, *words: str, **kw: Any) -> None:
 
 
 def entry(name: str, extra: str, *words: str) -> None:
-    catalog(name, ENTRY + extra, "products[1] (Lumen Serum)", *words)
+    catalog(name, ENTRY + extra, "products[0] (Lumen Serum)", *words)
 
 
 catalog(
@@ -489,6 +489,7 @@ entry(
 entry("spf-500", "spf = 500\n", "spf: must be an integer from 1 to 100")
 entry("spf-a-string", 'spf = "50"\n', "spf: expected an integer")
 entry("rank-a-string", 'rank = "1"\n', "rank: expected an integer")
+catalog("rank-out-of-range", ENTRY + "rank = 2000000\n", "products[0] (Lumen Serum)", "rank")
 catalog("rank-40-digits", ENTRY + "rank = " + "9" * 40 + "\n", "products[0].rank", "far too large")
 entry("rx-only-no", 'rx_only = "no"\n', "rx_only: expected true or false")
 entry("concern-unknown", 'concerns = ["wrinkles"]\n', "concerns: 'wrinkles' is not one of")
