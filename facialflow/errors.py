@@ -118,7 +118,7 @@ class InvalidStep(FacialflowError, ValueError):
 
 
 class InvalidReaction(FacialflowError, ValueError):
-    """An adverse reaction kind facialflow does not know."""
+    """An adverse reaction kind facialflow does not know, or one that cannot apply where reported."""
 
 
 class GuardTypeError(FacialflowError, TypeError):
