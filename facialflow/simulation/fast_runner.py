@@ -33,12 +33,12 @@ samples of what it writes are compared with ``session_to_dict`` as it runs.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from operator import itemgetter
+from collections.abc import Callable, Hashable
 from typing import Any
 
 from facialflow.io.client_file import client_to_dict
-from facialflow.model import AdverseKind, Client, Selection
+from facialflow.model import AdverseKind, Client, Condition, Selection
+from facialflow.products.selection import CONDITIONS_READ
 from facialflow.qa.draws import (
     RawClient,
     adverse_draws,
@@ -49,8 +49,13 @@ from facialflow.qa.draws import (
     raw_to_client,
     raw_to_dict,
 )
-from facialflow.session.memo import SCREENING_READS, SELECTION_READS, relevant_allergies
-from facialflow.simulation.memo_keys import Variant
+from facialflow.session.memo import (
+    SCREENING_READS,
+    SELECTION_READS,
+    relevant_allergies,
+    screened_allergies,
+)
+from facialflow.simulation.memo_keys import Variant, raw_conditions_among, raw_getter
 from facialflow.simulation.planner import Intake, Memo, Plan, Planner, StepRoute
 from facialflow.simulation.writer import (
     ChunkResult,
@@ -86,11 +91,42 @@ class FastRunner:
         self.tails = Memo(1 << 16)
         #: (intake, id(selection), route) -> (selection, the session JSON after the client)
         self.fragments = Memo(1 << 15)
+        #: (id(intake), id(selection)) -> (intake, selection, settled intake, settled selection)
+        self.settled = Memo(1 << 15)
         self.writer = Fragments(spec)
         self.tails_made = 0
-        # the keys project the draws on the fields screening and selection declare they read
-        self.screening_raw = _getter(raw_fields(SCREENING_READS))
-        self.selection_raw = _getter(raw_fields([r for r in SELECTION_READS if r != "allergies"]))
+        # the keys project the draws on the fields screening and selection declare they read;
+        # allergies and conditions narrowed as session.memo narrows them
+        narrowed = ("allergies", "conditions")
+        self.screening_raw = raw_getter(
+            raw_fields([r for r in SCREENING_READS if r != "allergies"])
+        )
+        self.selection_raw = raw_getter(
+            raw_fields([r for r in SELECTION_READS if r not in narrowed])
+        )
+        self.selection_conditions = raw_conditions_among(CONDITIONS_READ, spec.date)
+
+    def raw_keys(self, raw: RawClient) -> tuple[Hashable, Hashable]:
+        """The planner's ``skey`` and ``spart`` for a draw (only with a known offer universe).
+
+        Equal keys mean equal :func:`~facialflow.session.memo.screening_key` and
+        :func:`~facialflow.session.memo.selection_part` of the clients drawn.
+        """
+        skey: Hashable = self.screening_raw(raw)
+        allergies = raw.allergies
+        if allergies:
+            unknown = screened_allergies(allergies)
+            if unknown:
+                # a pair never equals the plain fields' longer tuple: no key is shared by mistake
+                skey = (skey, unknown)
+        universe = self.universe
+        assert universe is not None
+        spart = (
+            self.selection_raw(raw),
+            relevant_allergies(allergies, universe) if allergies else (),
+            self.selection_conditions(raw) if raw.conditions else _NONE,
+        )
+        return skey, spart
 
     def client(self, raw: RawClient, index: int) -> Client:
         return raw_to_client(raw, client_id(self.spec.seed, index), self.spec.date)
@@ -125,8 +161,8 @@ class FastRunner:
         fragments = self.fragments
         intakes = planner.intakes
         selections = planner.selections
-        screening_raw = self.screening_raw
-        selection_raw = self.selection_raw
+        raw_keys = self.raw_keys
+        settled = self.settled
         index = start
         for raw in iter_raw(seed, start, end - start, spec.population):
             drawn = draw()
@@ -134,12 +170,7 @@ class FastRunner:
                 plan = planner.plan(self.client(raw, index))
                 intake, selection = plan.intake, plan.selection
             else:
-                skey = screening_raw(raw)
-                allergies = raw.allergies
-                spart = (
-                    selection_raw(raw),
-                    relevant_allergies(allergies, universe) if allergies else (),
-                )
+                skey, spart = raw_keys(raw)
                 # the planner's young generations first: most sessions hit them
                 make: _Once | None = None
                 found: Intake | None = intakes.young.get(skey)
@@ -150,7 +181,14 @@ class FastRunner:
                 if chosen is None:
                     make = make or _Once(self.client, raw, index)
                     chosen = planner.selection(spart, found, make)
-                intake, selection = planner.settle(skey, spart, found, chosen)
+                # settling reads only the screening and the products: once per pair, by identity,
+                # the pair kept in the entry so neither id can be reused meanwhile
+                pair = (id(found), id(chosen))
+                done = settled.young.get(pair) or settled.get(pair)
+                if done is None or done[0] is not found or done[1] is not chosen:
+                    done = (found, chosen, *planner.settle(skey, spart, found, chosen))
+                    settled.put(pair, done)
+                intake, selection = done[2], done[3]
             variant: Variant | None = pick_adverse(drawn, rate, intake.active)
             kind: AdverseKind | None = None
             route = intake.natural
@@ -183,13 +221,8 @@ class FastRunner:
         return end - start, "\n".join(lines) if lines is not None else None, tally
 
 
-def _getter(fields: tuple[str, ...]) -> Callable[[RawClient], Any]:
-    """A projection of a raw draw on ``fields``, as a tuple (even for one field)."""
-    positions = [RawClient._fields.index(f) for f in fields]
-    if len(positions) == 1:
-        (only,) = positions
-        return lambda raw: (raw[only],)
-    return itemgetter(*positions)
+#: no conditions: what ``selection_conditions`` gives a draw without any
+_NONE: frozenset[Condition] = frozenset()
 
 
 class _Once:
