@@ -36,7 +36,6 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 from typing import Any
 
-from facialflow.io.client_file import client_to_dict
 from facialflow.model import AdverseKind, Client, Condition, Selection
 from facialflow.products.selection import CONDITIONS_READ
 from facialflow.qa.draws import (
@@ -47,7 +46,6 @@ from facialflow.qa.draws import (
     pick_adverse,
     raw_fields,
     raw_to_client,
-    raw_to_dict,
 )
 from facialflow.session.memo import (
     SCREENING_READS,
@@ -55,6 +53,7 @@ from facialflow.session.memo import (
     relevant_allergies,
     screened_allergies,
 )
+from facialflow.simulation.client_json import ClientJson
 from facialflow.simulation.memo_keys import Variant, raw_conditions_among, raw_getter
 from facialflow.simulation.planner import Intake, Memo, Plan, Planner, StepRoute
 from facialflow.simulation.writer import (
@@ -87,14 +86,12 @@ class FastRunner:
         # sized to the class counts measured at 1M sessions (seed 7, default population):
         # 382k distinct draws, 70k screening keys, 43k selection parts; a generation
         # holds the working set of a run, so growth stays linear in the distinct classes
-        #: raw draw -> the client's JSON after its id
-        self.tails = Memo(1 << 16)
+        self.clients = ClientJson(spec.date, dumps)
         #: (intake, id(selection), route) -> (selection, the session JSON after the client)
         self.fragments = Memo(1 << 15)
         #: (id(intake), id(selection)) -> (intake, selection, settled intake, settled selection)
         self.settled = Memo(1 << 15)
         self.writer = Fragments(spec)
-        self.tails_made = 0
         # the keys project the draws on the fields screening and selection declare they read;
         # allergies and conditions narrowed as session.memo narrows them
         narrowed = ("allergies", "conditions")
@@ -131,23 +128,6 @@ class FastRunner:
     def client(self, raw: RawClient, index: int) -> Client:
         return raw_to_client(raw, client_id(self.spec.seed, index), self.spec.date)
 
-    def client_tail(self, raw: RawClient, index: int) -> str:
-        """The client's JSON after ``{"id":"...",``: equal for equal draws."""
-        tail: str | None = self.tails.young.get(raw) or self.tails.get(raw)
-        if tail is None:
-            ident = client_id(self.spec.seed, index)
-            data = raw_to_dict(raw, ident, self.spec.date)
-            self.tails_made += 1
-            if self.tails_made <= 64 or self.tails_made % Fragments.CHECK_EVERY == 0:
-                expected = client_to_dict(self.client(raw, index))
-                if list(data.items()) != list(expected.items()):
-                    raise AssertionError(f"raw_to_dict differs from client_to_dict: {data!r}")
-            text = dumps(data)
-            head = '{"id":' + dumps(ident) + ","
-            tail = text[len(head) :]
-            self.tails.put(raw, tail)
-        return tail
-
     def chunk(self, chunk: int) -> ChunkResult:
         spec = self.spec
         seed = spec.seed
@@ -163,6 +143,7 @@ class FastRunner:
         selections = planner.selections
         raw_keys = self.raw_keys
         settled = self.settled
+        tail = self.clients.tail
         index = start
         for raw in iter_raw(seed, start, end - start, spec.population):
             drawn = draw()
@@ -206,13 +187,9 @@ class FastRunner:
                 else:
                     fragment = self.writer.fragment(Plan(intake, selection), variant)
                     fragments.put(fkey, (selection, fragment))
-                lines.append(
-                    '{"client":{"id":"'
-                    + client_id(seed, index)
-                    + '",'
-                    + self.client_tail(raw, index)
-                    + fragment
-                )
+                ident = client_id(seed, index)
+                # generated ids need no JSON escaping: "sim-<seed>-<index>"
+                lines.append('{"client":{"id":"' + ident + '"' + tail(raw, ident) + fragment)
             index += 1
         tally = tuple(
             ((trace_key(route.trace), rules, str(kind) if kind else None), c)
