@@ -13,6 +13,7 @@ import datetime as dt
 import math
 import re
 from collections.abc import Iterable
+from typing import Any
 
 from attrs import frozen
 
@@ -50,8 +51,24 @@ _FLOOR_BHA_PEEL_PCT = 2.0
 _WASH_OFF = frozenset({ProductKind.CLEANSER, ProductKind.EXFOLIANT, ProductKind.MASK})
 
 
+# (the knowledge base they were read from, product -> its classes): a check reads each
+# product's classes a hundred thousand times; a new base (a test's) starts afresh
+_READ: list[Any] = [None, {}]
+
+
 def _classes(product: Product) -> dict[str, frozenset[str]]:
-    """Each ingredient and tag of ``product`` with its knowledge-base classes."""
+    """Each ingredient and tag of ``product`` with its knowledge-base classes (do not change it)."""
+    base = knowledge.ingredient_base()
+    if _READ[0] is not base or len(_READ[1]) > 65536:
+        _READ[:] = [base, {}]
+    read: dict[Product, dict[str, frozenset[str]]] = _READ[1]
+    hit = read.get(product)
+    if hit is None:
+        hit = read[product] = _read_classes(product)
+    return hit
+
+
+def _read_classes(product: Product) -> dict[str, frozenset[str]]:
     out: dict[str, frozenset[str]] = {}
     for name in (*product.ingredients, *sorted(product.tags)):
         found = set(knowledge.classes_of(name))
@@ -61,8 +78,19 @@ def _classes(product: Product) -> dict[str, frozenset[str]]:
     return out
 
 
-def _has(product: Product, cls: str) -> list[str]:
-    return [n for n, c in _classes(product).items() if cls in c]
+def _has(product: Product, cls: str) -> tuple[str, ...]:
+    base = knowledge.ingredient_base()
+    if _HAS[0] is not base or len(_HAS[1]) > 65536:
+        _HAS[:] = [base, {}]
+    found: dict[tuple[Product, str], tuple[str, ...]] = _HAS[1]
+    hit = found.get((product, cls))
+    if hit is None:
+        hit = found[(product, cls)] = tuple(n for n, c in _classes(product).items() if cls in c)
+    return hit
+
+
+# the same for (product, class) -> the product's ingredients and tags of that class
+_HAS: list[Any] = [None, {}]
 
 
 def _pct(product: Product, name: str) -> float:
@@ -181,7 +209,7 @@ _AFTER_STEPS = frozenset({"serums", "mask"})
 
 
 def _calm_problems(a: AppliedProduct, policy: Policy) -> list[str]:
-    found = [n for cls in _NOT_AFTER for n in _has(a.product, cls)]
+    found: list[str] = [n for cls in _NOT_AFTER for n in _has(a.product, cls)]
     limit = policy.products.vitamin_c_calm_max_pct
     found += [
         f"{n} above {limit:g}%" for n in _has(a.product, "vitamin_c") if _pct(a.product, n) > limit

@@ -90,7 +90,7 @@ class FastRunner:
         #: (intake, id(selection), route) -> (selection, the session JSON after the client)
         self.fragments = Memo(1 << 15)
         #: (id(intake), id(selection)) -> (intake, selection, settled intake, settled selection)
-        self.settled = Memo(1 << 15)
+        self.settled = Memo(1 << 17)
         self.writer = Fragments(spec)
         # the keys project the draws on the fields screening and selection declare they read;
         # allergies and conditions narrowed as session.memo narrows them

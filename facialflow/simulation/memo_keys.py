@@ -11,8 +11,9 @@ from collections.abc import Callable, Hashable
 from operator import itemgetter
 from typing import Any
 
-from facialflow.model import AdverseKind, Condition
+from facialflow.model import Condition
 from facialflow.qa.draws import ADVERSE_KINDS, RawClient, raw_fields, raw_to_client
+from facialflow.qa.routes import Variant
 from facialflow.session.memo import context_key, offer_universe, screening_key, selection_part
 
 __all__ = [
@@ -25,10 +26,6 @@ __all__ = [
     "screening_key",
     "selection_part",
 ]
-
-
-#: an adverse reaction: its kind and the step (state) during which it happens
-Variant = tuple[AdverseKind, str]
 
 
 def raw_getter(fields: tuple[str, ...]) -> Callable[[RawClient], Any]:
