@@ -128,7 +128,12 @@ class FastRunner:
     def client(self, raw: RawClient, index: int) -> Client:
         return raw_to_client(raw, client_id(self.spec.seed, index), self.spec.date)
 
-    def chunk(self, chunk: int) -> ChunkResult:
+    def chunk(self, chunk: int, part: frozenset[int] | None = None) -> ChunkResult:
+        """Run chunk ``chunk``, or only its sessions whose drawn skin type is in ``part``.
+
+        Screening and selection keys both hold the skin type: runners given
+        disjoint parts never compute the same screening or selection.
+        """
         spec = self.spec
         seed = spec.seed
         start, end = spec.chunk_bounds(chunk)
@@ -145,8 +150,14 @@ class FastRunner:
         settled = self.settled
         tail = self.clients.tail
         index = start
+        ran = 0
         for raw in iter_raw(seed, start, end - start, spec.population):
+            # every client's adverse draw is taken, run or not: the streams stay aligned
             drawn = draw()
+            if part is not None and raw.skin_type not in part:
+                index += 1
+                continue
+            ran += 1
             if universe is None:
                 plan = planner.plan(self.client(raw, index))
                 intake, selection = plan.intake, plan.selection
@@ -165,11 +176,11 @@ class FastRunner:
                 # settling reads only the screening and the products: once per pair, by identity,
                 # the pair kept in the entry so neither id can be reused meanwhile
                 pair = (id(found), id(chosen))
-                done = settled.young.get(pair) or settled.get(pair)
-                if done is None or done[0] is not found or done[1] is not chosen:
-                    done = (found, chosen, *planner.settle(skey, spart, found, chosen))
-                    settled.put(pair, done)
-                intake, selection = done[2], done[3]
+                both = settled.young.get(pair) or settled.get(pair)
+                if both is None or both[0] is not found or both[1] is not chosen:
+                    both = (found, chosen, *planner.settle(skey, spart, found, chosen))
+                    settled.put(pair, both)
+                intake, selection = both[2], both[3]
             variant: Variant | None = pick_adverse(drawn, rate, intake.active)
             kind: AdverseKind | None = None
             route = intake.natural
@@ -195,7 +206,7 @@ class FastRunner:
             ((trace_key(route.trace), rules, str(kind) if kind else None), c)
             for (route, rules, kind), c in counts.items()
         )
-        return end - start, "\n".join(lines) if lines is not None else None, tally
+        return ran, "\n".join(lines) if lines is not None else None, tally
 
 
 #: no conditions: what ``selection_conditions`` gives a draw without any
