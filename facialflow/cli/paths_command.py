@@ -31,7 +31,8 @@ def _print_witness(w: Any, pad: str) -> None:
     d = w.to_dict()["witness"]
     click.echo(f"{pad}witness: " + json.dumps(d["client"], separators=(", ", ": ")))
     if d["adverse"]:
-        click.echo(f"{pad}  with --adverse {d['adverse']}")
+        then = f" --adverse {d['then']}" if "then" in d else ""
+        click.echo(f"{pad}  with --adverse {d['adverse']}{then}")
 
 
 def _print_paths(paths: Any, header: str, witnesses: Any = None) -> None:

@@ -7,7 +7,6 @@ once and cached, since a population draws its names from a small vocabulary.
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
 
 from facialflow.knowledge.ingredient_base import ingredient_base
 from facialflow.knowledge.medication_base import medication_base
@@ -73,16 +72,9 @@ def members_of(class_name: str) -> frozenset[str]:
     return frozenset().union(*(base.members[c] for c in meaning[0]))
 
 
-# (the base they were read from, its class names): read on hot paths, built once per base
-_CLASS_NAMES: list[Any] = [None, frozenset()]
-
-
+@lru_cache(maxsize=1)
 def class_names() -> frozenset[str]:
-    base = ingredient_base()
-    if _CLASS_NAMES[0] is not base:
-        _CLASS_NAMES[:] = [base, frozenset(base.classes)]
-    names: frozenset[str] = _CLASS_NAMES[1]
-    return names
+    return frozenset(ingredient_base().classes)
 
 
 def ingredient_names() -> frozenset[str]:

@@ -117,7 +117,6 @@ COMPONENTS: Mapping[str, tuple[str, ...]] = {
         "laser_requested",
         "comedones",
         "recent_injectables",
-        "last_injectable",
     ),
     "laser_exposure": (
         "laser_requested",
@@ -126,11 +125,8 @@ COMPONENTS: Mapping[str, tuple[str, ...]] = {
         "isotretinoin_last_dose",
         "fitzpatrick",
         "recent_tan",
-        "last_sun_exposure",
         "topical_retinoid",
-        "last_topical_retinoid",
         "recent_peel_or_laser",
-        "last_peel",
         "keloid_history",
         "anticoagulants",
     ),
@@ -149,18 +145,15 @@ COMPONENTS: Mapping[str, tuple[str, ...]] = {
         "fragile_skin",
         "inflamed_acne",
         "recent_peel_or_laser",
-        "last_peel",
         "anticoagulants",
         "anticoagulant_acknowledged",
         "isotretinoin_last_dose",
         "recent_injectables",
-        "last_injectable",
     ),
     "exfoliation": (
         "skin_type",
         "rosacea",
         "topical_retinoid",
-        "last_topical_retinoid",
         "isotretinoin_last_dose",
         "pregnant",
         "breastfeeding",
@@ -168,7 +161,6 @@ COMPONENTS: Mapping[str, tuple[str, ...]] = {
         "antiviral_prophylaxis",
         "fitzpatrick",
         "recent_peel_or_laser",
-        "last_peel",
     ),
     "selection": ("skin_type", "concerns"),
     "product_safety": (
@@ -187,4 +179,23 @@ COMPONENTS: Mapping[str, tuple[str, ...]] = {
     # photosensitiser, R13; topical retinoid, R15; anticoagulant, R18): every reachable
     # set of classes against the steps those facts restrict
     "medications": ("medications", "laser_requested", "comedones", "skin_type"),
+    # a dated fact acts through the recency it implies on the session date (R9, R15-R17);
+    # each date is cut at its washouts and run beside its own flag, against every step it
+    # can restrict (laser, extraction, exfoliation strength by skin type)
+    "sun_date": ("last_sun_exposure", "recent_tan", "laser_requested", "comedones", "skin_type"),
+    "retinoid_date": (
+        "last_topical_retinoid",
+        "topical_retinoid",
+        "laser_requested",
+        "comedones",
+        "skin_type",
+    ),
+    "peel_date": ("last_peel", "recent_peel_or_laser", "laser_requested", "comedones", "skin_type"),
+    "injectable_date": (
+        "last_injectable",
+        "recent_injectables",
+        "laser_requested",
+        "comedones",
+        "skin_type",
+    ),
 }

@@ -230,10 +230,20 @@ def _path_well_formed(result: SessionResult, policy: Policy) -> Iterable[str]:
             yield f"{a.product.name!r} applied at {a.step}, which the session never entered"
 
 
+#: states a session may pass through without any treatment step running
+_CARE_ONLY = frozenset({"intake", "stopped", "emergency"})
+
+
 def _blocking_declined(result: SessionResult, policy: Policy) -> Iterable[str]:
     blocking = FLOOR_DECLINING | frozenset(policy.screening.declining_conditions)
     found = sorted(str(c) for c in result.client.conditions & blocking)
-    if found and result.outcome is not Outcome.DECLINED:
+    if not found or result.outcome is Outcome.DECLINED:
+        return
+    # a reaction during the consultation itself (a faint at intake) is cared for by the safe
+    # exit or the emergency path instead of a decline; no treatment step may run either way
+    at_intake = result.adverse is not None and result.adverse.get("step") == "intake"
+    treated = [s for s in result.path if s not in _CARE_ONLY and not s.startswith("safe_exit")]
+    if not at_intake or treated:
         yield f"{', '.join(found)} but the session was {result.outcome} (not declined)"
 
 

@@ -12,8 +12,9 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+from types import MappingProxyType
 
 from attrs import frozen
 
@@ -51,46 +52,23 @@ _FLOOR_BHA_PEEL_PCT = 2.0
 _WASH_OFF = frozenset({ProductKind.CLEANSER, ProductKind.EXFOLIANT, ProductKind.MASK})
 
 
-# (the knowledge base they were read from, product -> its classes): a check reads each
-# product's classes a hundred thousand times; a new base (a test's) starts afresh
-_READ: list[Any] = [None, {}]
-
-
-def _classes(product: Product) -> dict[str, frozenset[str]]:
-    """Each ingredient and tag of ``product`` with its knowledge-base classes (do not change it)."""
-    base = knowledge.ingredient_base()
-    if _READ[0] is not base or len(_READ[1]) > 65536:
-        _READ[:] = [base, {}]
-    read: dict[Product, dict[str, frozenset[str]]] = _READ[1]
-    hit = read.get(product)
-    if hit is None:
-        hit = read[product] = _read_classes(product)
-    return hit
-
-
-def _read_classes(product: Product) -> dict[str, frozenset[str]]:
+@lru_cache(maxsize=16384)
+def _classes(product: Product) -> Mapping[str, frozenset[str]]:
+    """Each ingredient and tag of ``product`` with its knowledge-base classes."""
+    # cached per product: verify checks the same few hundred products in every session
     out: dict[str, frozenset[str]] = {}
+    classes = knowledge.class_names()
     for name in (*product.ingredients, *sorted(product.tags)):
         found = set(knowledge.classes_of(name))
-        if name in knowledge.class_names():
+        if name in classes:
             found.add(name)
         out[name] = frozenset(found)
-    return out
+    return MappingProxyType(out)
 
 
+@lru_cache(maxsize=65536)
 def _has(product: Product, cls: str) -> tuple[str, ...]:
-    base = knowledge.ingredient_base()
-    if _HAS[0] is not base or len(_HAS[1]) > 65536:
-        _HAS[:] = [base, {}]
-    found: dict[tuple[Product, str], tuple[str, ...]] = _HAS[1]
-    hit = found.get((product, cls))
-    if hit is None:
-        hit = found[(product, cls)] = tuple(n for n, c in _classes(product).items() if cls in c)
-    return hit
-
-
-# the same for (product, class) -> the product's ingredients and tags of that class
-_HAS: list[Any] = [None, {}]
+    return tuple(n for n, c in _classes(product).items() if cls in c)
 
 
 def _pct(product: Product, name: str) -> float:
@@ -209,7 +187,7 @@ _AFTER_STEPS = frozenset({"serums", "mask"})
 
 
 def _calm_problems(a: AppliedProduct, policy: Policy) -> list[str]:
-    found: list[str] = [n for cls in _NOT_AFTER for n in _has(a.product, cls)]
+    found = [n for cls in _NOT_AFTER for n in _has(a.product, cls)]
     limit = policy.products.vitamin_c_calm_max_pct
     found += [
         f"{n} above {limit:g}%" for n in _has(a.product, "vitamin_c") if _pct(a.product, n) > limit

@@ -35,6 +35,7 @@ from facialflow.qa.paths import adverse_states, reaction_steps, route
 __all__ = [
     "AdversePlan",
     "StepNotReached",
+    "drive_reactions",
     "drive_session",
     "run_scenario",
     "shrink_client",
@@ -92,15 +93,24 @@ def _target(session: Any, plan: AdversePlan | None, strict: bool) -> str | None:
     return on_route[plan.step % len(on_route)] if on_route else None
 
 
-def drive_session(session: Any, target: str | None, kind: AdverseKind) -> SessionResult:
+def drive_reactions(session: Any, reactions: Sequence[tuple[str, AdverseKind]]) -> SessionResult:
+    """Advance ``session`` to its end, reporting each ``(state, kind)`` when it is there, in order.
+
+    A second reaction at a safe-exit state is how a reaction that worsens is
+    recorded (``worsening@safe_exit_cool``): it takes the emergency path.
+    """
+    pending = list(reactions)
     while not session.finished:
-        if target is not None and session.current == target:
-            session.report_adverse(kind)
-            target = None
+        if pending and session.current == pending[0][0]:
+            session.report_adverse(pending.pop(0)[1])
         else:
             session.advance()
     result: SessionResult = session.result()
     return result
+
+
+def drive_session(session: Any, target: str | None, kind: AdverseKind) -> SessionResult:
+    return drive_reactions(session, [] if target is None else [(target, kind)])
 
 
 def run_scenario(
@@ -111,17 +121,25 @@ def run_scenario(
     adverse: AdversePlan | None = None,
     plugins: Any = None,
     strict: bool = False,
+    then: AdversePlan | None = None,
 ) -> SessionResult:
     """Run ``client``'s session to its end, with the planned adverse reaction if any.
 
     A reaction planned at a step the client never reaches does not happen,
-    unless ``strict``, which raises :class:`StepNotReached` instead.
+    unless ``strict``, which raises :class:`StepNotReached` instead. ``then``
+    is a second report during the safe exit (its ``step`` a safe-exit state
+    name), such as the reaction worsening.
     """
     from facialflow.session.live import Session
 
     session = Session.start(client, date=date, policy=policy, plugins=plugins)
     target = _target(session, adverse, strict)
-    return drive_session(session, target, adverse.kind if adverse else AdverseKind.IRRITATION)
+    reactions: list[tuple[str, AdverseKind]] = []
+    if target is not None and adverse is not None:
+        reactions.append((target, adverse.kind))
+        if then is not None:
+            reactions.append((str(then.step), then.kind))
+    return drive_reactions(session, reactions)
 
 
 # -- shrinking ----------------------------------------------------------------------------------
@@ -144,8 +162,18 @@ def _simplifications(c: Client) -> Iterator[Client]:
         yield ev(c, pregnant=False)
     if c.breastfeeding:
         yield ev(c, breastfeeding=False)
-    if c.isotretinoin_last_dose is not None:
-        yield ev(c, isotretinoin_last_dose=None)
+    if len(c.medications) > 1:
+        for line in c.medications:
+            yield ev(c, medications=tuple(m for m in c.medications if m != line))
+    for dated in (
+        "isotretinoin_last_dose",
+        "last_sun_exposure",
+        "last_topical_retinoid",
+        "last_peel",
+        "last_injectable",
+    ):
+        if getattr(c, dated) is not None:
+            yield ev(c, **{dated: None})
     if c.birth_date is not None:
         yield ev(c, birth_date=None)
     a = c.assessment
@@ -156,6 +184,7 @@ def _simplifications(c: Client) -> Iterator[Client]:
             ("antiviral_prophylaxis", False),
             ("clinician_approved_laser", False),
             ("prescription_reference", None),
+            ("anticoagulant_acknowledged", False),
         ):
             if getattr(a, name) != default:
                 yield ev(c, assessment=ev(a, **{name: default}))

@@ -21,7 +21,7 @@ from typing import Any
 from attrs import frozen
 
 from facialflow.clinic.policy import Policy
-from facialflow.model import Client
+from facialflow.model import AdverseKind, Client, Outcome
 from facialflow.protocol.facial import FACIAL
 from facialflow.protocol.guards import Facts
 from facialflow.qa.check import compact_client_dict
@@ -40,6 +40,8 @@ class Witness:
     client: Client | None
     adverse: AdversePlan | None
     unreachable: str | None = None
+    #: a second report during the safe exit (the reaction worsening), for paths that need one
+    then: AdversePlan | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out = self.path.to_dict()
@@ -53,6 +55,8 @@ class Witness:
                     f"{self.adverse.kind}@{self.adverse.step}" if self.adverse is not None else None
                 ),
             }
+            if self.then is not None:
+                out["witness"]["then"] = f"{self.then.kind}@{self.then.step}"
         return out
 
 
@@ -64,6 +68,14 @@ def _plan(path: ProtocolPath) -> AdversePlan | None:
     if path.adverse is None:
         return None
     return AdversePlan(path.adverse.state, path.adverse.kinds[0])
+
+
+def _then(path: ProtocolPath) -> AdversePlan | None:
+    """The worsening a path needs: it reaches the emergency from a later state than the reaction."""
+    if path.adverse is None or path.outcome != str(Outcome.EMERGENCY):
+        return None
+    last = path.path[-2]
+    return None if last == path.adverse.state else AdversePlan(last, AdverseKind.WORSENING)
 
 
 def _size(client: Client) -> tuple[int, int]:
@@ -96,7 +108,9 @@ def _facts_classes(
 
 
 def _takes(client: Client, path: ProtocolPath, date: dt.date, policy: Policy, plugins: Any) -> bool:
-    result = run_scenario(client, date=date, policy=policy, adverse=_plan(path), plugins=plugins)
+    result = run_scenario(
+        client, date=date, policy=policy, adverse=_plan(path), plugins=plugins, then=_then(path)
+    )
     return result.path == path.path
 
 
@@ -154,10 +168,10 @@ def find_witnesses(
                 return _takes(c, own, date, policy, plugins)
 
             client, _ = shrink_client(client, takes, max_runs=300)
-        out.append(Witness(p, client, _plan(own)))
+        out.append(Witness(p, client, _plan(own), then=_then(own)))
     return tuple(out)
 
 
 def client_witnesses(client: Client, paths: Sequence[ProtocolPath]) -> tuple[Witness, ...]:
     """For one client every path it can take is witnessed by the client itself."""
-    return tuple(Witness(p, client, _plan(p)) for p in paths)
+    return tuple(Witness(p, client, _plan(p), then=_then(p)) for p in paths)

@@ -13,8 +13,11 @@ from click.testing import CliRunner
 from junitparser import Failure, JUnitXml
 
 from facialflow.cli import main
+from facialflow.qa.invariants import INVARIANTS
 
 DAY = "2026-12-01"
+#: the shipped invariants every report names
+N = len(INVARIANTS)
 TESTS_QA = str(Path(__file__).resolve().parent.parent / "qa")
 SCOPE = ["--component", "laser_review", "--component", "extraction"]
 
@@ -36,8 +39,8 @@ def test_verify_exits_0_with_the_number_of_classes(runner: CliRunner) -> None:
     r = runner.invoke(main, ["verify", "--date", DAY, *SCOPE])
     assert r.exit_code == 0, r.output
     first = r.stdout.splitlines()[0]
-    assert first.startswith("verify: ") and " classes, 13 invariants, " in first
-    assert "OK: all 13 invariants hold in all" in r.stdout
+    assert first.startswith("verify: ") and f" classes, {N} invariants, " in first
+    assert f"OK: all {N} invariants hold in all" in r.stdout
 
 
 def test_verify_json_report_counts_classes_invariants_sessions_and_time(runner: CliRunner) -> None:
@@ -48,7 +51,7 @@ def test_verify_json_report_counts_classes_invariants_sessions_and_time(runner: 
     assert report["classes"] == sum(report["classes_by_component"].values())
     assert set(report["classes_by_component"]) == {"laser_review", "extraction"}
     assert report["sessions"] > report["classes"]
-    assert len(report["invariants"]) == 13
+    assert len(report["invariants"]) == N
     assert report["seconds"] >= 0
 
 
@@ -95,7 +98,7 @@ def test_verify_violation_exits_1_with_a_client_file_that_replays(
     assert "hsv_history" in doc["client"]["conditions"]
     xml = JUnitXml.fromfile(str(junit))
     cases = [c for suite in xml for c in suite]
-    assert len(cases) == 13
+    assert len(cases) == N
     failed = [c for c in cases if any(isinstance(r, Failure) for r in c.result)]
     assert [c.name for c in failed] == ["no_laser_when_contraindicated"]
     (failure,) = failed[0].result
@@ -190,7 +193,7 @@ def test_check_takes_team_invariants_and_writes_junit(runner: CliRunner, tmp_pat
     assert "VIOLATED at_most_two_serums" in r.stdout
     xml = JUnitXml.fromfile(str(junit))
     cases = {c.name: c for suite in xml for c in suite}
-    assert len(cases) == 14
+    assert len(cases) == N + 1  # the team's own invariant too
     assert not cases["path_well_formed"].result
     (failure,) = cases["at_most_two_serums"].result
     assert isinstance(failure, Failure)
@@ -203,7 +206,7 @@ def test_check_junit_of_a_clean_run_has_no_failures(runner: CliRunner, tmp_path:
     r = runner.invoke(main, ["check", "--random", "100", "--date", DAY, "--junit", str(junit)])
     assert r.exit_code == 0, r.output
     suite = next(iter(JUnitXml.fromfile(str(junit))))
-    assert suite.tests == 13 and suite.failures == 0
+    assert suite.tests == N and suite.failures == 0
 
 
 def test_check_a_bad_invariant_spec_is_one_error_line(runner: CliRunner) -> None:

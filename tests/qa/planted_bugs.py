@@ -1,7 +1,9 @@
-"""Planted bugs for verify: each breaks a different rule, clinic policy or catalog.
+"""Planted bugs for verify: each breaks a different rule, clinic policy or the safety filter.
 
 Used by tests/qa/test_planted_bugs.py and benchmarks/bench_planted_bugs.py. A
-bug is a policy TOML, a catalog TOML, or a monkeypatch of one screening rule;
+bug is a policy TOML, a monkeypatch of one screening rule, or a monkeypatch of
+the safety filter with a catalog product that needs it (a catalog alone cannot
+get past the filter: that is what the filter is for);
 ``components`` are the rule groups whose classes the bug lives in (the scoped
 verify run the tests use; the benchmark runs the full verify).
 """
@@ -52,15 +54,19 @@ def planted(bug: PlantedBug) -> Iterator[None]:
         yield
         return
     from facialflow.clinic import screening
+    from facialflow.products import selection
+    from facialflow.session import intake
 
-    saved = dict(vars(screening))
+    # a patch may replace a rule (screening) or the filter where the session reads it
+    saved = [(m, dict(vars(m))) for m in (screening, selection, intake)]
     _forget_intakes()
     try:
         bug.patch(screening)
         yield
     finally:
-        for key, value in saved.items():
-            setattr(screening, key, value)
+        for module, names in saved:
+            for key, value in names.items():
+                setattr(module, key, value)
         _forget_intakes()
 
 
@@ -75,8 +81,8 @@ def _forget_intakes() -> None:
 
 def _washout_off_by_one(screening: Any) -> None:
     # R7 bug: the washout ends a day early (``<`` against the day before the anniversary)
-    def within(client: Any, date: dt.date, months: int) -> bool:
-        last = client.isotretinoin_last_dose
+    def within(facts: Any, date: dt.date, months: int) -> bool:
+        last = facts.isotretinoin_last_dose
         end = screening.add_months(last, months) - dt.timedelta(days=1) if last else None
         return end is not None and months > 0 and date < end
 
@@ -88,14 +94,14 @@ def _hsv_forgotten_with_photosensitiser(screening: Any) -> None:
     # photosensitiser (a rare combination: three conditions and an approval)
     original = screening._screen_laser
 
-    def laser(c: Any, client: Any, date: dt.date, policy: Any) -> bool:
-        spot: bool = original(c, client, date, policy)
+    def laser(c: Any, client: Any, facts: Any, date: dt.date, policy: Any) -> Any:
+        decided = original(c, client, facts, date, policy)
         from facialflow.model import Condition
 
-        both = client.has(Condition.PHOTOSENSITIZING_MEDICATION) and client.has(Condition.MELASMA)
+        both = facts.has(Condition.PHOTOSENSITIZING_MEDICATION) and facts.has(Condition.MELASMA)
         if both and client.assessment.clinician_approved_laser:
             c.findings[:] = [f for f in c.findings if not (f.rule == "R11" and f.step == "laser")]
-        return spot
+        return decided
 
     screening._screen_laser = laser
 
@@ -105,17 +111,35 @@ def _fragile_skin_extracted(screening: Any) -> None:
     # taken by a client with an isotretinoin history (a rare combination)
     original = screening._screen_extraction
 
-    def extraction(c: Any, client: Any, date: dt.date, policy: Any) -> None:
-        original(c, client, date, policy)
+    def extraction(c: Any, client: Any, facts: Any, date: dt.date, policy: Any) -> None:
+        original(c, client, facts, date, policy)
         from facialflow.model import Comedones, Condition
 
-        rare = client.has(Condition.ANTICOAGULANTS) and client.isotretinoin_last_dose is not None
+        rare = facts.has(Condition.ANTICOAGULANTS) and facts.isotretinoin_last_dose is not None
         if client.assessment.comedones is Comedones.SEVERE and rare:
             c.findings[:] = [
                 f for f in c.findings if not (f.step == "extraction" and "fragile" in f.reason)
             ]
 
     screening._screen_extraction = extraction
+
+
+def _retinyl_esters_forgotten(screening: Any) -> None:
+    # R8 bug in the safety filter: retinyl esters are not treated as retinoids in pregnancy
+    # (the retinoid class is there; the pregnancy check looks at retinol's spellings only)
+    from facialflow.products import selection
+    from facialflow.session import intake
+
+    original = selection.profile_problems
+
+    def problems(product: Any, profile: Any, context: Any, pp: Any) -> tuple[str, ...]:
+        found: tuple[str, ...] = original(product, profile, context, pp)
+        if any(n.startswith("retinyl") for n in product.ingredients):
+            found = tuple(p for p in found if not p.startswith("retinoid in pregnancy"))
+        return found
+
+    selection.profile_problems = problems
+    intake.profile_problems = problems
 
 
 BUGS: tuple[PlantedBug, ...] = (
@@ -152,13 +176,14 @@ BUGS: tuple[PlantedBug, ...] = (
         "test_spot_min_fitzpatrick = 5\n",
     ),
     PlantedBug(
-        "retinoid_serum_catalog",
-        "catalog: a serum with a retinoid the filter does not know, for every client (R8)",
+        "retinyl_ester_filter",
+        "safety filter: a catalog's retinyl palmitate serum passes in pregnancy (R8)",
         "pregnancy_safe_ingredients",
         ("product_safety",),
-        catalog_toml='name = "Sneaky Lab"\ndescription = "planted bug"\n[[products]]\n'
-        'name = "Sneaky Renewal Serum"\nkind = "serum"\n'
-        'ingredients = ["retinyl ascorbate", "squalane"]\nrank = 1\n',
+        catalog_toml='name = "Renewal Lab"\ndescription = "planted bug"\n[[products]]\n'
+        'name = "Renewal Night Serum"\nkind = "serum"\n'
+        'ingredients = ["retinyl palmitate", "squalane"]\nrank = 1\n',
+        patch=_retinyl_esters_forgotten,
     ),
     PlantedBug(
         "washout_off_by_one_rule",

@@ -241,32 +241,57 @@ _STEP_COMPONENTS = {
 }
 
 
+def _folded(client: Client, policy: Policy, retinoid_days: int) -> Client:
+    """``client`` with its medications and dated facts folded into the flags they imply.
+
+    A medicine acts only through the facts its drug classes imply, and a dated fact only
+    through the recency it implies on the day (the "medications" and ``*_date`` components
+    prove each of those folds); a retinoid known only from its date counts for a step
+    when it is inside that step's own washout (R15).
+    """
+    implied = client_facts(client, DAY, policy)
+    conditions = set(implied.conditions)
+    if not implied.retinoid_within(retinoid_days):
+        conditions.discard(Condition.TOPICAL_RETINOID)
+    return attrs.evolve(
+        client,
+        medications=(),
+        last_sun_exposure=None,
+        last_topical_retinoid=None,
+        last_peel=None,
+        last_injectable=None,
+        conditions=frozenset(conditions),
+        isotretinoin_last_dose=implied.isotretinoin_last_dose,
+    )
+
+
 @settings(max_examples=300, deadline=None)
 @given(
     client=clients(around=DAY, blocking=False), preset=st.sampled_from(["conservative", "asds2017"])
 )
 def test_each_step_screening_reads_only_its_components_facts(client: Client, preset: str) -> None:
     policy = load_policy(preset)
-    # medications act only through the facts their drug classes imply (the "medications"
-    # component proves each reachable set of classes): fold them into those facts first
-    implied = client_facts(client, DAY, policy)
-    client = attrs.evolve(
-        client,
-        medications=(),
-        conditions=frozenset(implied.conditions) if client.medications else client.conditions,
-        isotretinoin_last_dose=implied.isotretinoin_last_dose
-        if client.medications
-        else client.isotretinoin_last_dose,
-    )
+    sp = policy.screening
     full = screen(client, DAY, policy)
+    windows = {
+        "laser": sp.retinoid_laser_washout_days,
+        "extraction": sp.retinoid_washout_days,
+        "exfoliation": sp.retinoid_washout_days,
+    }
     for step, dims in _STEP_COMPONENTS.items():
-        alone = screen(_kept(client, dims), DAY, policy)
-        assert [f for f in full.findings if f.step == step] == [
-            f for f in alone.findings if f.step == step
-        ], step
+        folded = _folded(client, policy, windows[step])
+        before = [(f.rule, f.effect) for f in full.findings if f.step == step]
+        after = [f for f in screen(folded, DAY, policy).findings if f.step == step]
+        # folding changes no decision of the step (only where its reasons say a fact came from)
+        assert before == [(f.rule, f.effect) for f in after], step
+        # and once folded, the step reads only its component's facts
+        alone = screen(_kept(folded, dims), DAY, policy)
+        assert after == [f for f in alone.findings if f.step == step], step
+    folded = _folded(client, policy, windows["exfoliation"])
+    assert full.exfoliation == screen(folded, DAY, policy).exfoliation
     assert (
         full.exfoliation
-        == screen(_kept(client, _STEP_COMPONENTS["exfoliation"]), DAY, policy).exfoliation
+        == screen(_kept(folded, _STEP_COMPONENTS["exfoliation"]), DAY, policy).exfoliation
     )
 
 

@@ -15,28 +15,30 @@ from planted_bugs import BUGS, DATE, PlantedBug, planted
 from facialflow.cli import main
 from facialflow.clinic.policy import load_policy
 from facialflow.io.client_file import client_from_dict
-from facialflow.model import AppliedProduct, Outcome, Product, ProductKind, SessionResult
+from facialflow.model import AppliedProduct, Outcome, Product, SessionResult
 from facialflow.products.loading import load_plugins
 from facialflow.qa.invariants import violations
 from facialflow.qa.verify import verify
 
-_KIND = {
-    "cleansing": ProductKind.CLEANSER,
-    "exfoliation": ProductKind.EXFOLIANT,
-    "serums": ProductKind.SERUM,
-    "mask": ProductKind.MASK,
-    "safe_exit_soothe": ProductKind.SOOTHING,
-}
+
+def _catalog(catalogs: tuple[str, ...] = ()) -> dict[str, Product]:
+    """Every product the plugins (and ``catalogs``) can propose, by name."""
+    from facialflow.qa.classes import catalog_products
+
+    return {p.name: p for p in catalog_products(load_plugins(catalogs=catalogs))}
 
 
-def _result(doc: dict[str, Any]) -> SessionResult:
-    """The session of ``simulate --format json``, as the invariants read it."""
+def _result(doc: dict[str, Any], catalogs: tuple[str, ...] = ()) -> SessionResult:
+    """The session of ``simulate --format json``, as the invariants read it.
+
+    The session JSON names each product with its ingredients; the invariants also read
+    strengths and kinds, so each product is the catalog's own, checked against the JSON.
+    """
+    known = _catalog(catalogs)
     products = []
     for p in doc["products"]:
-        kind = _KIND.get(p["step"])
-        if kind is None:
-            kind = ProductKind.SUNSCREEN if p["spf"] else ProductKind.MOISTURIZER
-        product = Product(name=p["name"], kind=kind, ingredients=p["ingredients"], spf=p["spf"])
+        product = known[p["name"]]
+        assert list(product.ingredients) == p["ingredients"] and product.spf == p["spf"]
         products.append(AppliedProduct(p["step"], product))
     return SessionResult(
         client=client_from_dict(doc["client"]),
@@ -89,7 +91,7 @@ def test_verify_finds_the_bug_and_its_client_file_replays_it(
             res = CliRunner().invoke(main, args)
         out, code = res.output, res.exit_code
     assert code == 0, out
-    replayed = violations(_result(json.loads(out)), policy)
+    replayed = violations(_result(json.loads(out), catalogs), policy)
     assert bug.invariant in {v.invariant for v in replayed}
     # and without the bug, the same client is safe
     clean = violations(_result(_clean_run(args, bug)), load_policy("conservative"))

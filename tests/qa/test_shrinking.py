@@ -208,8 +208,8 @@ def test_a_step_the_client_never_reaches_is_an_error_only_when_strict() -> None:
     assert run_scenario(PLAIN, date=DAY, adverse=plan).outcome is Outcome.COMPLETE
     with pytest.raises(StepNotReached, match="never reaches 'laser_treatment'"):
         run_scenario(PLAIN, date=DAY, adverse=plan, strict=True)
-    with pytest.raises(StepNotReached, match="no adverse reaction can happen at 'intake'"):
-        run_scenario(PLAIN, date=DAY, adverse=AdversePlan("intake", "irritation"))
+    with pytest.raises(StepNotReached, match="no adverse reaction can happen at 'complete'"):
+        run_scenario(PLAIN, date=DAY, adverse=AdversePlan("complete", "irritation"))
 
 
 def test_adverse_plans_validate_their_fields() -> None:

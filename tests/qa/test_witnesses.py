@@ -41,6 +41,8 @@ def test_every_witness_replays_to_its_path_through_simulate(witnesses, tmp_path:
         args += ["--format", "json"]
         if d["adverse"]:
             args += ["--adverse", d["adverse"]]
+        if "then" in d:
+            args += ["--adverse", d["then"]]
         res = runner.invoke(main, args)
         assert res.exit_code == 0, res.output
         assert json.loads(res.output)["path"] == list(w.path.path)
@@ -58,7 +60,7 @@ def test_witnesses_are_minimal_no_single_simplification_still_takes_the_path(wit
     for w in witnesses[:12]:
         assert w.client is not None
         for smaller in _simplifications(w.client):
-            result = run_scenario(smaller, date=DAY, policy=policy, adverse=w.adverse)
+            result = run_scenario(smaller, date=DAY, policy=policy, adverse=w.adverse, then=w.then)
             assert result.path != w.path.path
 
 
@@ -75,3 +77,20 @@ def test_a_path_no_client_can_take_is_unreachable_with_the_reason(tmp_path: Path
     assert all("test spot required" in (w.unreachable or "") for w in unreachable)
     reachable = [w for w in found if w.client is not None]
     assert all("laser_test_spot" not in w.path.path for w in reachable)
+
+
+def test_a_path_where_the_reaction_worsens_is_witnessed_with_two_reports(witnesses) -> None:  # type: ignore[no-untyped-def]
+    worsened = [w for w in witnesses if w.then is not None]
+    assert worsened, "the protocol has safe-exit -> emergency paths; each needs a worsening"
+    for w in worsened:
+        assert w.path.outcome == "emergency"
+        assert str(w.then.step).startswith("safe_exit")
+        assert w.to_dict()["witness"]["then"] == f"worsening@{w.then.step}"
+
+
+def test_a_reaction_at_intake_is_witnessed_at_intake(witnesses) -> None:  # type: ignore[no-untyped-def]
+    at_intake = [w for w in witnesses if w.adverse is not None and w.adverse.step == "intake"]
+    assert at_intake, "a faint during the consultation is a path of its own"
+    for w in at_intake:
+        # straight from the consultation to care: no treatment step runs first
+        assert w.path.path[1] == "emergency" or w.path.path[1].startswith("safe_exit"), w.path.path
