@@ -1,7 +1,7 @@
 """Simulation and check throughput against bare transitions and the previous commit, in one run.
 
 Run: python benchmarks/bench_simulate.py [--sessions 100000] [--big 1000000] [--rounds 3]
-     [--previous /path/to/checkout-of-ff5ffe5]
+     [--previous /path/to/checkout-of-ff5ffe5] [--before /path/to/another-checkout]
 
 What is measured, each figure with the command that produced it:
 
@@ -15,6 +15,9 @@ What is measured, each figure with the command that produced it:
   workers, the fast path and the real engine (``--engine transitions``);
 - ``facialflow check --random 10000`` here and in ``--previous`` (a checkout
   of the previous commit, e.g. ``git worktree add /tmp/prev ff5ffe5``);
+- with ``--before`` (another checkout), the fast path's summary and jsonl runs there too;
+- CPU seconds of every command, its worker processes included (a split into
+  workers shows the work it repeats even when no second core is free);
 - peak resident memory of the summary runs (``os.wait4``).
 
 Rounds are interleaved (each round runs every command once, in turn); the
@@ -175,6 +178,9 @@ def main() -> None:
     parser.add_argument("--bare", type=int, default=20_000, help="sessions per baseline round")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--previous", default=None, help="a checkout of the previous commit")
+    parser.add_argument(
+        "--before", default=None, help="a checkout to compare the fast path with (summary, jsonl)"
+    )
     args = parser.parse_args()
     n, big = args.sessions, args.big
 
@@ -201,6 +207,11 @@ def main() -> None:
             args.previous,
         )
 
+    if args.before:
+        commands["summary 1w before"] = (simulate(n), n, args.before)
+        commands["jsonl 1w before"] = (simulate(n, "jsonl"), n, args.before)
+        if big:
+            commands["summary 1w big before"] = (simulate(big), big, args.before)
     walls: dict[str, list[float]] = {k: [] for k in commands}
     cpus: dict[str, list[float]] = {k: [] for k in commands}
     peaks: dict[str, float] = {}
@@ -223,7 +234,9 @@ def main() -> None:
     print(
         f"command: python benchmarks/bench_simulate.py --sessions {n} --big {big} "
         f"--reference {args.reference} --check {args.check} --bare {args.bare} "
-        f"--rounds {args.rounds}" + (f" --previous {args.previous}" if args.previous else "")
+        f"--rounds {args.rounds}"
+        + (f" --previous {args.previous}" if args.previous else "")
+        + (f" --before {args.before}" if args.before else "")
     )
     print(
         f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs; medians of {args.rounds} "
@@ -270,6 +283,17 @@ def main() -> None:
             f"  2-worker speed-up, summary, N={big}: "
             f"{rate('summary 2w big')[0] / rate('summary 1w big')[0]:.2f}x; CPU seconds "
             f"2 workers / 1: {cpu('summary 2w big') / cpu('summary 1w big'):.2f}"
+        )
+    if args.before:
+        for name in ("summary 1w", "jsonl 1w", "summary 1w big"):
+            if f"{name} before" in commands:
+                print(
+                    f"  {name}: {rate(name)[0] / rate(name + ' before')[0]:.2f}x the throughput "
+                    f"of {args.before}"
+                )
+        print(
+            f"  jsonl / summary time in {args.before}: "
+            f"{rate('summary 1w before')[0] / rate('jsonl 1w before')[0]:.2f}x"
         )
     # the load the rounds ran under: wall-clock speed-ups need a second idle core
     print(f"  load average after the rounds: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")

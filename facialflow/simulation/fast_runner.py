@@ -27,8 +27,10 @@ sessions started and stepped one by one).
 
 :class:`FastRunner` runs the simulator's chunks of generated clients this
 way. It writes each session's JSON from pieces (products, findings, skipped
-steps, path) cached where they repeat, produced by the session's own methods;
-samples of what it writes are compared with ``session_to_dict`` as it runs.
+steps, path) cached where they repeat, produced by the session's own methods,
+and each client's from pieces per group of drawn fields
+(:mod:`~facialflow.simulation.client_json`); samples of what it writes are
+compared with ``session_to_dict`` and ``client_to_dict`` as it runs.
 """
 
 from __future__ import annotations

@@ -9,7 +9,9 @@ reactions and :mod:`~facialflow.qa.coverage`).
 Determinism: the work is cut into the population's chunks of
 :data:`~facialflow.qa.population.CHUNK` clients; a chunk's clients and adverse
 reactions come from random streams seeded by ``(seed, chunk)`` alone, so the
-output is byte-identical for any number of worker processes.
+output is byte-identical for any number of worker processes. Workers split
+session output by chunks; a summary (on the fast path) by skin type, so that
+no two workers compute the same screening or selection.
 
 Adverse reactions: with probability ``adverse_rate`` a session that passed
 intake meets a reaction, its kind uniform over
