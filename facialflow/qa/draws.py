@@ -343,6 +343,28 @@ def iter_raw(
         index = stop
 
 
+#: assessments by their raw fields: few distinct, frozen, so clients can share them
+_ASSESSMENTS: dict[tuple[int, bool, bool, bool, bool], Assessment] = {}
+
+
+def _assessment(
+    comedones: int, laser: bool, antiviral: bool, approved: bool, prescription: bool
+) -> Assessment:
+    key = (comedones, laser, antiviral, approved, prescription)
+    made = _ASSESSMENTS.get(key)
+    if made is None:
+        if len(_ASSESSMENTS) >= 4096:
+            _ASSESSMENTS.clear()
+        made = _ASSESSMENTS[key] = Assessment(
+            comedones=COMEDONES[comedones],
+            laser_requested=laser,
+            antiviral_prophylaxis=antiviral,
+            clinician_approved_laser=approved,
+            prescription_reference=PRESCRIPTION_REFERENCE if prescription else None,
+        )
+    return made
+
+
 def raw_to_client(raw: RawClient, client_id: str, date: dt.date) -> Client:
     """The :class:`Client` a raw draw describes, for a session on ``date``."""
     (
@@ -372,13 +394,7 @@ def raw_to_client(raw: RawClient, client_id: str, date: dt.date) -> Client:
         "allergies": allergies,
         "medications": tuple(_MEDICATIONS[c] for c in conditions if c in _MEDICATIONS),
         "conditions": frozenset(CONDITIONS[c] for c in conditions),
-        "assessment": Assessment(
-            comedones=COMEDONES[comedones],
-            laser_requested=laser,
-            antiviral_prophylaxis=antiviral,
-            clinician_approved_laser=approved,
-            prescription_reference=PRESCRIPTION_REFERENCE if prescription else None,
-        ),
+        "assessment": _assessment(comedones, laser, antiviral, approved, prescription),
     }
     for name, days in dated:
         fields[name] = date - dt.timedelta(days=days)
