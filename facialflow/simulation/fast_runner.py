@@ -158,8 +158,7 @@ class FastRunner:
         ran = 0
         for raw in iter_raw(seed, start, end - start, spec.population):
             # every client's adverse draw is taken, run or not: the streams stay aligned
-            hit = uniform()
-            drawn = (hit, uniform(), uniform())
+            hit, kind, where = uniform(), uniform(), uniform()
             if part is not None and raw.skin_type not in part:
                 index += 1
                 continue
@@ -185,7 +184,7 @@ class FastRunner:
                     finals.put(fkey, both)
                 intake, selection = both
             variant: Variant | None = (
-                pick_adverse(drawn, rate, intake.active) if hit < rate else None
+                pick_adverse((hit, kind, where), rate, intake.active) if hit < rate else None
             )
             if variant is None:
                 natural[intake] = natural.get(intake, 0) + 1
