@@ -5,8 +5,9 @@ client in this session (allergy R6, pregnancy R8, prescription R26, laser-day
 acids, after-procedure actives R28, recent procedure R16, sensitive skin and
 rosacea R24, clay R25, SPF with a known UV filter R27); :func:`step_problems` adds
 what a step asks beyond that (the safe exit's bland, fragrance-free products, R30);
-:func:`conflicts` says why two products must not share a session (R23). Both are pure, and both read
-ingredients by identity and class (:mod:`facialflow.knowledge`), never by spelling.
+:func:`conflicts` says why two products must not share a session (R23). All are
+pure, and all read ingredients by identity and class (:mod:`facialflow.knowledge`),
+never by spelling.
 """
 
 from __future__ import annotations
