@@ -133,7 +133,7 @@ class ProductStepError(FacialflowError, ValueError):
 
 
 class InvalidReaction(FacialflowError, ValueError):
-    """An adverse reaction kind facialflow does not know."""
+    """An adverse reaction kind facialflow does not know, or one that cannot apply where reported."""
 
 
 class GuardTypeError(FacialflowError, TypeError):

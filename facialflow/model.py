@@ -20,6 +20,7 @@ from attrs import field, frozen
 from facialflow import validation as v
 from facialflow.errors import InvalidValueError
 from facialflow.knowledge import canonical_ingredient, is_prescription_reference
+from facialflow.knowledge.text import candidate_keys
 
 __all__ = [
     "AdverseKind",
@@ -155,7 +156,17 @@ def _sorted_dict(value: Any, field: str) -> dict[str, float]:
     for key in value:
         if not isinstance(key, str):
             raise v.type_error("ingredient names as keys", key, field)
-    return dict(sorted((canonical_ingredient(k), pct) for k, pct in value.items()))
+    out: dict[str, float] = {}
+    for key, pct in value.items():
+        name = canonical_ingredient(key)
+        if name in out:
+            # "vitamin e" and "tocopherol" are one ingredient: which strength would be meant?
+            raise InvalidValueError(
+                f"{key!r} names the same ingredient ({name}) as another strength given",
+                field=field,
+            )
+        out[name] = pct
+    return dict(sorted(out.items()))
 
 
 # Converters are named, typed functions: the form attrs' mypy plugin reads __init__'s types from.
@@ -201,6 +212,13 @@ def _allergies(value: Iterable[str]) -> tuple[str, ...]:
     out = v.to_strings(value, "allergies", lambda s: " ".join(s.split()))
     if "" in out:
         raise InvalidValueError("allergies must not contain an empty name", field="allergies")
+    for name in out:
+        # "-" or a zero-width space is not blank, but names nothing an allergy could match
+        if not candidate_keys(name):
+            raise InvalidValueError(
+                f"allergy {name!r} names nothing: only punctuation or invisible characters",
+                field="allergies",
+            )
     return out
 
 
@@ -292,7 +310,14 @@ class Client:
     def date_problems(self, on: dt.date) -> list[tuple[str, str]]:
         """``(field, message)`` for each date of the client that cannot be true on session date ``on``."""
         out = []
-        for name in ("isotretinoin_last_dose", "birth_date"):
+        for name in (
+            "isotretinoin_last_dose",
+            "birth_date",
+            "last_sun_exposure",
+            "last_topical_retinoid",
+            "last_peel",
+            "last_injectable",
+        ):
             value = getattr(self, name)
             if value is not None and value > on:
                 out.append(

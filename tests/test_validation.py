@@ -105,3 +105,24 @@ def test_a_date_after_the_session_date_is_named() -> None:
         ("isotretinoin_last_dose", "2026-06-01 is after the session date 2026-05-01")
     ]
     assert c.date_problems(dt.date(2026, 6, 1)) == []
+
+
+@pytest.mark.parametrize(
+    "name", ["last_sun_exposure", "last_topical_retinoid", "last_peel", "last_injectable"]
+)
+def test_every_dated_fact_after_the_session_date_is_named(name: str) -> None:
+    c = Client(**BASE, **{name: dt.date(2026, 6, 1)})
+    assert c.date_problems(dt.date(2026, 5, 1)) == [
+        (name, "2026-06-01 is after the session date 2026-05-01")
+    ]
+
+
+def test_two_spellings_of_one_ingredient_cannot_both_carry_a_strength() -> None:
+    with pytest.raises(InvalidValueError, match="same ingredient") as info:
+        Product(
+            name="E serum",
+            kind="serum",
+            ingredients=["tocopherol"],
+            strengths={"vitamin e": 1.0, "tocopherol": 20.0},
+        )
+    assert info.value.field == "strengths"

@@ -186,11 +186,15 @@ def simulate(
 def _parse_adverse(text: str) -> tuple[str, str | None]:
     from facialflow.model import AdverseKind
 
-    kind, _, step = text.partition("@")
+    kind, at, step = text.partition("@")
     kind = kind.strip().lower()
     if kind not in {k.value for k in AdverseKind}:
         allowed = ", ".join(k.value for k in AdverseKind)
         raise click.BadParameter(f"{kind!r} is not one of: {allowed}", param_hint="'--adverse'")
+    if at and not step.strip():
+        raise click.BadParameter(
+            f"{text!r} names no step after '@' (KIND or KIND@STEP)", param_hint="'--adverse'"
+        )
     return kind, step.strip().lower() or None
 
 

@@ -53,7 +53,9 @@ class ClientFacts:
 
 
 def _within(last: dt.date | None, date: dt.date, days: int) -> bool:
-    return last is not None and days > 0 and 0 <= (date - last).days < days
+    # a date after the session date cannot be true; read it the safe way, as recent (a client
+    # file refuses it, but a caller's Client must not turn a recent peel into no peel)
+    return last is not None and days > 0 and (date - last).days < days
 
 
 def _medication_date(text: str) -> dt.date | None:

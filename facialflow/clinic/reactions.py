@@ -27,12 +27,13 @@ __all__ = [
     "VASOVAGAL_CARE",
     "emergency_grade",
     "escalate",
+    "escalates",
     "reaction_route",
     "reaction_response",
     "response_to",
 ]
 
-#: R30 (domain 6b step 6): airway symptoms, faintness that persists or widespread swelling
+#: R30: airway symptoms, faintness that persists or widespread swelling
 EMERGENCY_PROTOCOL = (
     "emergency protocol: call emergency services, lie the client flat (or sitting up if "
     "breathing is hard), adrenaline per the clinic's anaphylaxis protocol, monitor airway, "
@@ -106,6 +107,8 @@ class AdverseRecord:
     note: str = ""
     #: the safe-exit step at which the reaction worsened into an emergency, if it did
     worsened_at: str = ""
+    #: what was reported there (``worsening``, or a severe kind such as ``dyspnoea``)
+    worsened_as: AdverseKind | None = None
 
     def to_dict(self) -> dict[str, str]:
         out = {
@@ -116,14 +119,26 @@ class AdverseRecord:
         }
         if self.worsened_at:
             out["worsened_at"] = self.worsened_at
+        if self.worsened_as is not None:
+            out["worsened_as"] = str(self.worsened_as)
         return out
+
+
+def escalates(kind: AdverseKind) -> bool:
+    """Whether a report of ``kind`` during the safe exit takes the emergency path (R30, R31).
+
+    ``worsening`` and every emergency-grade kind do; another mild reaction does not: the
+    safe exit already cares for it.
+    """
+    return kind is AdverseKind.WORSENING or response_to(kind).emergency
 
 
 def escalate(record: AdverseRecord, kind: AdverseKind, step: str) -> AdverseRecord:
     """``record`` after the reaction worsened (reported as ``kind``) at safe-exit ``step``."""
-    # the text depends on the record and the step only, so a snapshot can re-derive it
-    escalation = f"{record.escalation}; then worsened at {step}: {EMERGENCY_PROTOCOL}"
-    return AdverseRecord(record.kind, record.step, escalation, record.note, step)
+    # the text depends on the record, the kind and the step only, so a snapshot re-derives it
+    what = "worsened" if kind is AdverseKind.WORSENING else str(kind)
+    escalation = f"{record.escalation}; then {what} at {step}: {EMERGENCY_PROTOCOL}"
+    return AdverseRecord(record.kind, record.step, escalation, record.note, step, kind)
 
 
 def reaction_route(

@@ -97,9 +97,9 @@ def _age(birth: dt.date, on: dt.date) -> int:
 def age_extra_days(client: Client, on: dt.date, sp: SchedulePolicy) -> tuple[int, int | None]:
     """Days added to the maintenance interval for the client's age on ``on``, and that age.
 
-    Turnover slows with age (domain 4b), so from ``age_lengthening_from`` on each
+    Turnover slows with age (R32), so from ``age_lengthening_from`` on each
     started decade adds ``age_extra_days_per_decade`` (defaults: 40-49 +3, 50-59 +6).
-    Domain 4b uses turnover only to suggest maintenance intervals, so series keep theirs.
+    R32 uses turnover only to suggest maintenance intervals, so series keep theirs.
     """
     if client.birth_date is None:
         return 0, None

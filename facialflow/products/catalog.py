@@ -33,6 +33,7 @@ from typing import Any
 from attrs import field, frozen
 from cattrs.errors import ClassValidationError, IterableValidationError
 
+from facialflow import validation as v
 from facialflow.errors import CatalogError
 from facialflow.io.reading import DocumentError, parse_document, read_text
 from facialflow.io.structure import strict_converter, structure_error_message
@@ -68,7 +69,8 @@ class Offer:
     product: Product
     concerns: tuple[Concern, ...] = field(default=(), converter=_as_tuple)
     skin_types: tuple[SkinType, ...] = field(default=(), converter=_as_tuple)
-    rank: int = 50
+    #: the plugin's preference, bounded so any adjustment still makes a valid candidate rank
+    rank: int = field(default=50, validator=v.int_in(-999_000, 999_000))
     after_procedure: bool = False
     #: rank adjustments by skin type (negative: preferred)
     skin_rank: Mapping[SkinType, int] = field(factory=dict)
@@ -195,7 +197,8 @@ def _structure(data: Any, path: Path) -> CatalogFile:
         if key in data and not isinstance(data[key], str):
             raise CatalogError(f"{path}: {key} must be a string")
     products = []
-    for i, entry in enumerate(entries, start=1):
+    # 0-based, as every other list in an error message (allergies[0], products[0].rank)
+    for i, entry in enumerate(entries):
         label = entry.get("name", "?") if isinstance(entry, dict) else "?"
         where = f"{path}: products[{i}] ({label})"
         if not isinstance(entry, dict):
@@ -219,7 +222,7 @@ def _load_file(path: Path) -> OfferPlugin:
         raise CatalogError(f"{path}: {reason}") from None
     doc = _structure(data, path)
     offers = []
-    for i, entry in enumerate(doc.products, start=1):
+    for i, entry in enumerate(doc.products):
         try:
             offers.append(entry.to_offer())
         except (ValueError, TypeError) as exc:

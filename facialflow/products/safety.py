@@ -126,7 +126,7 @@ def allergy_hits(product: Product, allergies: tuple[AllergyMatch, ...]) -> list[
 
 
 #: classes that may not follow a procedure in the same session, nor be used after a recent one
-#: (R28, R16; domain 2j: the mask and serums after a procedure come from a calming set)
+#: (R28, R16: the mask and serums after a procedure come from a calming set)
 POST_PROCEDURE_EXCLUDED = (
     (C.EXFOLIANT, "acid or enzyme"),
     (C.RETINOID, "retinoid"),

@@ -23,7 +23,7 @@ class Facts:
     extraction_indicated: bool = False
     laser_indicated: bool = False
     test_spot_required: bool = False
-    #: False when the reaction means nothing more may be applied (R30, domain 6b step 4-5)
+    #: False when the reaction means nothing more may be applied (R30: no soothing or SPF on skin that cannot take it)
     tolerates_product: bool = True
 
 

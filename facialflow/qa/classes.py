@@ -223,7 +223,8 @@ def _isotretinoin(policy: Policy, date: dt.date) -> Dimension:
 
 def _dated(key: str, windows: Iterable[int], date: dt.date) -> Dimension:
     """A dated fact split at each washout: the last day inside it and the first outside."""
-    points = set()
+    # a date after the session date is read as recent: the day after is a cut too
+    points = {date + dt.timedelta(days=1)}
     for days in windows:
         if days > 0:
             points |= {date - dt.timedelta(days=days - 1), date - dt.timedelta(days=days)}

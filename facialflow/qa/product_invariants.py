@@ -331,7 +331,8 @@ def floor_facts(client: Client, day: dt.date, policy: Policy) -> FloorFacts:
                 iso = dose if iso is None or dose > iso else iso
 
     def recent(last: dt.date | None, days: int) -> bool:
-        return last is not None and 0 <= (day - last).days < days
+        # a date after the session day counts as recent: it cannot be ruled out
+        return last is not None and days > 0 and (day - last).days < days
 
     retinoid_days = None
     if recent(client.last_sun_exposure, sp.sun_washout_days):

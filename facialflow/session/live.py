@@ -27,8 +27,7 @@ from facialflow.clinic.policy import Policy, load_policy
 from facialflow.clinic.reactions import (
     AdverseRecord,
     escalate,
-    reaction_response,
-    reaction_route,
+    escalates,
     response_to,
 )
 from facialflow.clinic.screening import CONDITIONAL_STEPS, Screening
@@ -50,13 +49,12 @@ from facialflow.protocol.guards import Facts
 from facialflow.protocol.names import Trigger
 from facialflow.protocol.spec import FacialProtocol
 from facialflow.session.intake import decide_intake
+from facialflow.session.restore_checks import check_products, checked_route
 from facialflow.session.snapshot import (
     SnapshotParts,
     catalog_digest,
     decode_snapshot,
     encode_snapshot,
-    selection_digest,
-    selection_names,
 )
 
 __all__ = ["CandidateCheck", "Listener", "Session", "StepEvent"]
@@ -283,11 +281,22 @@ class Session:
         here = self.current
         allowed_now = self.allowed()
         if self.adverse is not None and Trigger.EMERGENCY in allowed_now:
+            if not escalates(reaction):
+                raise InvalidReaction(
+                    f"{reaction} during the safe exit: the safe exit already cares for the "
+                    f"{self.adverse.kind} reported at {self.adverse.step}; report 'worsening' "
+                    "or a severe reaction to start the emergency protocol"
+                )
             # during the safe exit: the reaction got worse
             self.adverse = escalate(self.adverse, reaction, here)
             self.facts = attrs.evolve(self.facts, tolerates_product=False)
             self._engine.fire(self, Trigger.EMERGENCY)
             return self.current
+        if reaction is AdverseKind.WORSENING:
+            raise InvalidReaction(
+                f"'worsening' at {here}: no reaction was reported to worsen; report the "
+                "reaction itself (for example anaphylaxis or dyspnoea)"
+            )
         response = response_to(reaction)
         severe = response.emergency and Trigger.EMERGENCY in allowed_now
         if not severe and Trigger.ADVERSE not in allowed_now:
@@ -425,7 +434,7 @@ class Session:
         screening, selection = decide_intake(
             parts.client, parts.date, parts.policy, selection=given, plugins=plugins
         )
-        _check_products(parts, selection)
+        check_products(parts, selection)
         session = cls(
             parts.client,
             parts.date,
@@ -437,64 +446,5 @@ class Session:
             plugins=plugins,
             given=given is not None,
         )
-        session._place(*session._checked_route(parts.path, parts.adverse))
+        session._place(*checked_route(session._engine, session.facts, parts.path, parts.adverse))
         return session
-
-    def _checked_route(
-        self, path: Sequence[str], adverse: AdverseRecord | None
-    ) -> tuple[Sequence[str], AdverseRecord | None, Facts]:
-        """``path`` against the route the engine decides for these facts (memoised, not stepped)."""
-        engine = self._engine
-        protocol = engine.protocol
-        if path[0] != protocol.initial:
-            raise SnapshotError(f"snapshot path must start at {protocol.initial}")
-        facts = self.facts
-        if adverse is None:
-            expected = engine.route(facts)
-        else:
-            outgoing = protocol.outgoing[adverse.step]
-            if Trigger.ADVERSE not in outgoing and Trigger.EMERGENCY not in outgoing:
-                raise SnapshotError(
-                    f"snapshot records a reaction at {adverse.step}, not on its path"
-                )
-            tolerates = reaction_response(adverse.kind)[1]
-            expected = reaction_route(
-                protocol, engine.route(facts), engine.route(facts, adverse.step, tolerates), adverse
-            )
-            facts = attrs.evolve(facts, tolerates_product=tolerates)
-        for i in range(1, len(path)):
-            if i >= len(expected) or path[i] != expected[i]:
-                would = expected[i] if i < len(expected) else "nowhere: the session had ended"
-                raise SnapshotError(
-                    f"snapshot path {path[i - 1]} -> {path[i]} is not what the protocol does "
-                    f"for this client (it would go to {would})"
-                )
-        if adverse is not None:
-            on_route = adverse.step in expected[:-1]
-            if not on_route or len(path) < expected.index(adverse.step) + 2:
-                raise SnapshotError(
-                    f"snapshot records a reaction at {adverse.step}, not on its path"
-                )
-        return path, adverse, facts if adverse is not None else self.facts
-
-
-def _check_products(parts: SnapshotParts, selection: Selection) -> None:
-    """Refuse a snapshot whose recorded products are not the ones derived again."""
-    if parts.legacy:
-        recorded = parts.given
-        if recorded is not None and dict(recorded.steps) != dict(selection.steps):
-            raise SnapshotError(
-                f"snapshot products ({selection_names(recorded)}) are not what this client "
-                f"gets ({selection_names(selection)})"
-            )
-        return
-    now = selection_digest(selection)
-    if parts.products != now:
-        if parts.given is not None:
-            then = selection_names(parts.given)
-        else:
-            then = f"digest {parts.products}"
-        raise SnapshotError(
-            f"snapshot products ({then}) are not what this client gets "
-            f"({selection_names(selection)}; digest {now})"
-        )

@@ -24,7 +24,7 @@ from typing import Any
 from attrs import frozen
 
 from facialflow.clinic.policy import Policy, load_policy, policy_from_dict, policy_to_dict
-from facialflow.clinic.reactions import AdverseRecord, escalate, reaction_response
+from facialflow.clinic.reactions import AdverseRecord, escalate, escalates, reaction_response
 from facialflow.errors import SnapshotError
 from facialflow.io.client_file import client_from_dict, client_to_compact_dict
 from facialflow.io.documents import product_from_dict, product_to_full_dict
@@ -163,6 +163,11 @@ def encode_snapshot(
                 "step": adverse.step,
                 "note": adverse.note,
                 **({"worsened_at": adverse.worsened_at} if adverse.worsened_at else {}),
+                **(
+                    {"worsened_as": str(adverse.worsened_as)}
+                    if adverse.worsened_as not in (None, AdverseKind.WORSENING)
+                    else {}
+                ),
             }
         ),
     }
@@ -226,12 +231,17 @@ def decode_snapshot(data: Mapping[str, Any], protocol: FacialProtocol) -> Snapsh
             worsened = raw.get("worsened_at", "")
             if not isinstance(step, str) or not isinstance(worsened, str):
                 raise TypeError("adverse step must be a state name")
+            where = "adverse.worsened_as"
+            worse_kind = AdverseKind(raw.get("worsened_as", AdverseKind.WORSENING))
+            if worsened and not escalates(worse_kind):
+                raise ValueError(f"{worse_kind} does not escalate to the emergency protocol")
+            where = "adverse"
             # the escalation is re-derived from the kind, never trusted from the snapshot
             adverse = AdverseRecord(
                 kind, step, reaction_response(kind)[0], str(raw.get("note", ""))
             )
             if worsened:
-                adverse = escalate(adverse, AdverseKind.WORSENING, worsened)
+                adverse = escalate(adverse, worse_kind, worsened)
         given: Selection | None
         if fmt == _FORMAT_1:
             where = "selection"

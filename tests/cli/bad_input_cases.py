@@ -162,6 +162,17 @@ client(
     "isotretinoin_last_dose",
     "expected an ISO date",
 )
+for _dated in ("last_sun_exposure", "last_topical_retinoid", "last_peel", "last_injectable"):
+    client(f"{_dated}-after-session", {_dated: "2026-06-01"}, _dated, "after the session date")
+    client(f"{_dated}-no-such-day", {_dated: "2026-02-30"}, _dated, "no such day")
+client("allergy-only-a-dash", {"allergies": ["-"]}, "allergies", "names nothing")
+client("allergy-zero-width", {"allergies": ["\u200b"]}, "allergies", "names nothing")
+client(
+    "acknowledged-yes",
+    {"assessment": {"anticoagulant_acknowledged": "yes"}},
+    "assessment.anticoagulant_acknowledged: expected true or false",
+)
+client("medications-a-string", {"medications": "warfarin"}, "medications")
 client("birth-year-1", {"birth_date": "0001-01-01"}, "birth_date", "outside the years")
 client(
     "birth-in-the-future",
@@ -419,7 +430,7 @@ def catalog(name: str, text: str | bytes, *words: str, **kw: Any) -> None:
 
 
 def entry(name: str, extra: str, *words: str) -> None:
-    catalog(name, ENTRY + extra, "products[1] (Lumen Serum)", *words)
+    catalog(name, ENTRY + extra, "products[0] (Lumen Serum)", *words)
 
 
 catalog(
@@ -478,6 +489,7 @@ entry(
 entry("spf-500", "spf = 500\n", "spf: must be an integer from 1 to 100")
 entry("spf-a-string", 'spf = "50"\n', "spf: expected an integer")
 entry("rank-a-string", 'rank = "1"\n', "rank: expected an integer")
+catalog("rank-out-of-range", ENTRY + "rank = 2000000\n", "products[0] (Lumen Serum)", "rank")
 catalog("rank-40-digits", ENTRY + "rank = " + "9" * 40 + "\n", "products[0].rank", "far too large")
 entry("rx-only-no", 'rx_only = "no"\n', "rx_only: expected true or false")
 entry("concern-unknown", 'concerns = ["wrinkles"]\n', "concerns: 'wrinkles' is not one of")
@@ -498,6 +510,34 @@ option(
 )
 option(
     "adverse-rate-inf", (*RANDOM, "--adverse-rate", "inf"), "--adverse-rate", "not a finite number"
+)
+client(
+    "adverse-no-step",
+    {},
+    "--adverse",
+    "names no step",
+    args=(*SIMULATE, "--adverse", "irritation@"),
+)
+client(
+    "adverse-worsening-first",
+    {},
+    "'worsening' at serums",
+    "no reaction was reported",
+    args=(*SIMULATE, "--adverse", "worsening@serums"),
+)
+client(
+    "adverse-mild-twice",
+    {},
+    "during the safe exit",
+    "report 'worsening'",
+    args=(*SIMULATE, "--adverse", "irritation@serums", "--adverse", "urticaria@safe_exit_cool"),
+)
+client(
+    "adverse-unknown-step",
+    {},
+    "--adverse",
+    "steam",
+    args=(*SIMULATE, "--adverse", "irritation@steam"),
 )
 option("adverse-rate-2", (*RANDOM, "--adverse-rate", "2"), "--adverse-rate", "0 to 1")
 option("adverse-rate-word", (*RANDOM, "--adverse-rate", "often"), "--adverse-rate", "not a number")

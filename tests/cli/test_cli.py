@@ -149,7 +149,7 @@ def test_bad_catalog_is_an_error_line(runner: CliRunner, tmp_path: Path) -> None
     f = tmp_path / "bad.toml"
     f.write_text("[[products]]\nname = 'A'\n")
     r = runner.invoke(main, ["plugins", "--catalog", str(f)])
-    assert r.exit_code == 2 and r.stderr.startswith("Error: ") and "products[1] (A)" in r.stderr
+    assert r.exit_code == 2 and r.stderr.startswith("Error: ") and "products[0] (A)" in r.stderr
 
 
 def test_version_comes_from_package_metadata(runner: CliRunner) -> None:

@@ -94,23 +94,23 @@ def test_a_folder_loads_every_catalog_in_it(tmp_path: Path) -> None:
         ('name = "x"\n', "at least one [[products]]"),
         (
             '[[products]]\nname = "A"\nkind = "potion"\ningredients = ["water"]\n',
-            "products[1] (A): kind: 'potion' is not one of",
+            "products[0] (A): kind: 'potion' is not one of",
         ),
         (
             '[[products]]\nname = "A"\nkind = "serum"\n',
-            "products[1] (A): ingredients: required field is missing",
+            "products[0] (A): ingredients: required field is missing",
         ),
         (
             '[[products]]\nname = "A"\nkind = "serum"\ningredients = ["x"]\nconcerns = ["wrinkles"]\n',
-            "products[1] (A): concerns: 'wrinkles' is not one of",
+            "products[0] (A): concerns: 'wrinkles' is not one of",
         ),
         (
             '[[products]]\nname = "A"\nkind = "serum"\ningredients = ["x"]\ncolour = "red"\n',
-            "products[1] (A): unknown field(s) colour; allowed: name, kind, ingredients",
+            "products[0] (A): unknown field(s) colour; allowed: name, kind, ingredients",
         ),
         (
             '[[products]]\nname = "A"\nkind = "serum"\ningredients = ["x"]\nrank = "high"\n',
-            "products[1] (A): rank: expected an integer, got str 'high'",
+            "products[0] (A): rank: expected an integer, got str 'high'",
         ),
         (
             '[[products]]\nname = "A"\nkind = "sunscreen"\ningredients = ["x"]\nspf = 500\n',
@@ -147,7 +147,7 @@ def test_missing_catalog_and_wrong_extension_are_errors(tmp_path: Path) -> None:
     [
         (
             'name = 5\nkind = "serum"\ningredients = ["x"]',
-            "products\\[1\\] \\(5\\): name: expected a string",
+            "products\\[0\\] \\(5\\): name: expected a string",
         ),
         ('name = "A"\nkind = "serum"\ningredients = ["x", ""]', "empty ingredient"),
         (

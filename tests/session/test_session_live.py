@@ -7,7 +7,7 @@ import json
 import pytest
 from conftest import DATE, MakeClient
 
-from facialflow.errors import SnapshotError
+from facialflow.errors import InvalidReaction, SnapshotError
 from facialflow.io.documents import session_to_dict
 from facialflow.model import AdverseKind, Outcome
 from facialflow.session.live import Session, StepEvent
@@ -135,6 +135,38 @@ def test_a_reaction_that_worsens_in_the_safe_exit_escalates_to_the_emergency_sta
     # the record survives a snapshot
     restored = Session.restore(s.snapshot())
     assert restored.result() == r
+
+
+def test_a_severe_report_in_the_safe_exit_is_recorded_with_its_kind(
+    make_client: MakeClient,
+) -> None:
+    s = start(make_client())
+    s.advance()
+    s.report_adverse("irritation")
+    assert s.report_adverse("dyspnoea") == "emergency"
+    r = s.run()
+    assert r.adverse["worsened_as"] == "dyspnoea"  # type: ignore[index]
+    assert "then dyspnoea at safe_exit_stop" in r.adverse["escalation"]  # type: ignore[index]
+    assert Session.restore(s.snapshot()).result() == r
+
+
+def test_a_mild_report_during_the_safe_exit_is_refused_not_escalated(
+    make_client: MakeClient,
+) -> None:
+    s = start(make_client())
+    s.advance()
+    s.report_adverse("irritation")
+    with pytest.raises(InvalidReaction, match="report 'worsening'"):
+        s.report_adverse("urticaria")
+    assert s.current == "safe_exit_stop" and s.run().outcome is Outcome.STOPPED
+
+
+def test_worsening_with_no_reaction_to_worsen_is_refused(make_client: MakeClient) -> None:
+    s = start(make_client())
+    s.advance()
+    with pytest.raises(InvalidReaction, match="no reaction was reported"):
+        s.report_adverse("worsening")
+    assert s.adverse is None and s.current == "cleansing"
 
 
 def test_a_vasovagal_episode_follows_r31_and_escalates_when_it_does_not_resolve(

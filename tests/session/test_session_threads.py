@@ -12,13 +12,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from facialflow.clinic.reactions import FIRST_REACTIONS
 from facialflow.io.documents import session_to_dict
-from facialflow.model import AdverseKind, Client
+from facialflow.model import Client
 from facialflow.qa.draws import iter_clients
 from facialflow.session.live import Session
 
 DATE = dt.date(2026, 11, 25)
-KINDS = tuple(AdverseKind)
+KINDS = FIRST_REACTIONS  # worsening is only a second report
 ROOT = Path(__file__).resolve().parents[2]
 
 
