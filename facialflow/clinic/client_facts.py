@@ -21,7 +21,7 @@ from facialflow.dates import parse_iso_date
 from facialflow.knowledge import resolve_allergy, resolve_medications
 from facialflow.model import Client, Condition
 
-__all__ = ["ClientFacts", "client_facts", "unknown_allergy_warnings"]
+__all__ = ["ClientFacts", "client_facts", "unknown_allergies", "unknown_allergy_warnings"]
 
 _ISO = re.compile(r"\b(\d{4}-\d{2}-\d{2})\b")
 
@@ -112,11 +112,18 @@ def client_facts(client: Client, date: dt.date, policy: Policy) -> ClientFacts:
     return ClientFacts(found, iso_last, iso_source, retinoid_days)
 
 
+def unknown_allergies(allergies: tuple[str, ...]) -> tuple[str, ...]:
+    """The allergies, in the client's order and words, that name nothing the knowledge base knows.
+
+    All screening reads of a client's allergies: memoised screenings key on this.
+    """
+    return tuple(a for a in allergies if not resolve_allergy(a).known)
+
+
 def unknown_allergy_warnings(client: Client) -> tuple[str, ...]:
     """A warning for each allergy that names no known ingredient or class (matched literally)."""
     return tuple(
         f"allergy {a!r} names no ingredient the knowledge base knows: matched by its exact "
         "name only (R6)"
-        for a in client.allergies
-        if not resolve_allergy(a).known
+        for a in unknown_allergies(client.allergies)
     )

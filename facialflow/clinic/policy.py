@@ -208,7 +208,7 @@ class _Named:
     name: str
 
 
-@frozen
+@frozen(cache_hash=True)
 class ProductPolicy:
     """Thresholds of the product rules (R6, R8, R23-R27)."""
 

@@ -40,7 +40,7 @@ STEPS = (
 )
 
 
-@frozen
+@frozen(cache_hash=True)
 class SelectionContext:
     """What a plugin may know about the session besides the client."""
 

@@ -14,7 +14,7 @@ import importlib.util
 import os
 import sys
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from importlib.metadata import entry_points
 from pathlib import Path
 from types import ModuleType
@@ -25,7 +25,7 @@ from attrs import frozen
 
 from facialflow.errors import PluginError
 from facialflow.model import Client
-from facialflow.products.catalog import load_catalog
+from facialflow.products.catalog import Offer, OfferPlugin, load_catalog
 from facialflow.products.hookspecs import Candidate, FacialflowSpec, PluginInfo, SelectionContext
 from facialflow.validation import describe
 
@@ -157,6 +157,10 @@ class PluginSet:
         self._loaded: list[LoadedPlugin] = []
         # (plugin name, function, argument names) in load order; rebuilt on register
         self._candidate_impls: list[tuple[str, Any, tuple[str, ...]]] = []
+        self._offers_only = True
+        #: whatever a caller derives from :meth:`candidates` under an :meth:`offers_key`;
+        #: emptied whenever a plugin is registered
+        self.offers_memo: dict[Hashable, Any] = {}
 
     @property
     def plugins(self) -> tuple[LoadedPlugin, ...]:
@@ -209,6 +213,21 @@ class PluginSet:
             for n in self._order
             if n in by_name
         ]
+        # exact types: a subclass could override what its candidates depend on
+        self._offers_only = self._offers_only and (
+            type(plugin) is OfferPlugin and all(type(o) is Offer for o in plugin.offers)
+        )
+        self.offers_memo = {}
+
+    def offers_key(self, client: Client, context: SelectionContext) -> Hashable | None:
+        """All :meth:`candidates` reads of its arguments, or None when a plugin may read more.
+
+        Every plugin a plain OfferPlugin of plain Offers: candidates follow from
+        the skin type, the concerns in order and whether a procedure happens today.
+        """
+        if not self._offers_only:
+            return None
+        return (client.skin_type, client.concerns, context.after_procedure or context.calming_only)
 
     def _unregister_quietly(self, name: str) -> None:
         if self._pm.get_plugin(name) is not None:

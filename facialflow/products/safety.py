@@ -73,7 +73,7 @@ def _strong(product: Product, aha_pct: float, bha_pct: float) -> bool:
     return False
 
 
-@frozen
+@frozen(cache_hash=True)
 class SafetyProfile:
     """What the filter reads of a client: equal profiles get equal verdicts."""
 

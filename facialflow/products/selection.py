@@ -42,7 +42,13 @@ from facialflow.products.safety import (
     step_problems,
 )
 
-__all__ = ["CLIENT_READS", "SUNSCREEN_MISSING", "choose_products", "selection_context"]
+__all__ = [
+    "CLIENT_READS",
+    "CONDITIONS_READ",
+    "SUNSCREEN_MISSING",
+    "choose_products",
+    "selection_context",
+]
 
 #: the ``missing`` key that means no tolerated SPF 30+ sunscreen exists: the session cannot end safely
 SUNSCREEN_MISSING = "hydration (sunscreen)"
@@ -83,7 +89,20 @@ class _Chooser:
         self._ranked = self._rank_all()
 
     def _rank_all(self) -> dict[str, list[tuple[Candidate, str]]]:
-        cands = self.plugins.candidates(self.client, self.context)
+        # plain offers rank the same for every client with their offers key: ranked once
+        # per plugin set and key (the lists are shared: nothing here changes them)
+        keyed = getattr(self.plugins, "offers_key", None)
+        key = keyed(self.client, self.context) if keyed is not None else None
+        if key is not None:
+            hit: dict[str, list[tuple[Candidate, str]]] | None = self.plugins.offers_memo.get(key)
+            if hit is not None:
+                return hit
+        ranked = self._rank(self.plugins.candidates(self.client, self.context))
+        if key is not None:
+            self.plugins.offers_memo[key] = ranked
+        return ranked
+
+    def _rank(self, cands: list[tuple[Candidate, str]]) -> dict[str, list[tuple[Candidate, str]]]:
         far = len(self.order)
         cands.sort(
             key=lambda cp: (
@@ -155,9 +174,7 @@ class _Chooser:
         chosen: list[Product] = []
         irritant_taken = False
         # rosacea gets the sensitive-skin exclusions whatever the skin type (R24)
-        sensitive = self.client.skin_type is SkinType.SENSITIVE or self.client.has(
-            Condition.ROSACEA
-        )
+        sensitive = self.client.skin_type is SkinType.SENSITIVE or self.profile.rosacea
         limit = self.policy.products.max_serums
 
         def stacking(product: Product) -> list[str]:
@@ -227,6 +244,11 @@ CLIENT_READS: tuple[str, ...] = (
     # rosacea gets the sensitive-skin exclusions (R24)
     "conditions",
 )
+
+#: of the ``conditions``, the only ones selection reads (through ``safety_profile``): memoised
+#: selections key on the client's conditions among these, so a rule reading another one must
+#: add it here (a test changes every other condition and expects the same products)
+CONDITIONS_READ: frozenset[Condition] = frozenset({Condition.ROSACEA})
 
 
 def choose_products(

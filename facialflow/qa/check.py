@@ -20,9 +20,9 @@ from facialflow.model import (
 from facialflow.qa.draws import CHUNK, adverse_draws, pick_adverse
 from facialflow.qa.invariants import INVARIANTS, Invariant, Violation, violations
 from facialflow.qa.paths import reaction_steps, route
+from facialflow.qa.routes import route_for
 from facialflow.qa.shrinking import (
     AdversePlan,
-    drive_session,
     run_scenario,
     shrink_client,
     shrink_plan,
@@ -156,7 +156,19 @@ def check_clients(
             kind, target = picked
             plan = AdversePlan(target, kind)
             adverse_sessions += 1
-        result = drive_session(session, target, kind)
+        # the route is the real engine's for these facts and this reaction, stepped once and
+        # shared (qa.routes); the result is still this session's, from its own intake
+        stepped = route_for(session.facts, picked)
+        result = Session.positioned(
+            client,
+            date,
+            session.policy,
+            session.screening,
+            session.selection,
+            path=stepped.path,
+            adverse=stepped.adverse,
+            facts=stepped.facts_after,
+        ).result()
         outcomes[str(result.outcome)] += 1
         seen: set[str] = set()
         for v in violations(result, policy, invariants=invariants):

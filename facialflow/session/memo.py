@@ -24,12 +24,13 @@ from collections.abc import Hashable
 from operator import attrgetter
 from typing import Any
 
+from facialflow.clinic.client_facts import unknown_allergies
 from facialflow.clinic.policy import Policy
 from facialflow.clinic.screening import CLIENT_READS as SCREENING_READS
 from facialflow.clinic.screening import Screening, screen
 from facialflow.model import Client, Selection
 from facialflow.products.selection import CLIENT_READS as SELECTION_READS
-from facialflow.products.selection import choose_products, selection_context
+from facialflow.products.selection import CONDITIONS_READ, choose_products, selection_context
 
 __all__ = [
     "IGNORED",
@@ -41,6 +42,7 @@ __all__ = [
     "memo_screen",
     "offer_universe",
     "plugin_token",
+    "screened_allergies",
     "screening_key",
     "selection_part",
 ]
@@ -90,12 +92,29 @@ class Memo:
 
 _screening_fields = attrgetter(*SCREENING_READS)
 _selection_fields = attrgetter(*SELECTION_READS)
+_SCREENED_ALLERGIES = SCREENING_READS.index("allergies")
 _ALLERGIES = SELECTION_READS.index("allergies")
+_CONDITIONS = SELECTION_READS.index("conditions")
 
 
 def screening_key(client: Client) -> Hashable:
-    """What :func:`~facialflow.clinic.screening.screen` reads of a client (for a date and policy)."""
-    return _screening_fields(client)
+    """What :func:`~facialflow.clinic.screening.screen` reads of a client (for a date and policy).
+
+    Allergies count only as the ones the knowledge base does not know
+    (:func:`~facialflow.clinic.client_facts.unknown_allergies`): screening reads no other.
+    """
+    values = _screening_fields(client)
+    if not values[_SCREENED_ALLERGIES]:
+        return values
+    listed = list(values)
+    listed[_SCREENED_ALLERGIES] = screened_allergies(listed[_SCREENED_ALLERGIES])
+    return tuple(listed)
+
+
+@functools.lru_cache(maxsize=16384)
+def screened_allergies(allergies: tuple[str, ...]) -> tuple[str, ...]:
+    """The allergies screening reads: those the knowledge base does not know, in order."""
+    return unknown_allergies(allergies)
 
 
 def selection_part(client: Client, universe: frozenset[str]) -> Hashable:
@@ -103,9 +122,11 @@ def selection_part(client: Client, universe: frozenset[str]) -> Hashable:
 
     Allergies count only as their intersection with the ingredients and tags
     of the offered products (``universe``): no other allergy can match.
+    Conditions count only among those selection reads (``CONDITIONS_READ``).
     """
     values = list(_selection_fields(client))
     values[_ALLERGIES] = relevant_allergies(values[_ALLERGIES], universe)
+    values[_CONDITIONS] = values[_CONDITIONS] & CONDITIONS_READ
     return tuple(values)
 
 

@@ -27,18 +27,19 @@ sessions started and stepped one by one).
 
 :class:`FastRunner` runs the simulator's chunks of generated clients this
 way. It writes each session's JSON from pieces (products, findings, skipped
-steps, path) cached where they repeat, produced by the session's own methods;
-samples of what it writes are compared with ``session_to_dict`` as it runs.
+steps, path) cached where they repeat, produced by the session's own methods,
+and each client's from pieces per group of drawn fields
+(:mod:`~facialflow.simulation.client_json`); samples of what it writes are
+compared with ``session_to_dict`` and ``client_to_dict`` as it runs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from operator import itemgetter
+from collections.abc import Callable, Hashable
 from typing import Any
 
-from facialflow.io.client_file import client_to_dict
-from facialflow.model import AdverseKind, Client, Selection
+from facialflow.model import AdverseKind, Client, Condition, Selection
+from facialflow.products.selection import CONDITIONS_READ
 from facialflow.qa.draws import (
     RawClient,
     adverse_draws,
@@ -47,10 +48,15 @@ from facialflow.qa.draws import (
     pick_adverse,
     raw_fields,
     raw_to_client,
-    raw_to_dict,
 )
-from facialflow.session.memo import SCREENING_READS, SELECTION_READS, relevant_allergies
-from facialflow.simulation.memo_keys import Variant
+from facialflow.session.memo import (
+    SCREENING_READS,
+    SELECTION_READS,
+    relevant_allergies,
+    screened_allergies,
+)
+from facialflow.simulation.client_json import ClientJson
+from facialflow.simulation.memo_keys import Variant, raw_conditions_among, raw_getter
 from facialflow.simulation.planner import Intake, Memo, Plan, Planner, StepRoute
 from facialflow.simulation.writer import (
     ChunkResult,
@@ -82,37 +88,54 @@ class FastRunner:
         # sized to the class counts measured at 1M sessions (seed 7, default population):
         # 382k distinct draws, 70k screening keys, 43k selection parts; a generation
         # holds the working set of a run, so growth stays linear in the distinct classes
-        #: raw draw -> the client's JSON after its id
-        self.tails = Memo(1 << 16)
+        self.clients = ClientJson(spec.date, dumps)
         #: (intake, id(selection), route) -> (selection, the session JSON after the client)
         self.fragments = Memo(1 << 15)
+        #: (id(intake), id(selection)) -> (intake, selection, settled intake, settled selection)
+        self.settled = Memo(1 << 17)
         self.writer = Fragments(spec)
-        self.tails_made = 0
-        # the keys project the draws on the fields screening and selection declare they read
-        self.screening_raw = _getter(raw_fields(SCREENING_READS))
-        self.selection_raw = _getter(raw_fields([r for r in SELECTION_READS if r != "allergies"]))
+        # the keys project the draws on the fields screening and selection declare they read;
+        # allergies and conditions narrowed as session.memo narrows them
+        narrowed = ("allergies", "conditions")
+        self.screening_raw = raw_getter(
+            raw_fields([r for r in SCREENING_READS if r != "allergies"])
+        )
+        self.selection_raw = raw_getter(
+            raw_fields([r for r in SELECTION_READS if r not in narrowed])
+        )
+        self.selection_conditions = raw_conditions_among(CONDITIONS_READ, spec.date)
+
+    def raw_keys(self, raw: RawClient) -> tuple[Hashable, Hashable]:
+        """The planner's ``skey`` and ``spart`` for a draw (only with a known offer universe).
+
+        Equal keys mean equal :func:`~facialflow.session.memo.screening_key` and
+        :func:`~facialflow.session.memo.selection_part` of the clients drawn.
+        """
+        skey: Hashable = self.screening_raw(raw)
+        allergies = raw.allergies
+        if allergies:
+            unknown = screened_allergies(allergies)
+            if unknown:
+                # a pair never equals the plain fields' longer tuple: no key is shared by mistake
+                skey = (skey, unknown)
+        universe = self.universe
+        assert universe is not None
+        spart = (
+            self.selection_raw(raw),
+            relevant_allergies(allergies, universe) if allergies else (),
+            self.selection_conditions(raw) if raw.conditions else _NONE,
+        )
+        return skey, spart
 
     def client(self, raw: RawClient, index: int) -> Client:
         return raw_to_client(raw, client_id(self.spec.seed, index), self.spec.date)
 
-    def client_tail(self, raw: RawClient, index: int) -> str:
-        """The client's JSON after ``{"id":"...",``: equal for equal draws."""
-        tail: str | None = self.tails.young.get(raw) or self.tails.get(raw)
-        if tail is None:
-            ident = client_id(self.spec.seed, index)
-            data = raw_to_dict(raw, ident, self.spec.date)
-            self.tails_made += 1
-            if self.tails_made <= 64 or self.tails_made % Fragments.CHECK_EVERY == 0:
-                expected = client_to_dict(self.client(raw, index))
-                if list(data.items()) != list(expected.items()):
-                    raise AssertionError(f"raw_to_dict differs from client_to_dict: {data!r}")
-            text = dumps(data)
-            head = '{"id":' + dumps(ident) + ","
-            tail = text[len(head) :]
-            self.tails.put(raw, tail)
-        return tail
+    def chunk(self, chunk: int, part: frozenset[int] | None = None) -> ChunkResult:
+        """Run chunk ``chunk``, or only its sessions whose drawn skin type is in ``part``.
 
-    def chunk(self, chunk: int) -> ChunkResult:
+        Screening and selection keys both hold the skin type: runners given
+        disjoint parts never compute the same screening or selection.
+        """
         spec = self.spec
         seed = spec.seed
         start, end = spec.chunk_bounds(chunk)
@@ -125,21 +148,23 @@ class FastRunner:
         fragments = self.fragments
         intakes = planner.intakes
         selections = planner.selections
-        screening_raw = self.screening_raw
-        selection_raw = self.selection_raw
+        raw_keys = self.raw_keys
+        settled = self.settled
+        tail = self.clients.tail
         index = start
+        ran = 0
         for raw in iter_raw(seed, start, end - start, spec.population):
+            # every client's adverse draw is taken, run or not: the streams stay aligned
             drawn = draw()
+            if part is not None and raw.skin_type not in part:
+                index += 1
+                continue
+            ran += 1
             if universe is None:
                 plan = planner.plan(self.client(raw, index))
                 intake, selection = plan.intake, plan.selection
             else:
-                skey = screening_raw(raw)
-                allergies = raw.allergies
-                spart = (
-                    selection_raw(raw),
-                    relevant_allergies(allergies, universe) if allergies else (),
-                )
+                skey, spart = raw_keys(raw)
                 # the planner's young generations first: most sessions hit them
                 make: _Once | None = None
                 found: Intake | None = intakes.young.get(skey)
@@ -150,7 +175,14 @@ class FastRunner:
                 if chosen is None:
                     make = make or _Once(self.client, raw, index)
                     chosen = planner.selection(spart, found, make)
-                intake, selection = planner.settle(skey, spart, found, chosen)
+                # settling reads only the screening and the products: once per pair, by identity,
+                # the pair kept in the entry so neither id can be reused meanwhile
+                pair = (id(found), id(chosen))
+                both = settled.young.get(pair) or settled.get(pair)
+                if both is None or both[0] is not found or both[1] is not chosen:
+                    both = (found, chosen, *planner.settle(skey, spart, found, chosen))
+                    settled.put(pair, both)
+                intake, selection = both[2], both[3]
             variant: Variant | None = pick_adverse(drawn, rate, intake.active)
             kind: AdverseKind | None = None
             route = intake.natural
@@ -168,28 +200,19 @@ class FastRunner:
                 else:
                     fragment = self.writer.fragment(Plan(intake, selection), variant)
                     fragments.put(fkey, (selection, fragment))
-                lines.append(
-                    '{"client":{"id":"'
-                    + client_id(seed, index)
-                    + '",'
-                    + self.client_tail(raw, index)
-                    + fragment
-                )
+                ident = client_id(seed, index)
+                # generated ids need no JSON escaping: "sim-<seed>-<index>"
+                lines.append('{"client":{"id":"' + ident + '"' + tail(raw, ident) + fragment)
             index += 1
         tally = tuple(
             ((trace_key(route.trace), rules, str(kind) if kind else None), c)
             for (route, rules, kind), c in counts.items()
         )
-        return end - start, "\n".join(lines) if lines is not None else None, tally
+        return ran, "\n".join(lines) if lines is not None else None, tally
 
 
-def _getter(fields: tuple[str, ...]) -> Callable[[RawClient], Any]:
-    """A projection of a raw draw on ``fields``, as a tuple (even for one field)."""
-    positions = [RawClient._fields.index(f) for f in fields]
-    if len(positions) == 1:
-        (only,) = positions
-        return lambda raw: (raw[only],)
-    return itemgetter(*positions)
+#: no conditions: what ``selection_conditions`` gives a draw without any
+_NONE: frozenset[Condition] = frozenset()
 
 
 class _Once:

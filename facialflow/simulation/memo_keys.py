@@ -6,8 +6,14 @@ runner projects its raw draws onto the same declarations.
 
 from __future__ import annotations
 
-from facialflow.model import AdverseKind
-from facialflow.qa.draws import ADVERSE_KINDS
+import datetime as dt
+from collections.abc import Callable, Hashable
+from operator import itemgetter
+from typing import Any
+
+from facialflow.model import Condition
+from facialflow.qa.draws import ADVERSE_KINDS, RawClient, raw_fields, raw_to_client
+from facialflow.qa.routes import Variant
 from facialflow.session.memo import context_key, offer_universe, screening_key, selection_part
 
 __all__ = [
@@ -15,10 +21,39 @@ __all__ = [
     "Variant",
     "context_key",
     "offer_universe",
+    "raw_conditions_among",
+    "raw_getter",
     "screening_key",
     "selection_part",
 ]
 
 
-#: an adverse reaction: its kind and the step (state) during which it happens
-Variant = tuple[AdverseKind, str]
+def raw_getter(fields: tuple[str, ...]) -> Callable[[RawClient], Any]:
+    """A projection of a raw draw on ``fields``, as a tuple (even for one field)."""
+    positions = [RawClient._fields.index(f) for f in fields]
+    if len(positions) == 1:
+        (only,) = positions
+        return lambda raw: (raw[only],)
+    return itemgetter(*positions)
+
+
+def raw_conditions_among(
+    conditions: frozenset[Condition], date: dt.date
+) -> Callable[[RawClient], frozenset[Condition]]:
+    """``raw_to_client(raw, ...).conditions & conditions``, memoised on the raw fields it is made from.
+
+    Conditions the draw gives as dates are not the client's conditions: the
+    client is made once per distinct source, so the projection is exactly the
+    client's, whatever the draw's rules for dates.
+    """
+    sources = raw_getter(raw_fields(["conditions"]))
+    seen: dict[Hashable, frozenset[Condition]] = {}
+
+    def project(raw: RawClient) -> frozenset[Condition]:
+        key = sources(raw)
+        hit = seen.get(key)
+        if hit is None:
+            hit = seen[key] = raw_to_client(raw, "conditions", date).conditions & conditions
+        return hit
+
+    return project

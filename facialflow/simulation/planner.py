@@ -7,14 +7,11 @@ from collections.abc import Callable, Hashable
 from typing import Any
 
 from facialflow.clinic.policy import Policy
-from facialflow.clinic.reactions import AdverseRecord
 from facialflow.clinic.screening import Screening, screen
-from facialflow.model import Client, Concern, Exfoliation, Selection, SessionResult
-from facialflow.protocol.engine import engine_for
+from facialflow.model import Client, Selection, SessionResult
 from facialflow.protocol.facial import FACIAL
-from facialflow.protocol.guards import Facts
 from facialflow.protocol.names import Trigger
-from facialflow.qa.coverage import Trace, trace_path
+from facialflow.qa.routes import StepRoute, Variant, route_for
 from facialflow.session.intake import settle_intake
 from facialflow.session.live import Session
 
@@ -23,26 +20,11 @@ __all__ = ["Intake", "Memo", "Plan", "Planner", "StepRoute", "route_for"]
 
 from facialflow.session.memo import Memo
 from facialflow.simulation.memo_keys import (
-    Variant,
     context_key,
     offer_universe,
     screening_key,
     selection_part,
 )
-
-
-class StepRoute:
-    """One way through the protocol, as the engine stepped it."""
-
-    __slots__ = ("adverse", "facts_after", "path", "trace")
-
-    def __init__(
-        self, path: tuple[str, ...], adverse: AdverseRecord | None, facts_after: Facts, trace: Trace
-    ) -> None:
-        self.path = path
-        self.adverse = adverse
-        self.facts_after = facts_after
-        self.trace = trace
 
 
 class Intake:
@@ -113,44 +95,6 @@ class Plan:
     def result(self, client: Client, variant: Variant | None) -> SessionResult:
         """What ``Session.result`` gives for ``client``, a client this plan was made for."""
         return self.session_at_end(client, variant).result()
-
-
-_ROUTES: dict[tuple[Facts, Variant | None], StepRoute] = {}
-_NO_PRODUCTS = Selection(steps={})
-
-
-def route_for(facts: Facts, variant: Variant | None) -> StepRoute:
-    """The route of a session with these facts and ``variant``: stepped by the real engine once.
-
-    The engine's choices depend only on the guard facts and on the reaction
-    (its kind decides whether the skin still tolerates product), so one route
-    serves every session with the same facts and variant.
-    """
-    key = (facts, variant)
-    route = _ROUTES.get(key)
-    if route is None:
-        route = _step(facts, variant)
-        _ROUTES[key] = route
-    return route
-
-
-def _step(facts: Facts, variant: Variant | None) -> StepRoute:
-    # the engine reads nothing but the facts: any client, screening and products with them will do
-    client = Client(id="route", skin_type="normal", concerns=tuple(Concern)[:1], fitzpatrick=1)
-    screening = Screening("route", facts, (), {}, Exfoliation.GENTLE, ())
-    day = dt.date(2000, 1, 1)
-    session = Session(client, day, Policy(), screening, _NO_PRODUCTS, engine=engine_for(FACIAL))
-    if variant is not None:
-        kind, step = variant
-        while session.current != step:
-            if session.finished:
-                raise ValueError(f"step {step!r} is not on the route of {facts}")
-            session.advance()
-        session.report_adverse(kind)
-    while not session.finished:
-        session.advance()
-    trace = trace_path(session.path, facts, facts_after_adverse=session.facts)
-    return StepRoute(tuple(session.path), session.adverse, session.facts, trace)
 
 
 class Planner:

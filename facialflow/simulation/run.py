@@ -9,7 +9,9 @@ reactions and :mod:`~facialflow.qa.coverage`).
 Determinism: the work is cut into the population's chunks of
 :data:`~facialflow.qa.population.CHUNK` clients; a chunk's clients and adverse
 reactions come from random streams seeded by ``(seed, chunk)`` alone, so the
-output is byte-identical for any number of worker processes.
+output is byte-identical for any number of worker processes. Workers split
+session output by chunks; a summary (on the fast path) by skin type, so that
+no two workers compute the same screening or selection.
 
 Adverse reactions: with probability ``adverse_rate`` a session that passed
 intake meets a reaction, its kind uniform over
@@ -31,29 +33,26 @@ import signal
 import threading
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from typing import Any, Literal
 
 from attrs import field, frozen
 
 from facialflow.clinic.policy import Policy
 from facialflow.clinic.screening import possible_rules
-from facialflow.model import AdverseKind, Client
 from facialflow.protocol.facial import FACIAL
-from facialflow.protocol.names import Trigger
 from facialflow.qa.coverage import (
     Coverage,
     CoverageReport,
     Trace,
-    trace_path,
     transition_name,
     unsimulated_transitions,
 )
-from facialflow.qa.draws import ADVERSE_KINDS, CHUNK, adverse_draws, iter_clients, pick_adverse
+from facialflow.qa.draws import ADVERSE_KINDS, CHUNK, SKIN_TYPES
 from facialflow.qa.population import DEFAULT_POPULATION, Population
-from facialflow.session.live import Session
 from facialflow.simulation.fast_runner import FastRunner
-from facialflow.simulation.writer import ChunkResult, TallyKey, session_line, trace_key
+from facialflow.simulation.reference import TransitionsRunner
+from facialflow.simulation.writer import TallyKey
 
 __all__ = [
     "Batch",
@@ -162,68 +161,20 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-# -- the reference engine -----------------------------------------------------------------------
-
-
-class _TransitionsRunner:
-    """Starts and steps a Session per client, as an application would: the reference."""
-
-    def __init__(self, spec: SimulationSpec) -> None:
-        from facialflow.products.loading import load_plugins
-
-        self.spec = spec
-        self.plugins = load_plugins(catalogs=spec.catalogs)
-
-    def _start(self, client: Client) -> Session:
-        spec = self.spec
-        return Session.start(client, date=spec.date, policy=spec.policy, plugins=self.plugins)
-
-    def chunk(self, chunk: int) -> ChunkResult:
-        spec = self.spec
-        start, end = spec.chunk_bounds(chunk)
-        draw = adverse_draws(spec.seed, chunk)
-        counts: Counter[TallyKey] = Counter()
-        lines: list[str] | None = [] if spec.sessions else None
-        clients = iter_clients(
-            spec.seed, end - start, date=spec.date, population=spec.population, start=start
-        )
-        for client in clients:
-            drawn = draw()
-            session = self._start(client)
-            # where a reaction can happen follows from the facts: decided, not stepped twice;
-            # the contract: a reaction "at a random step after intake"
-            natural = session.planned_path()
-            active = [s for s in natural[1:] if Trigger.ADVERSE in FACIAL.outgoing[s]]
-            picked = pick_adverse(drawn, spec.adverse_rate, active)
-            kind: AdverseKind | None = None
-            if picked is not None:
-                kind, step = picked
-                while session.current != step:
-                    session.advance()
-                session.report_adverse(kind)
-            session.run()
-            result = session.result()
-            trace = trace_path(
-                result.path, session.screening.facts, facts_after_adverse=session.facts
-            )
-            rules = frozenset(f.rule for f in result.findings)
-            counts[(trace_key(trace), rules, str(kind) if kind else None)] += 1
-            if lines is not None:
-                lines.append(session_line(result))
-        return end - start, "\n".join(lines) if lines is not None else None, tuple(counts.items())
-
-
 # -- running ------------------------------------------------------------------------------------
 
 _RUNNER: Any = None
+#: the skin types this worker runs, when workers split a summary by skin type
+_PART: frozenset[int] | None = None
 
 
 def _make_runner(spec: SimulationSpec) -> Any:
-    return FastRunner(spec) if spec.engine == "fast" else _TransitionsRunner(spec)
+    return FastRunner(spec) if spec.engine == "fast" else TransitionsRunner(spec)
 
 
-def _init_worker(spec: SimulationSpec) -> None:
-    global _RUNNER
+def _init_worker(spec: SimulationSpec, part: frozenset[int] | None = None) -> None:
+    global _RUNNER, _PART
+    _PART = part
     # Ctrl-C reaches the whole process group: only the parent handles it (it ends the pool),
     # so no worker prints a traceback or dies holding the pool's queue lock
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -241,7 +192,61 @@ def _run_group(runner: Any, group: tuple[int, ...]) -> list[Batch]:
 
 
 def _run_group_in_worker(group: tuple[int, ...]) -> list[Batch]:
-    return _run_group(_RUNNER, group)
+    if _PART is None:
+        return _run_group(_RUNNER, group)
+    with _collector_paused():
+        return [Batch(chunk, *_RUNNER.chunk(chunk, _PART)) for chunk in group]
+
+
+def _skin_parts(spec: SimulationSpec, workers: int) -> tuple[frozenset[int], ...] | None:
+    """Skin types split between ``workers`` by population weight, or None to split by chunks.
+
+    A summary needs no session order, so on the fast path each worker runs
+    every chunk's clients of its own skin types: screening and selection keys
+    both hold the skin type, so no two workers compute the same one (split by
+    chunks, each worker would compute most of them again).
+    """
+    if spec.sessions or spec.engine != "fast":
+        return None
+    weights = {SKIN_TYPES.index(k): w for k, w in spec.population.skin_types.items() if w > 0}
+    if len(weights) < workers:
+        return None
+    parts: list[set[int]] = [set() for _ in range(workers)]
+    loads = [0.0] * workers
+    for code, weight in sorted(weights.items(), key=lambda cw: (-cw[1], cw[0])):
+        lightest = loads.index(min(loads))
+        parts[lightest].add(code)
+        loads[lightest] += weight
+    if workers == 2:
+        # two parts: the best of every split (few skin types), not just the greedy one
+        codes = sorted(weights)
+        total = sum(weights.values())
+        best = min(
+            (
+                frozenset(c for i, c in enumerate(codes) if mask >> i & 1)
+                for mask in range(1, 1 << len(codes) - 1)
+            ),
+            key=lambda p: (abs(total - 2 * sum(weights[c] for c in p)), sorted(p)),
+        )
+        parts = [set(best), set(codes) - best]
+        loads = [sum(weights[c] for c in p) for p in parts]
+    # a skin type far heavier than the rest would leave one worker waiting
+    if max(loads) > 1.25 * sum(loads) / workers:
+        return None
+    return tuple(frozenset(p) for p in parts)
+
+
+def _merged(results: list[list[Batch]]) -> list[Batch]:
+    """One batch per chunk from every worker's part of it, tallies added up."""
+    out = []
+    for parts in zip(*results, strict=True):
+        counts: Counter[TallyKey] = Counter()
+        for part in parts:
+            # a part's tally may name one trace twice (two routes, one trace): add, never replace
+            for key, count in part.tally:
+                counts[key] += count
+        out.append(Batch(parts[0].chunk, sum(p.count for p in parts), None, tuple(counts.items())))
+    return out
 
 
 def _groups(spec: SimulationSpec) -> Iterator[tuple[int, ...]]:
@@ -281,27 +286,33 @@ def _parallel(spec: SimulationSpec) -> Iterator[Batch]:
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
     workers = min(spec.workers, len(spec.chunks))
+    parts = _skin_parts(spec, workers)
     interrupted: list[int] = []
     with _sigint_deferred(interrupted):
-        pool = context.Pool(workers, initializer=_init_worker, initargs=(spec,))
+        if parts is None:
+            pools = [context.Pool(workers, initializer=_init_worker, initargs=(spec,))]
+        else:
+            pools = [context.Pool(1, initializer=_init_worker, initargs=(spec, p)) for p in parts]
     # leaving the block for any reason (Ctrl-C, the consumer closing us) terminates the workers
-    with pool:
+    with ExitStack() as stack:
+        for pool in pools:
+            stack.enter_context(pool)
         if interrupted:
             raise KeyboardInterrupt
         # a bounded window of groups in flight: ordered output, and no pile-up
         # of finished groups when the consumer (a pipe, a disk) is slower
-        pending: deque[Any] = deque()
+        pending: deque[list[Any]] = deque()
         groups = _groups(spec)
         for group in groups:
-            pending.append(pool.apply_async(_run_group_in_worker, (group,)))
+            pending.append([p.apply_async(_run_group_in_worker, (group,)) for p in pools])
             if len(pending) >= 2 * workers:
                 break
         while pending:
-            batches: list[Batch] = pending.popleft().get()
+            results: list[list[Batch]] = [r.get() for r in pending.popleft()]
             nxt = next(groups, None)
             if nxt is not None:
-                pending.append(pool.apply_async(_run_group_in_worker, (nxt,)))
-            yield from batches
+                pending.append([p.apply_async(_run_group_in_worker, (nxt,)) for p in pools])
+            yield from results[0] if parts is None else _merged(results)
 
 
 # -- summary ------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from typing import Protocol
 
 from facialflow.clinic.policy import Policy
 from facialflow.io.documents import session_to_dict
-from facialflow.model import Client, Concern, SessionResult
+from facialflow.model import Client, Concern, Product, SessionResult
 from facialflow.qa.coverage import Trace
 from facialflow.qa.population import Population
 
@@ -104,6 +104,10 @@ class Fragments:
         )
         self.routes: dict[StepRoute, tuple[str, str]] = {}
         self.products = Memo(1 << 15)
+        #: (step, product) -> its JSON: products are few (the catalogs')
+        self.listed: dict[tuple[str, Product], str] = {}
+        #: a session's warnings -> their JSON list
+        self.warned = Memo(1 << 14)
         self.made = 0
 
     def fragment(self, plan: Plan, variant: Variant | None) -> str:
@@ -126,7 +130,15 @@ class Fragments:
         if hit is not None and hit[0] is selection:
             products: str = hit[1]
         else:
-            products = dumps([a.product.to_dict(a.step) for a in session.applied()])
+            # a list of objects is its items' JSON joined: each product written once per step
+            listed = self.listed
+            texts = []
+            for a in session.applied():
+                text = listed.get((a.step, a.product))
+                if text is None:
+                    text = listed[(a.step, a.product)] = dumps(a.product.to_dict(a.step))
+                texts.append(text)
+            products = "[" + ",".join(texts) + "]"
             self.products.put(key, (selection, products))
         # findings depend on the screening alone, skipped on the screening and the route
         pieces = intake.pieces
@@ -136,6 +148,11 @@ class Fragments:
         skipped = pieces.get(route)
         if skipped is None:
             skipped = pieces[route] = dumps(session.skipped())
+        said = session.warnings()
+        warnings: str | None = self.warned.get(said)
+        if warnings is None:
+            warnings = dumps(list(said))
+            self.warned.put(said, warnings)
         text = (
             head[0]
             + ',"products":'
@@ -143,7 +160,7 @@ class Fragments:
             + ',"skipped":'
             + skipped
             + ',"warnings":'
-            + dumps(list(session.warnings()))
+            + warnings
             + self.tail
             + ',"findings":'
             + findings
