@@ -54,6 +54,7 @@ _EXPORTS: dict[str, str] = {
     "PluginError": "errors",
     "PolicyError": "errors",
     "PolicyFloorError": "errors",
+    "ProductStepError": "errors",
     "ProtocolError": "errors",
     "RendererUnavailable": "errors",
     "ScheduleError": "errors",

@@ -34,6 +34,7 @@ __all__ = [
     "PluginError",
     "PolicyError",
     "PolicyFloorError",
+    "ProductStepError",
     "ProtocolError",
     "RendererUnavailable",
     "InvariantError",
@@ -114,6 +115,20 @@ class InvalidStep(FacialflowError, ValueError):
         allowed_text = ", ".join(self.allowed) if self.allowed else "none (the session has ended)"
         super().__init__(
             f"cannot {trigger!r} from state {state!r}; allowed next steps: {allowed_text}"
+        )
+
+
+class ProductStepError(FacialflowError, ValueError):
+    """A product handed in for a step its kind is not made for (a wash at the mask step)."""
+
+    def __init__(self, step: str, product: str, kind: str, allowed: Sequence[str]) -> None:
+        self.step = step
+        self.product = product
+        self.kind = kind
+        self.allowed = tuple(allowed)
+        super().__init__(
+            f"selection: {product!r} (kind {kind}) cannot be applied at {step!r}; "
+            f"kind {kind} belongs at: {', '.join(self.allowed)}"
         )
 
 

@@ -175,7 +175,7 @@ MUTATIONS: dict[str, list[tuple[str, str, str]]] = {
     ],
     "R25": [(SAFETY, "    if C.CLAY in classes:", "    " + OFF)],
     "R26": [
-        (SAFETY, "    if C.HYDROQUINONE in classes and not who_.prescription:", "    " + OFF),
+        (SAFETY, "    if C.PRESCRIPTION_ONLY in classes and not who_.prescription:", "    " + OFF),
         (SAFETY, "    elif product.rx_only and not who_.prescription:", "    elif False:"),
     ],
     "R27": [

@@ -179,13 +179,19 @@ def _witnesses(
 def _write_witnesses(witnesses: Any, folder: Path) -> None:
     import json
 
+    from facialflow.io.atomic import write_atomic
+
     folder.mkdir(parents=True, exist_ok=True)
     for i, w in enumerate(witnesses, 1):
         if w.client is None:
             continue
         data = w.to_dict()["witness"]
-        (folder / f"path-{i}.json").write_text(
-            json.dumps(data["client"], indent=2) + "\n", encoding="utf-8"
+        # each file whole or not at all, like every other output
+        write_atomic(
+            folder / f"path-{i}.json", (json.dumps(data["client"], indent=2) + "\n").encode()
         )
         if data["adverse"]:
-            (folder / f"path-{i}.adverse").write_text(data["adverse"] + "\n", encoding="utf-8")
+            write_atomic(folder / f"path-{i}.adverse", (data["adverse"] + "\n").encode())
+        if "then" in data:
+            # the second report a path into the emergency state needs (the reaction worsening)
+            write_atomic(folder / f"path-{i}.then", (data["then"] + "\n").encode())

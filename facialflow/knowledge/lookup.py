@@ -6,6 +6,7 @@ once and cached, since a population draws its names from a small vocabulary.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 from facialflow.knowledge.ingredient_base import ingredient_base
@@ -25,6 +26,7 @@ __all__ = [
     "is_prescription_reference",
     "class_names",
     "classes_of",
+    "contained_ingredients",
     "ingredient_names",
     "lookup_ingredient",
     "members_of",
@@ -54,6 +56,37 @@ def classes_of(ingredient_name: str) -> frozenset[str]:
     """Every class of the named ingredient, implied ones included; empty if it is unknown."""
     hit = lookup_ingredient(ingredient_name)
     return hit.classes if hit is not None else frozenset()
+
+
+_WORD_SEPARATORS = re.compile(r"[,;:()\[\]{}/+&|]")
+
+
+@lru_cache(maxsize=16384)
+def contained_ingredients(text: str) -> tuple[Ingredient, ...]:
+    """Known ingredients whose name appears, as whole words, inside an unknown name.
+
+    ``glycolic acid 30% peel`` holds glycolic acid and ``sodium bentonite`` holds
+    bentonite: a rule that restricts an ingredient must not be escaped by writing
+    more words around its name. Longest spans are taken first, left to right. A
+    known name (or a blank one) holds nothing: it is its own ingredient.
+    """
+    if lookup_ingredient(text) is not None:
+        return ()
+    base = ingredient_base()
+    found: dict[str, Ingredient] = {}
+    for key in candidate_keys(text):
+        words = _WORD_SEPARATORS.sub(" ", key).split()
+        start = 0
+        while start < len(words):
+            for end in range(len(words), start, -1):
+                name = base.by_key.get(" ".join(words[start:end]))
+                if name is not None:
+                    found.setdefault(name, base.ingredients[name])
+                    start = end
+                    break
+            else:
+                start += 1
+    return tuple(found.values())
 
 
 def members_of(class_name: str) -> frozenset[str]:
@@ -114,10 +147,16 @@ def allergy_matches(allergy: AllergyMatch, ingredient_name: str) -> bool:
     """Whether a product ingredient, under any spelling, is covered by the allergy.
 
     An ingredient the knowledge base does not know still matches an allergy
-    written the same way (after normalisation).
+    written the same way (after normalisation), or one covering a known
+    ingredient named inside it (``sodium bentonite clay`` for a bentonite allergy).
     """
     hit = lookup_ingredient(ingredient_name)
     if hit is not None and hit.name in allergy.covers:
+        return True
+    # fail closed: an unknown name is covered when a known ingredient inside it is
+    if hit is None and any(
+        i.name in allergy.covers for i in contained_ingredients(ingredient_name)
+    ):
         return True
     return (hit is None or not allergy.known) and _literal_key(ingredient_name) == allergy.key
 
@@ -187,24 +226,46 @@ def canonical_ingredient(text: str) -> str:
 #: words that, written where a prescription reference belongs, mean there is none (R26)
 _NO_REFERENCE_WORDS = frozenset(
     {
-        "none", "no", "n/a", "na", "n.a", "nil", "null", "nothing", "not", "unknown", "tbd",
-        "pending", "unavailable", "missing", "without", "x", "?", "0", "false",
+        "none", "no", "n/a", "na", "n.a", "nil", "null", "nothing", "not", "unknown", "unk",
+        "tbd", "tbc", "tba", "pending", "awaiting", "await", "waiting", "declined", "refused",
+        "requested", "request", "unavailable", "missing", "without", "x", "?", "0", "false",
+        "nope", "nada", "non", "keine", "kein", "aucune", "aucun", "ninguna", "ninguno",
+        "applicable", "prescribed", "prescription", "script", "rx", "ref", "reference",
+        "given", "yet", "follow", "to", "see", "notes", "ask", "gp", "later", "soon",
     }
 )  # fmt: skip
+#: the words a recorded reference may not consist of alone (beyond the refusals above)
+_NEGATIVE_PHRASES = ("not prescribed", "no prescription", "no rx", "not applicable")
+_ALNUM_RUN = re.compile(r"[^\W_]+")
 
 
 def is_prescription_reference(text: str | None) -> bool:
     """Whether ``text`` records a prescription: blank, "none", "n/a", "no", "-" and the like do not.
 
-    Only the first word decides ("N/A - not prescribed" is none, "RX-2291 (none refused)" is
-    one), and a reference needs at least one letter or digit.
+    Brackets, quotes, punctuation and spacing are ignored ("(none)", "N / A", "'none'").
+    A refusal in first place decides ("N/A - not prescribed" is none, "RX-2291 (none
+    refused)" is one); otherwise a reference needs a word of at least three letters or
+    digits (punctuation inside it dropped: "RX-77") that is not a refusal word ("TBC",
+    "awaiting", "declined" are none) and not one character repeated ("xx", "0000").
     """
     if text is None:
         return False
     norm = normalize_name(text)
-    if not any(c.isalnum() for c in norm):
+    runs = _ALNUM_RUN.findall(norm)
+    words = [w for w in ("".join(_ALNUM_RUN.findall(w)) for w in norm.split()) if w]
+    if not runs:
         return False
-    first = norm.replace("-", " ").replace(":", " ").replace(",", " ").split()[0]
-    if first.rstrip(".") in _NO_REFERENCE_WORDS or first in _NO_REFERENCE_WORDS:
+    compact = "".join(words)
+    if compact in _NO_REFERENCE_WORDS or len(set(compact)) == 1:
         return False
-    return not any(p in norm for p in ("not prescribed", "no prescription", "no rx"))
+    # the first word as written ("n/a" in "N/A - not prescribed") and its first run ("no-ref")
+    if any(w in _NO_REFERENCE_WORDS - _REFERENCE_PREFIXES for w in (words[0], runs[0])):
+        return False
+    spaced = " ".join(runs)
+    if any(p in spaced for p in _NEGATIVE_PHRASES):
+        return False
+    return any(len(w) >= 3 and w not in _NO_REFERENCE_WORDS and len(set(w)) > 1 for w in words)
+
+
+#: refusal-list words that may begin a real reference ("RX-2291", "Ref 4471", "Script 88120")
+_REFERENCE_PREFIXES = frozenset({"rx", "ref", "reference", "script", "prescription"})

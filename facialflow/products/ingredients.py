@@ -6,6 +6,13 @@ catalog author may forget or spell differently: a clinic product listing
 ``Linalool`` a fragrance, whether or not anyone tagged them. Identity and
 classes come from :mod:`facialflow.knowledge` (one home for ingredient names);
 this module names the classes the rules use and unions them per product.
+
+Two sources are trusted only to restrict, never to permit (a sunscreen tagged
+``zinc oxide`` with no filter among its ingredients protects nobody): a
+product's tags, and the known ingredient names inside an unknown ingredient
+(``glycolic acid 30% peel`` is restricted as glycolic acid). Classes that allow
+something (:data:`PERMISSIVE_CLASSES`: a UV filter for R27, a mineral filter for
+the safe exit, a soothing agent for the calming set) come from known ingredients only.
 """
 
 from __future__ import annotations
@@ -18,9 +25,13 @@ from facialflow import knowledge
 from facialflow.model import Product
 
 __all__ = [
+    "PERMISSIVE_CLASSES",
     "IngredientClass",
+    "allergy_reach",
     "classes_of",
     "product_classes",
+    "tag_classes",
+    "tagged_classes",
     "unknown_ingredients",
     "unknown_warning",
 ]
@@ -32,6 +43,7 @@ class IngredientClass(enum.StrEnum):
     RETINOID = "retinoid"
     TRETINOIN = "tretinoin"
     HYDROQUINONE = "hydroquinone"
+    PRESCRIPTION_ONLY = "prescription_only"
     SALICYLATE = "salicylate"
     BHA = "bha"
     AHA = "aha"
@@ -55,9 +67,32 @@ class IngredientClass(enum.StrEnum):
     STRONG_ACTIVE = "strong_active"
 
 
+#: classes whose presence permits something: only a known ingredient may bring them
+PERMISSIVE_CLASSES = frozenset(
+    {
+        IngredientClass.UV_FILTER,
+        IngredientClass.MINERAL_FILTER,
+        "chemical_filter",
+        IngredientClass.SOOTHING,
+    }
+)
+
+
 def classes_of(ingredient: str) -> frozenset[str]:
-    """Every knowledge-base class of the named ingredient (any spelling); empty if unknown."""
-    return knowledge.classes_of(ingredient)
+    """Every knowledge-base class of the named ingredient (any spelling).
+
+    An unknown name is read fail-closed: it takes the restricting classes of every
+    known ingredient named inside it as whole words (``glycolic acid 30% peel``:
+    an AHA peel acid), never a permissive one; empty when it names none.
+    """
+    hit = knowledge.lookup_ingredient(ingredient)
+    return hit.classes if hit is not None else _contained_classes(ingredient)
+
+
+@lru_cache(maxsize=16384)
+def _contained_classes(ingredient: str) -> frozenset[str]:
+    inside = knowledge.contained_ingredients(ingredient)
+    return frozenset().union(*(i.classes for i in inside)) - PERMISSIVE_CLASSES
 
 
 @lru_cache(maxsize=4096)
@@ -74,13 +109,38 @@ def _tag_classes(tag: str) -> frozenset[str]:
 
 @lru_cache(maxsize=8192)
 def product_classes(product: Product) -> frozenset[str]:
-    """The classes of every ingredient and tag of ``product``."""
+    """The classes of every ingredient of ``product``, and the restricting classes of its tags."""
     out: set[str] = set()
     for name in product.ingredients:
         out |= classes_of(name)
     for tag in product.tags:
-        out |= _tag_classes(tag)
+        out |= _tag_classes(tag) - PERMISSIVE_CLASSES
     return frozenset(out)
+
+
+def tag_classes(tag: str) -> frozenset[str]:
+    """The restricting classes one tag brings (a tag never brings a permissive class)."""
+    return _tag_classes(tag) - PERMISSIVE_CLASSES
+
+
+@lru_cache(maxsize=16384)
+def allergy_reach(name: str) -> tuple[frozenset[str], frozenset[str]]:
+    """The ingredients and classes an allergy may meet in one ingredient or tag name.
+
+    Its own identity, its meaning as a tag, and every known ingredient named inside
+    it, permissive classes included: to an allergy every class restricts.
+    """
+    hit = knowledge.lookup_ingredient(name)
+    inside = knowledge.contained_ingredients(name)
+    names = {i.name for i in inside} | ({hit.name} if hit is not None else set())
+    classes = _tag_classes(name).union(*(i.classes for i in inside))
+    return frozenset(names | {name}), classes
+
+
+@lru_cache(maxsize=8192)
+def tagged_classes(product: Product) -> frozenset[str]:
+    """:func:`product_classes` with every class of every tag: what an allergy may match."""
+    return product_classes(product).union(*(_tag_classes(t) for t in product.tags))
 
 
 @lru_cache(maxsize=8192)
@@ -92,7 +152,18 @@ def unknown_ingredients(product: Product) -> tuple[str, ...]:
 def unknown_warning(product: Product, unknown: Sequence[str]) -> str:
     """The warning for a product whose ingredients the knowledge base does not all know."""
     names = ", ".join(repr(n) for n in unknown)
+    inside = {
+        n: [i.name for i in knowledge.contained_ingredients(n)]
+        for n in unknown
+        if knowledge.contained_ingredients(n)
+    }
+    read_as = "; ".join(f"{n!r} as {', '.join(found)}" for n, found in inside.items())
+    if not read_as:
+        return (
+            f"{product.name!r}: ingredient(s) {names} unknown to the knowledge base; "
+            "no rule can see their classes"
+        )
     return (
         f"{product.name!r}: ingredient(s) {names} unknown to the knowledge base; "
-        "no rule can see their classes"
+        f"restricted by the known names they contain ({read_as}), never allowed by them"
     )

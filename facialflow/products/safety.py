@@ -3,9 +3,11 @@
 :func:`product_problems` says why one product must not be applied to this
 client in this session (allergy R6, pregnancy R8, prescription R26, laser-day
 acids, after-procedure actives R28, recent procedure R16, sensitive skin and
-rosacea R24, clay R25, SPF with a known UV filter R27); :func:`conflicts` says
-why two products must not share a session (R23). Both are pure, and both read
-ingredients by identity and class (:mod:`facialflow.knowledge`), never by spelling.
+rosacea R24, clay R25, SPF with a known UV filter R27); :func:`step_problems` adds
+what a step asks beyond that (the safe exit's bland, fragrance-free products, R30);
+:func:`conflicts` says why two products must not share a session (R23). All are
+pure, and all read ingredients by identity and class (:mod:`facialflow.knowledge`),
+never by spelling.
 """
 
 from __future__ import annotations
@@ -18,11 +20,24 @@ from attrs import frozen
 from facialflow.clinic.policy import Policy, ProductPolicy
 from facialflow.knowledge import AllergyMatch, allergy_matches, resolve_allergy
 from facialflow.model import Client, Concern, Condition, Exfoliation, Product, ProductKind, SkinType
-from facialflow.products.hookspecs import SelectionContext
+from facialflow.products.catalog import steps_for_kind
+from facialflow.products.hookspecs import STEPS, SelectionContext
 from facialflow.products.ingredients import IngredientClass as C
-from facialflow.products.ingredients import classes_of, product_classes
+from facialflow.products.ingredients import (
+    classes_of,
+    product_classes,
+    tag_classes,
+    tagged_classes,
+)
 
-__all__ = ["conflicts", "is_strong_acid", "product_problems"]
+__all__ = [
+    "SAFE_EXIT_STEPS",
+    "conflicts",
+    "is_strong_acid",
+    "product_problems",
+    "safe_exit_problems",
+    "step_problems",
+]
 
 
 def is_strong_acid(product: Product, policy: Policy) -> bool:
@@ -32,9 +47,19 @@ def is_strong_acid(product: Product, policy: Policy) -> bool:
 
 
 @lru_cache(maxsize=8192)
+def _named(product: Product) -> tuple[tuple[str, frozenset[str]], ...]:
+    """Each ingredient and tag with the classes it restricts by.
+
+    A tag has no strength, so a tag naming an acid or vitamin C counts as strong.
+    """
+    named = [(n, classes_of(n)) for n in product.ingredients]
+    named += [(t, tag_classes(t)) for t in sorted(product.tags)]
+    return tuple(named)
+
+
+@lru_cache(maxsize=8192)
 def _strong(product: Product, aha_pct: float, bha_pct: float) -> bool:
-    for name in product.ingredients:
-        cls = classes_of(name)
+    for name, cls in _named(product):
         aha, bha = C.AHA in cls, C.BHA in cls
         if C.PEEL_ACID in cls and aha == bha:
             # TCA, pyruvic acid, resorcinol, phenol (no hydroxy-acid class), Jessner's (both)
@@ -74,15 +99,20 @@ def safety_profile(client: Client) -> SafetyProfile:
 
 
 def product_problems(
-    product: Product, client: Client, context: SelectionContext, policy: Policy
+    product: Product,
+    client: Client,
+    context: SelectionContext,
+    policy: Policy,
+    step: str | None = None,
 ) -> list[str]:
-    """Every reason this product must not be applied in this session (empty: safe)."""
-    return list(profile_problems(product, safety_profile(client), context, policy.products))
+    """Every reason this product must not be applied in this session (at ``step``; empty: safe)."""
+    found = profile_problems(product, safety_profile(client), context, policy.products)
+    return [*found, *step_problems(product, step, policy.products)]
 
 
 def allergy_hits(product: Product, allergies: tuple[AllergyMatch, ...]) -> list[str]:
     """``"<the client's words>: <ingredient>"`` for every ingredient or tag an allergy covers."""
-    classes = product_classes(product)
+    classes = tagged_classes(product)
     hits: list[str] = []
     for allergy in allergies:
         names = [
@@ -102,22 +132,55 @@ POST_PROCEDURE_EXCLUDED = (
     (C.RETINOID, "retinoid"),
     (C.AZELAIC_ACID, "azelaic acid"),
     (C.SULFUR, "sulfur"),
+    # menthol is a cooling agent: one entry names both
     (C.COOLING_AGENT, "menthol or another cooling agent"),
-    (C.MENTHOL, "menthol"),
     (C.BENZOYL_PEROXIDE, "benzoyl peroxide"),
     (C.HYDROQUINONE, "hydroquinone"),
 )
 
-#: kinds applied after the procedure steps of a session
-_AFTER_KINDS = frozenset({ProductKind.SERUM, ProductKind.MASK, ProductKind.MOISTURIZER})
+#: the steps that follow extraction and laser in a session, the safe exit's included: whatever
+#: is applied there, sunscreen too, touches skin a procedure has just opened (R28)
+AFTER_PROCEDURE_STEPS = frozenset(STEPS[STEPS.index("serums") :])
+#: kinds applied at one of those steps
+_AFTER_KINDS = frozenset(
+    k for k in ProductKind if AFTER_PROCEDURE_STEPS.intersection(steps_for_kind(k))
+)
+#: the safe exit's product steps: irritated skin gets bland, fragrance-free products only (R30)
+SAFE_EXIT_STEPS = frozenset(s for s in STEPS if s.startswith("safe_exit"))
 
 
 def _strong_vitamin_c(product: Product, limit: float) -> bool:
     return any(
         product.strengths.get(n, math.inf) > limit
-        for n in product.ingredients
-        if C.VITAMIN_C in classes_of(n)
+        for n, cls in _named(product)
+        if C.VITAMIN_C in cls
     )
+
+
+def step_problems(product: Product, step: str | None, pp: ProductPolicy) -> tuple[str, ...]:
+    """What ``step`` asks of a product beyond :func:`profile_problems` (empty: nothing more)."""
+    # a soothing product is only ever applied on the safe exit: its kind already said so
+    if step in SAFE_EXIT_STEPS and product.kind is not ProductKind.SOOTHING:
+        return safe_exit_problems(product, pp)
+    return ()
+
+
+@lru_cache(maxsize=16384)
+def safe_exit_problems(product: Product, pp: ProductPolicy) -> tuple[str, ...]:
+    """Why ``product`` may not go on skin the safe exit is calming (R30: bland, fragrance-free).
+
+    Whatever the session did before, the reaction is the procedure: the
+    post-procedure exclusions always apply, and fragrance and essential oils too.
+    """
+    classes = product_classes(product)
+    found = [what for cls, what in POST_PROCEDURE_EXCLUDED if cls in classes]
+    if _strong_vitamin_c(product, pp.vitamin_c_calm_max_pct):
+        found.append(f"vitamin C above {pp.vitamin_c_calm_max_pct:g}%")
+    if classes & {C.FRAGRANCE, C.ESSENTIAL_OIL}:
+        found.append("fragrance")
+    if not found:
+        return ()
+    return (f"{', '.join(dict.fromkeys(found))}: on skin the safe exit is calming (R30)",)
 
 
 @lru_cache(maxsize=65536)
@@ -144,15 +207,15 @@ def profile_problems(
             problems.append(f"leave-on salicylic acid in {who} (R8: {limit:g}% wash-off only)")
         # every BHA must be known to be weak: one of unknown strength is treated as strong
         elif any(
-            product.strengths.get(n, math.inf) > limit
-            for n in product.ingredients
-            if C.BHA in classes_of(n)
+            product.strengths.get(n, math.inf) > limit for n, cls in _named(product) if C.BHA in cls
         ):
             problems.append(f"salicylic acid above {limit:g}% in {who} (R8)")
     if carer and strong and C.PEEL_ACID in classes:
         problems.append(f"chemical peel in {who} (R8)")
-    if C.HYDROQUINONE in classes and not who_.prescription:
-        problems.append("hydroquinone without a recorded prescription (R26)")
+    if C.PRESCRIPTION_ONLY in classes and not who_.prescription:
+        rx = sorted(n for n in product.ingredients if C.PRESCRIPTION_ONLY in classes_of(n))
+        what = ", ".join(rx) if rx else "a prescription-only ingredient"
+        problems.append(f"{what} (prescription-only) without a recorded prescription (R26)")
     elif product.rx_only and not who_.prescription:
         problems.append("prescription-only product without a recorded prescription (R26)")
     if context.laser_today and classes & {C.EXFOLIANT, C.RETINOID}:
@@ -171,6 +234,8 @@ def profile_problems(
             found.append(f"vitamin C above {pp.vitamin_c_calm_max_pct:g}%")
         if found:
             problems.append(f"{', '.join(dict.fromkeys(found))}: {when}")
+    if product.kind is ProductKind.SOOTHING:
+        problems.extend(safe_exit_problems(product, pp))
     sensitive = who_.skin_type is SkinType.SENSITIVE or who_.rosacea
     if sensitive:
         skin = "sensitive skin" if who_.skin_type is SkinType.SENSITIVE else "rosacea"

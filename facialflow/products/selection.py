@@ -34,7 +34,13 @@ from facialflow.products.ingredients import (
     unknown_ingredients,
     unknown_warning,
 )
-from facialflow.products.safety import IRRITANT_ACTIVES, conflicts, profile_problems, safety_profile
+from facialflow.products.safety import (
+    IRRITANT_ACTIVES,
+    conflicts,
+    profile_problems,
+    safety_profile,
+    step_problems,
+)
 
 __all__ = [
     "CLIENT_READS",
@@ -153,7 +159,13 @@ class _Chooser:
     def single(self, step: str, kind: ProductKind | None = None, extra: Any = None) -> None:
         cands = [c for c in self.ranked(step) if kind is None or c[0].product.kind is kind]
         what = f"{step} ({kind})" if kind is not None else step
-        product = self.pick(cands, what, extra)
+        pp = self.policy.products
+
+        def at_step(product: Product) -> list[str]:
+            found = list(step_problems(product, step, pp))
+            return found + (extra(product) if extra is not None else [])
+
+        product = self.pick(cands, what, at_step)
         if product is not None:
             self.steps[step] = (*self.steps.get(step, ()), product)
 

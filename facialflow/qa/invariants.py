@@ -440,6 +440,13 @@ INVARIANTS = (
         pi.after_procedure_calm,
     ),
     Invariant(
+        "safe_exit_bland",
+        "the safe exit soothes and protects with bland products: no acid, retinoid, azelaic "
+        "acid, sulfur, menthol, benzoyl peroxide, hydroquinone, strong vitamin C or fragrance",
+        ("R30",),
+        pi.safe_exit_bland,
+    ),
+    Invariant(
         "clay_never_on_dry_skin",
         "no clay on dry, dehydrated or sensitive skin, nor with rosacea",
         ("R24", "R25"),

@@ -5,6 +5,10 @@ ingredient *is*, as the safety filter does, but they are written again here
 from the rules and never call :mod:`facialflow.products`: a bug in the filter's
 code, or a product a caller or a stored snapshot smuggled past it, shows up as
 a violation. Thresholds are the clinical floor, or the policy where it is stricter.
+
+What restricts is read widely: tags, and the known names inside an unknown
+ingredient (``glycolic acid 30% peel`` holds glycolic acid). What permits (a UV
+filter at hydration) is read from known ingredients only (:func:`_permits`).
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ __all__ = [
     "no_laser_day_exfoliants",
     "pregnancy_safe_ingredients",
     "prescription_recorded",
+    "safe_exit_bland",
     "sunscreen_at_hydration",
 ]
 
@@ -54,16 +59,25 @@ _WASH_OFF = frozenset({ProductKind.CLEANSER, ProductKind.EXFOLIANT, ProductKind.
 
 @lru_cache(maxsize=16384)
 def _classes(product: Product) -> Mapping[str, frozenset[str]]:
-    """Each ingredient and tag of ``product`` with its knowledge-base classes."""
+    """Each ingredient and tag of ``product`` with every class it may be restricted by."""
     # cached per product: verify checks the same few hundred products in every session
     out: dict[str, frozenset[str]] = {}
     classes = knowledge.class_names()
     for name in (*product.ingredients, *sorted(product.tags)):
         found = set(knowledge.classes_of(name))
+        if knowledge.lookup_ingredient(name) is None:
+            for inside in knowledge.contained_ingredients(name):
+                found |= inside.classes
         if name in classes:
             found.add(name)
         out[name] = frozenset(found)
     return MappingProxyType(out)
+
+
+@lru_cache(maxsize=16384)
+def _permits(product: Product, cls: str) -> bool:
+    """Whether a known ingredient of ``product`` (never a tag, never a guess) is in ``cls``."""
+    return any(cls in knowledge.classes_of(n) for n in product.ingredients)
 
 
 @lru_cache(maxsize=65536)
@@ -125,8 +139,12 @@ def prescription_recorded(result: SessionResult, policy: Policy) -> Iterable[str
     if knowledge.is_prescription_reference(result.client.assessment.prescription_reference):
         return
     for a in result.products:
-        if _has(a.product, "hydroquinone"):
-            yield f"{a.product.name!r} at {a.step} contains hydroquinone, no prescription recorded"
+        rx = _has(a.product, "prescription_only")
+        if rx:
+            yield (
+                f"{a.product.name!r} at {a.step} contains {', '.join(rx)} (prescription-only), "
+                "no prescription recorded"
+            )
         elif a.product.rx_only:
             yield f"{a.product.name!r} at {a.step} is prescription-only, no prescription recorded"
 
@@ -138,7 +156,9 @@ def sunscreen_at_hydration(result: SessionResult, policy: Policy) -> Iterable[st
     protected = [
         a.product
         for a in result.products
-        if a.step == "hydration" and (a.product.spf or 0) >= floor and _has(a.product, "uv_filter")
+        if a.step == "hydration"
+        and (a.product.spf or 0) >= floor
+        and _permits(a.product, "uv_filter")
     ]
     if not protected:
         best = max(
@@ -182,8 +202,20 @@ def no_laser_day_exfoliants(result: SessionResult, policy: Policy) -> Iterable[s
 
 
 #: what may not follow a procedure (R28) nor be used after a recent one (R16)
-_NOT_AFTER = ("exfoliant", "retinoid", "azelaic_acid", "sulfur", "cooling_agent", "menthol")
-_AFTER_STEPS = frozenset({"serums", "mask"})
+_NOT_AFTER = (
+    "exfoliant",
+    "retinoid",
+    "azelaic_acid",
+    "sulfur",
+    "cooling_agent",
+    "menthol",
+    "benzoyl_peroxide",
+    "hydroquinone",
+)
+#: every step after extraction and laser, the sunscreen's and the safe exit's included
+_AFTER_STEPS = frozenset({"serums", "mask", "hydration", "safe_exit_soothe", "safe_exit_protect"})
+#: the safe exit's product steps: irritated skin gets bland, fragrance-free products only
+_SAFE_EXIT_STEPS = frozenset({"safe_exit_soothe", "safe_exit_protect"})
 
 
 def _calm_problems(a: AppliedProduct, policy: Policy) -> list[str]:
@@ -214,6 +246,19 @@ def after_procedure_calm(result: SessionResult, policy: Policy) -> Iterable[str]
                     else "after a recent peel"
                 )
                 yield f"{a.product.name!r} at {a.step} applies {', '.join(found)} {why}"
+
+
+def safe_exit_bland(result: SessionResult, policy: Policy) -> Iterable[str]:
+    for a in result.products:
+        if a.step not in _SAFE_EXIT_STEPS:
+            continue
+        found = _calm_problems(a, policy)
+        found += [n for cls in ("fragrance", "essential_oil") for n in _has(a.product, cls)]
+        if found:
+            yield (
+                f"{a.product.name!r} at {a.step} applies {', '.join(dict.fromkeys(found))} "
+                "to skin the safe exit is calming"
+            )
 
 
 def clay_never_on_dry_skin(result: SessionResult, policy: Policy) -> Iterable[str]:

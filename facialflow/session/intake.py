@@ -14,9 +14,11 @@ from typing import Any
 
 from facialflow.clinic.policy import Policy
 from facialflow.clinic.screening import Screening, decline
+from facialflow.errors import ProductStepError
 from facialflow.model import Client, Product, ProductKind, Selection
+from facialflow.products.catalog import steps_for_kind
 from facialflow.products.ingredients import IngredientClass, product_classes
-from facialflow.products.safety import conflicts, profile_problems, safety_profile
+from facialflow.products.safety import conflicts, profile_problems, safety_profile, step_problems
 from facialflow.products.selection import SUNSCREEN_MISSING, selection_context
 from facialflow.session.memo import memo_choose, memo_screen
 
@@ -53,7 +55,17 @@ def filter_given(
     session (allergies, pregnancy, prescription, laser-day actives, skin type,
     SPF floor) and against the products kept before it (R23 pairs); a product
     that fails is removed with a warning naming why. Unchanged when all pass.
+
+    Raises :class:`~facialflow.errors.ProductStepError` for a product placed at a step
+    its kind is not made for: the rules judge a product by what it is for (a wash-off
+    acid is allowed in pregnancy, the same acid left on is not), so a cleanser at the
+    mask step or an exfoliant among the serums would be judged as the wrong thing.
     """
+    for step, products in selection.steps.items():
+        for product in products:
+            allowed = steps_for_kind(product.kind)
+            if step not in allowed:
+                raise ProductStepError(step, product.name, str(product.kind), allowed)
     if screening.declined:
         return selection
     profile = safety_profile(client)
@@ -67,6 +79,7 @@ def filter_given(
         removed: list[str] = []
         for product in products:
             problems = list(profile_problems(product, profile, context, policy.products))
+            problems.extend(step_problems(product, step, policy.products))
             problems.extend(c for other in chosen if (c := conflicts(product, other)))
             if problems:
                 removed.append(f"{product.name!r} ({'; '.join(problems)})")

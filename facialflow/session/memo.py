@@ -139,13 +139,17 @@ def relevant_allergies(allergies: tuple[str, ...], universe: frozenset[str]) -> 
     (its words appear in the warnings).
     """
     from facialflow.knowledge import resolve_allergy
-    from facialflow.products.ingredients import classes_of
+    from facialflow.products.ingredients import allergy_reach
 
-    classes = frozenset().union(*(classes_of(n) for n in universe), universe)
+    # what the names stand for, the known names inside an unknown one included: an allergy
+    # to pyruvic acid meets "pyruvic acid 40% solution"
+    reach = [allergy_reach(n) for n in universe]
+    names = frozenset().union(*(r[0] for r in reach))
+    classes = frozenset().union(*(r[1] for r in reach), universe)
     out = []
     for a in allergies:
         m = resolve_allergy(a)
-        if not m.known or m.classes & classes or not m.covers.isdisjoint(universe):
+        if not m.known or m.classes & classes or not m.covers.isdisjoint(names):
             out.append(a)
     return tuple(out)
 

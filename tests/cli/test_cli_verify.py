@@ -225,6 +225,12 @@ def test_paths_witness_json_has_a_client_for_every_path(runner: CliRunner, tmp_p
     paths = json.loads(r.stdout)
     assert all(p["witness"] is not None for p in paths)
     assert len(list(folder.glob("path-*.json"))) == len(paths)
+    # every path into the emergency through the safe exit comes with its worsening
+    worsened = [i for i, p in enumerate(paths, start=1) if "then" in p["witness"]]
+    assert worsened
+    for i in worsened:
+        assert (folder / f"path-{i}.then").read_text().startswith("worsening@safe_exit")
+    assert len(list(folder.glob("path-*.then"))) == len(worsened)
 
 
 def test_paths_witness_for_one_client_is_the_client(runner: CliRunner, tmp_path: Path) -> None:

@@ -187,10 +187,11 @@ def test_no_plugin_can_bypass_the_safety_filter() -> None:
     names = [a.product.name for a in result.products]
     assert "Tretinoin Booster" not in names
     assert any(
-        "replaced 'Tretinoin Booster' (retinoid in pregnancy (R8))" in w for w in result.warnings
+        "replaced 'Tretinoin Booster' (retinoid in pregnancy (R8)" in w for w in result.warnings
     )
-    # and for a client it is safe for, the plugin's rank wins
-    ok = Session.start(build_client(concerns=["aging"]), date=DATE, plugins=ps).run()
+    # and for a client it is safe for (tretinoin is prescription-only), the plugin's rank wins
+    prescribed = build_client(concerns=["aging"], a_prescription_reference="RX-2291")
+    ok = Session.start(prescribed, date=DATE, plugins=ps).run()
     assert "Tretinoin Booster" in [a.product.name for a in ok.products]
 
 

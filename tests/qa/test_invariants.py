@@ -323,9 +323,11 @@ def test_a_safe_exit_must_end_stopped_and_apply_nothing_after_intolerance() -> N
 
 def test_benzoyl_peroxide_with_tretinoin_or_l_ascorbic_acid_is_caught() -> None:
     bpo = serum("benzoyl peroxide")
+    # tretinoin is prescription-only (R26): this client has one, so only the pair is wrong
+    prescribed = client(assessment=Assessment(prescription_reference="RX-2291"))
     for partner in (serum("tretinoin"), serum("L-Ascorbic Acid")):
         got = broken(
-            result(client(), products=[("serums", bpo), ("mask", partner), ("hydration", SPF50)])
+            result(prescribed, products=[("serums", bpo), ("mask", partner), ("hydration", SPF50)])
         )
         assert got == {"no_incompatible_actives"}
     assert broken(result(client(), products=[("serums", bpo), ("hydration", SPF50)])) == set()
