@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import math
 import random
 from bisect import bisect_right
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from itertools import accumulate
 from typing import Any, NamedTuple
 
 from facialflow.clinic.screening import add_months
@@ -29,6 +27,7 @@ from facialflow.model import (
     SkinType,
 )
 from facialflow.qa.population import DEFAULT_POPULATION, MEDICATION_FOR, Population
+from facialflow.qa.sampling import Bernoullis, Table, codes
 
 __all__ = [
     "ADVERSE_KINDS",
@@ -42,6 +41,7 @@ __all__ = [
     "AdverseDraw",
     "RawClient",
     "adverse_draws",
+    "adverse_stream",
     "chunk_rng",
     "client_id",
     "iter_clients",
@@ -141,8 +141,13 @@ def adverse_draws(seed: int, chunk: int) -> Callable[[], AdverseDraw]:
     chunk's "adverse" stream: ``simulate`` (both engines) and ``check`` draw
     here, so a failure ``check`` reports is the session ``simulate`` runs.
     """
-    r = chunk_rng(seed, chunk, "adverse").random
+    r = adverse_stream(seed, chunk)
     return lambda: (r(), r(), r())
+
+
+def adverse_stream(seed: int, chunk: int) -> Callable[[], float]:
+    """The uniforms behind :func:`adverse_draws`: three a client, taken in client order."""
+    return chunk_rng(seed, chunk, "adverse").random
 
 
 def pick_adverse(
@@ -153,99 +158,6 @@ def pick_adverse(
     if hit < rate and steps:
         return ADVERSE_KINDS[int(kind * len(ADVERSE_KINDS))], steps[int(where * len(steps))]
     return None
-
-
-def _codes(vocabulary: tuple[Any, ...], weights: Mapping[Any, float]) -> dict[int, float]:
-    return {vocabulary.index(k): w for k, w in weights.items()}
-
-
-class _Table:
-    """Weighted choice by one uniform draw: cumulative weights and bisection."""
-
-    __slots__ = ("bounds", "total", "values", "weights")
-
-    def __init__(self, weights: Mapping[Any, float]) -> None:
-        items = [(k, float(w)) for k, w in weights.items() if w > 0]
-        self.values = tuple(k for k, _ in items)
-        self.weights = tuple(w for _, w in items)
-        cumulative = tuple(accumulate(self.weights))
-        self.total = cumulative[-1]
-        # the last bound is infinite: u * total can round up to total itself
-        self.bounds = (*cumulative[:-1], math.inf)
-
-    def pick(self, u: float) -> Any:
-        return self.values[bisect_right(self.bounds, u * self.total)]
-
-    def sample(self, draw: Callable[[], float], k: int) -> tuple[Any, ...]:
-        """``k`` distinct values without replacement, in drawn order.
-
-        Rejection: drawing from all values and redrawing a value already taken
-        samples exactly from the remaining weights, and is cheap while few are
-        taken. After 32 rejections in a row (a value with most of the weight),
-        the remaining weights are renormalised explicitly.
-        """
-        k = min(k, len(self.values))
-        out: list[Any] = []
-        rejected = 0
-        values, bounds, total = self.values, self.bounds, self.total
-        while len(out) < k:
-            value = values[bisect_right(bounds, draw() * total)]
-            if value not in out:
-                out.append(value)
-                rejected = 0
-                continue
-            rejected += 1
-            if rejected == 32:
-                out.extend(self._sample_exact(draw, out, k - len(out)))
-        return tuple(out)
-
-    def _sample_exact(self, draw: Callable[[], float], taken: list[Any], k: int) -> list[Any]:
-        remaining = [
-            (v, w) for v, w in zip(self.values, self.weights, strict=True) if v not in taken
-        ]
-        out: list[Any] = []
-        for _ in range(k):
-            cumulative = list(accumulate(w for _, w in remaining))
-            i = min(bisect_right(cumulative, draw() * cumulative[-1]), len(remaining) - 1)
-            out.append(remaining.pop(i)[0])
-        return out
-
-
-class _Bernoullis:
-    """Independent events, each with its own rate, drawn with one uniform when none happens.
-
-    Most clients have no condition: one draw decides that (it happens with
-    probability ``prod(1 - rate)``). Otherwise the events are drawn in order
-    conditioned on at least one happening among those left: event ``i``
-    happens with ``rate_i / (1 - prod(1 - rate_j), j >= i)`` until the first
-    one does, then each later one with its own rate. This is exactly the
-    joint distribution of independent draws.
-    """
-
-    __slots__ = ("events", "none")
-
-    def __init__(self, events: list[tuple[int, float]]) -> None:
-        tails: list[float] = []
-        product = 1.0
-        for _, rate in reversed(events):
-            product *= 1.0 - rate
-            tails.append(1.0 - product)
-        tails.reverse()
-        #: (code, rate, chance that event or a later one happens)
-        self.events = tuple((c, rate, tail) for (c, rate), tail in zip(events, tails, strict=True))
-        self.none = product
-
-    def draw(self, r: Callable[[], float]) -> tuple[int, ...]:
-        if not self.events or r() < self.none:
-            return ()
-        out: list[int] = []
-        for code, rate, some in self.events:
-            if out:
-                if r() < rate:
-                    out.append(code)
-            elif some <= 0.0 or r() * some < rate:
-                out.append(code)
-        return tuple(out)
 
 
 _HSV = CONDITIONS.index(Condition.HSV_HISTORY)
@@ -282,69 +194,107 @@ class _Sampler:
 
     def __init__(self, population: Population) -> None:
         p = population
-        self.skin = _Table(_codes(SKIN_TYPES, p.skin_types))
-        self.counts = _Table(p.concern_counts)
-        self.concerns = _Table(_codes(CONCERNS, p.concerns))
-        self.fitzpatrick = _Table(p.fitzpatrick)
+        self.skin = Table(codes(SKIN_TYPES, p.skin_types))
+        self.counts = Table(p.concern_counts)
+        self.concerns = Table(codes(CONCERNS, p.concerns))
+        self.fitzpatrick = Table(p.fitzpatrick)
         # vocabulary order, so the tuple is canonical and the stream does not depend on dict order
-        self.conditions = _Bernoullis(
+        self.conditions = Bernoullis(
             [(i, p.conditions[c]) for i, c in enumerate(CONDITIONS) if p.conditions.get(c, 0) > 0]
         )
         self.pregnancy = p.pregnancy_rate
         self.breastfeeding = p.breastfeeding_rate
         self.isotretinoin = p.isotretinoin_rate
-        self.months = _Table(p.isotretinoin_months_ago)
+        self.months = Table(p.isotretinoin_months_ago)
         self.allergy = p.allergy_rate
-        self.max_allergies = min(p.max_allergies, len(_Table(p.allergens).values))
-        self.allergens = _Table(p.allergens)
-        self.comedones = _Table(_codes(COMEDONES, p.comedones))
+        self.max_allergies = min(p.max_allergies, len(Table(p.allergens).values))
+        self.allergens = Table(p.allergens)
+        self.comedones = Table(codes(COMEDONES, p.comedones))
         self.laser = p.laser_request_rate
         self.antiviral = p.antiviral_prophylaxis_rate
         self.approval = p.clinician_approval_rate
         self.prescription = p.prescription_rate
 
-    def draw(self, r: Callable[[], float]) -> RawClient:
-        """One client's features from the uniform stream ``r``.
+        self.draw = self._compiled()
+
+    def _compiled(self) -> Callable[[Callable[[], float]], RawClient]:
+        """``draw(r)``: one client's features from the uniform stream ``r``.
 
         The order of the draws is part of what a seed means: never reorder them.
+        Everything a draw reads is bound here once (closure cells load faster than
+        attributes), and a pick or a one-value sample takes its single uniform inline:
+        this runs once per simulated session.
         """
-        # the one-draw picks inlined: this runs once per simulated session
-        skin = self.skin
-        counts = self.counts
-        fitz = self.fitzpatrick
-        skin_type = skin.values[bisect_right(skin.bounds, r() * skin.total)]
-        count = counts.values[bisect_right(counts.bounds, r() * counts.total)]
-        concerns = self.concerns.sample(r, count)
-        fitzpatrick = fitz.values[bisect_right(fitz.bounds, r() * fitz.total)]
-        pregnant = r() < self.pregnancy
-        breastfeeding = r() < self.breastfeeding
-        months = self.months.pick(r()) if r() < self.isotretinoin else None
-        allergies: tuple[str, ...] = ()
-        if r() < self.allergy:
-            allergies = self.allergens.sample(r, 1 + int(r() * self.max_allergies))
-        conditions = self.conditions.draw(r)
-        com = self.comedones
-        comedones = com.values[bisect_right(com.bounds, r() * com.total)]
-        laser = r() < self.laser
-        antiviral = _HSV in conditions and r() < self.antiviral
-        needs_review = _MELASMA in conditions or _PHOTOSENSITIZER in conditions
-        approved = laser and needs_review and r() < self.approval
-        prescription = r() < self.prescription
-        return RawClient(
-            skin_type,
-            concerns,
-            fitzpatrick,
-            pregnant,
-            breastfeeding,
-            months,
-            allergies,
-            conditions,
-            comedones,
-            laser,
-            antiviral,
-            approved,
-            prescription,
+        skin_v, skin_b, skin_t = self.skin.values, self.skin.bounds, self.skin.total
+        count_v, count_b, count_t = self.counts.values, self.counts.bounds, self.counts.total
+        concerns = self.concerns
+        con_v, con_b, con_t = concerns.values, concerns.bounds, concerns.total
+        con_sample, con_n = concerns.sample, len(con_v)
+        fitz_v, fitz_b, fitz_t = (
+            self.fitzpatrick.values,
+            self.fitzpatrick.bounds,
+            self.fitzpatrick.total,
         )
+        pregnancy, breastfeeding_rate = self.pregnancy, self.breastfeeding
+        isotretinoin, months_pick = self.isotretinoin, self.months.pick
+        allergy, max_allergies, allergen_sample = (
+            self.allergy,
+            self.max_allergies,
+            self.allergens.sample,
+        )
+        any_condition = bool(self.conditions.events)
+        no_condition, some_conditions = self.conditions.none, self.conditions.some
+        com_v, com_b, com_t = self.comedones.values, self.comedones.bounds, self.comedones.total
+        laser_rate, antiviral_rate = self.laser, self.antiviral
+        approval, prescription_rate = self.approval, self.prescription
+        bisect = bisect_right
+        make = tuple.__new__
+
+        def draw(r: Callable[[], float]) -> RawClient:
+            skin_type = skin_v[bisect(skin_b, r() * skin_t)]
+            count = count_v[bisect(count_b, r() * count_t)]
+            # one value: its first uniform is never rejected (what Table.sample takes)
+            if count == 1 and con_n:
+                concerns: tuple[int, ...] = (con_v[bisect(con_b, r() * con_t)],)
+            else:
+                concerns = con_sample(r, count)
+            fitzpatrick = fitz_v[bisect(fitz_b, r() * fitz_t)]
+            pregnant = r() < pregnancy
+            breastfeeding = r() < breastfeeding_rate
+            months = months_pick(r()) if r() < isotretinoin else None
+            allergies: tuple[str, ...] = ()
+            if r() < allergy:
+                allergies = allergen_sample(r, 1 + int(r() * max_allergies))
+            # what Bernoullis.draw takes: one uniform, more only when some condition happens
+            conditions: tuple[int, ...] = ()
+            if any_condition and r() >= no_condition:
+                conditions = some_conditions(r)
+            comedones = com_v[bisect(com_b, r() * com_t)]
+            laser = r() < laser_rate
+            antiviral = _HSV in conditions and r() < antiviral_rate
+            needs_review = _MELASMA in conditions or _PHOTOSENSITIZER in conditions
+            approved = laser and needs_review and r() < approval
+            prescription = r() < prescription_rate
+            return make(
+                RawClient,
+                (
+                    skin_type,
+                    concerns,
+                    fitzpatrick,
+                    pregnant,
+                    breastfeeding,
+                    months,
+                    allergies,
+                    conditions,
+                    comedones,
+                    laser,
+                    antiviral,
+                    approved,
+                    prescription,
+                ),
+            )
+
+        return draw
 
 
 _SAMPLERS: dict[int, tuple[Population, _Sampler]] = {}
@@ -393,6 +343,28 @@ def iter_raw(
         index = stop
 
 
+#: assessments by their raw fields: few distinct, frozen, so clients can share them
+_ASSESSMENTS: dict[tuple[int, bool, bool, bool, bool], Assessment] = {}
+
+
+def _assessment(
+    comedones: int, laser: bool, antiviral: bool, approved: bool, prescription: bool
+) -> Assessment:
+    key = (comedones, laser, antiviral, approved, prescription)
+    made = _ASSESSMENTS.get(key)
+    if made is None:
+        if len(_ASSESSMENTS) >= 4096:
+            _ASSESSMENTS.clear()
+        made = _ASSESSMENTS[key] = Assessment(
+            comedones=COMEDONES[comedones],
+            laser_requested=laser,
+            antiviral_prophylaxis=antiviral,
+            clinician_approved_laser=approved,
+            prescription_reference=PRESCRIPTION_REFERENCE if prescription else None,
+        )
+    return made
+
+
 def raw_to_client(raw: RawClient, client_id: str, date: dt.date) -> Client:
     """The :class:`Client` a raw draw describes, for a session on ``date``."""
     (
@@ -422,13 +394,7 @@ def raw_to_client(raw: RawClient, client_id: str, date: dt.date) -> Client:
         "allergies": allergies,
         "medications": tuple(_MEDICATIONS[c] for c in conditions if c in _MEDICATIONS),
         "conditions": frozenset(CONDITIONS[c] for c in conditions),
-        "assessment": Assessment(
-            comedones=COMEDONES[comedones],
-            laser_requested=laser,
-            antiviral_prophylaxis=antiviral,
-            clinician_approved_laser=approved,
-            prescription_reference=PRESCRIPTION_REFERENCE if prescription else None,
-        ),
+        "assessment": _assessment(comedones, laser, antiviral, approved, prescription),
     }
     for name, days in dated:
         fields[name] = date - dt.timedelta(days=days)

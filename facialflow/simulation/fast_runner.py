@@ -38,11 +38,11 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 from typing import Any
 
-from facialflow.model import AdverseKind, Client, Condition, Selection
+from facialflow.model import Client, Condition, Selection
 from facialflow.products.selection import CONDITIONS_READ
 from facialflow.qa.draws import (
     RawClient,
-    adverse_draws,
+    adverse_stream,
     client_id,
     iter_raw,
     pick_adverse,
@@ -57,11 +57,12 @@ from facialflow.session.memo import (
 )
 from facialflow.simulation.client_json import ClientJson
 from facialflow.simulation.memo_keys import Variant, raw_conditions_among, raw_getter
-from facialflow.simulation.planner import Intake, Memo, Plan, Planner, StepRoute
+from facialflow.simulation.planner import Intake, Memo, Plan, Planner
 from facialflow.simulation.writer import (
     ChunkResult,
     Fragments,
     RunSpec,
+    TallyKey,
     dumps,
     trace_key,
 )
@@ -91,8 +92,8 @@ class FastRunner:
         self.clients = ClientJson(spec.date, dumps)
         #: (intake, id(selection), route) -> (selection, the session JSON after the client)
         self.fragments = Memo(1 << 15)
-        #: (id(intake), id(selection)) -> (intake, selection, settled intake, settled selection)
-        self.settled = Memo(1 << 17)
+        #: (spart, intake.serial) -> (settled intake, settled selection)
+        self.finals = Memo(1 << 17)
         self.writer = Fragments(spec)
         # the keys project the draws on the fields screening and selection declare they read;
         # allergies and conditions narrowed as session.memo narrows them
@@ -139,23 +140,25 @@ class FastRunner:
         spec = self.spec
         seed = spec.seed
         start, end = spec.chunk_bounds(chunk)
-        draw = adverse_draws(seed, chunk)
+        uniform = adverse_stream(seed, chunk)
         rate = spec.adverse_rate
         planner = self.planner
         universe = self.universe
-        counts: dict[tuple[StepRoute, frozenset[str], AdverseKind | None], int] = {}
+        # sessions without a reaction counted by their settled intake (an identity hash), the
+        # others by intake and reaction; both turned into tally keys once per chunk
+        natural: dict[Intake, int] = {}
+        reacted: dict[tuple[Intake, Variant], int] = {}
         lines: list[str] | None = [] if spec.sessions else None
         fragments = self.fragments
         intakes = planner.intakes
-        selections = planner.selections
+        finals = self.finals
         raw_keys = self.raw_keys
-        settled = self.settled
         tail = self.clients.tail
         index = start
         ran = 0
         for raw in iter_raw(seed, start, end - start, spec.population):
             # every client's adverse draw is taken, run or not: the streams stay aligned
-            drawn = draw()
+            hit, kind, where = uniform(), uniform(), uniform()
             if part is not None and raw.skin_type not in part:
                 index += 1
                 continue
@@ -165,50 +168,58 @@ class FastRunner:
                 intake, selection = plan.intake, plan.selection
             else:
                 skey, spart = raw_keys(raw)
-                # the planner's young generations first: most sessions hit them
+                # the planner's young generation first: most sessions hit it
                 make: _Once | None = None
                 found: Intake | None = intakes.young.get(skey)
                 if found is None:
                     make = _Once(self.client, raw, index)
                     found = planner.intake(skey, make)
-                chosen: Selection | None = selections.young.get((spart, found.context_id))
-                if chosen is None:
+                # the settled intake and products follow from the screening and spart alone;
+                # an intake's serial is never reused, so no identity check is needed
+                fkey = (spart, found.serial)
+                both: tuple[Intake, Selection] | None = finals.young.get(fkey) or finals.get(fkey)
+                if both is None:
                     make = make or _Once(self.client, raw, index)
-                    chosen = planner.selection(spart, found, make)
-                # settling reads only the screening and the products: once per pair, by identity,
-                # the pair kept in the entry so neither id can be reused meanwhile
-                pair = (id(found), id(chosen))
-                both = settled.young.get(pair) or settled.get(pair)
-                if both is None or both[0] is not found or both[1] is not chosen:
-                    both = (found, chosen, *planner.settle(skey, spart, found, chosen))
-                    settled.put(pair, both)
-                intake, selection = both[2], both[3]
-            variant: Variant | None = pick_adverse(drawn, rate, intake.active)
-            kind: AdverseKind | None = None
-            route = intake.natural
-            if variant is not None:
-                kind = variant[0]
-                route = intake.route(variant)
-            key = (route, intake.rules, kind)
-            counts[key] = counts.get(key, 0) + 1
+                    both = planner.settle(skey, spart, found, planner.selection(spart, found, make))
+                    finals.put(fkey, both)
+                intake, selection = both
+            variant: Variant | None = (
+                pick_adverse((hit, kind, where), rate, intake.active) if hit < rate else None
+            )
+            if variant is None:
+                natural[intake] = natural.get(intake, 0) + 1
+            else:
+                rkey = (intake, variant)
+                reacted[rkey] = reacted.get(rkey, 0) + 1
             if lines is not None:
+                route = intake.natural if variant is None else intake.route(variant)
                 # identity keys hash fast; the selection kept in the entry pins its id
-                fkey = (intake, id(selection), route)
-                hit = fragments.young.get(fkey) or fragments.get(fkey)
-                if hit is not None and hit[0] is selection:
-                    fragment: str = hit[1]
+                key = (intake, id(selection), route)
+                cached = fragments.young.get(key) or fragments.get(key)
+                if cached is not None and cached[0] is selection:
+                    fragment: str = cached[1]
                 else:
                     fragment = self.writer.fragment(Plan(intake, selection), variant)
-                    fragments.put(fkey, (selection, fragment))
+                    fragments.put(key, (selection, fragment))
                 ident = client_id(seed, index)
                 # generated ids need no JSON escaping: "sim-<seed>-<index>"
                 lines.append('{"client":{"id":"' + ident + '"' + tail(raw, ident) + fragment)
             index += 1
-        tally = tuple(
-            ((trace_key(route.trace), rules, str(kind) if kind else None), c)
-            for (route, rules, kind), c in counts.items()
-        )
-        return ran, "\n".join(lines) if lines is not None else None, tally
+        return ran, "\n".join(lines) if lines is not None else None, _tally(natural, reacted)
+
+
+def _tally(
+    natural: dict[Intake, int], reacted: dict[tuple[Intake, Variant], int]
+) -> tuple[tuple[TallyKey, int], ...]:
+    """A chunk's tally: sessions by trace, rules fired and reaction kind."""
+    counts: dict[TallyKey, int] = {}
+    for intake, c in natural.items():
+        key: TallyKey = (trace_key(intake.natural.trace), intake.rules, None)
+        counts[key] = counts.get(key, 0) + c
+    for (intake, variant), c in reacted.items():
+        key = (trace_key(intake.route(variant).trace), intake.rules, str(variant[0]))
+        counts[key] = counts.get(key, 0) + c
+    return tuple(counts.items())
 
 
 #: no conditions: what ``selection_conditions`` gives a draw without any

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Callable, Hashable
 from typing import Any
 
@@ -40,6 +41,7 @@ class Intake:
         "policy",
         "rules",
         "screening",
+        "serial",
     )
 
     def __init__(self, date: dt.date, policy: Policy, screening: Screening) -> None:
@@ -51,6 +53,8 @@ class Intake:
         self.context = context_key(screening)
         #: a small int standing for ``context``, set by the planner that made the intake
         self.context_id = -1
+        #: a number the planner that made the intake gives no other intake (ids can be reused)
+        self.serial = -1
         self.rules = frozenset(f.rule for f in screening.findings)
         self.natural = route_for(screening.facts, None)
         outgoing = FACIAL.outgoing
@@ -120,6 +124,7 @@ class Planner:
         self.selections = Memo(cache_size)
         self._declined = Memo(1024)
         self._contexts: dict[Hashable, int] = {}
+        self._serials = itertools.count()
         self._same = Memo(cache_size)
         #: how often each expensive step ran (cache misses)
         self.stats: dict[str, int] = {"screenings": 0, "selections": 0}
@@ -204,6 +209,7 @@ class Planner:
 
     def _numbered(self, intake: Intake) -> Intake:
         intake.context_id = self._contexts.setdefault(intake.context, len(self._contexts))
+        intake.serial = next(self._serials)
         return intake
 
     def _choose(self, client: Client, screening: Screening) -> Selection:
