@@ -45,11 +45,29 @@ def lookup_ingredient(text: str) -> Ingredient | None:
 @lru_cache(maxsize=65536)
 def _lookup_slow(text: str) -> Ingredient | None:
     base = ingredient_base()
+    written = normalize_name(text)
+    if "/" in written:
+        whole = base.by_key.get(match_key(written))
+        if whole is not None:
+            return base.ingredients[whole]
+        # a dual name ("Parfum/Fragrance", "Aqua/Water") is one ingredient only when every
+        # part names that same one: "Aqua/Glycolic Acid" must not read as water alone (it is
+        # then unknown, and restricted by every ingredient named inside it)
+        parts = {_part_name(part) for part in written.split("/") if match_key(part)}
+        if len(parts) == 1:
+            (only,) = parts
+            return base.ingredients[only] if only is not None else None
+        return None
     for key in candidate_keys(text):
         name = base.by_key.get(key)
         if name is not None:
             return base.ingredients[name]
     return None
+
+
+def _part_name(part: str) -> str | None:
+    hit = _lookup_slow(part.strip())
+    return hit.name if hit is not None else None
 
 
 def classes_of(ingredient_name: str) -> frozenset[str]:
@@ -232,10 +250,19 @@ _NO_REFERENCE_WORDS = frozenset(
         "nope", "nada", "non", "keine", "kein", "aucune", "aucun", "ninguna", "ninguno",
         "applicable", "prescribed", "prescription", "script", "rx", "ref", "reference",
         "given", "yet", "follow", "to", "see", "notes", "ask", "gp", "later", "soon",
+        "required", "needed", "needs", "need", "outstanding", "due", "on", "file", "obtain",
     }
 )  # fmt: skip
 #: the words a recorded reference may not consist of alone (beyond the refusals above)
-_NEGATIVE_PHRASES = ("not prescribed", "no prescription", "no rx", "not applicable")
+_NEGATIVE_PHRASES = (
+    "not prescribed",
+    "no prescription",
+    "no rx",
+    "not applicable",
+    "required",
+    "needed",
+    "to follow",
+)
 _ALNUM_RUN = re.compile(r"[^\W_]+")
 
 

@@ -18,6 +18,7 @@ NOT_A_REFERENCE = [
     "null", "nope", "nada", "xx", "xxxx", "0000", "x-x-x", "#", "-", "--", "\u2014",
     "no-ref", "no ref", "not yet", "Not applicable", "none given", "N/A - not prescribed",
     "ask GP", "to follow", "see notes", "keine", "aucune", "ninguna", "rx", "ref 12",
+    "prescription required", "Rx needed", "on file", "rx required", "script outstanding",
 ]  # fmt: skip
 A_REFERENCE = [
     "RX-2291", "RX-77", "RX-2291 (none refused)", "RX-2291 Dr Ames", "Script 88120",
@@ -136,3 +137,28 @@ def test_an_allergy_covers_an_unknown_name_that_contains_its_ingredient() -> Non
     allergy = knowledge.resolve_allergy("glycolic acid")
     assert knowledge.allergy_matches(allergy, "glycolic acid 30% peel")
     assert not knowledge.allergy_matches(allergy, "lactic acid 30% peel")
+
+
+@pytest.mark.parametrize(
+    ("written", "hidden"),
+    [
+        ("water/glycolic acid", "glycolic acid"),
+        ("Aqua/Tretinoin", "tretinoin"),
+        ("glycerin/hydroquinone", "hydroquinone"),
+        ("aqua/bentonite", "bentonite"),
+        ("kaolin/bentonite", "bentonite"),
+    ],
+)
+def test_a_slash_name_of_two_ingredients_is_not_read_as_its_first_part(
+    written: str, hidden: str
+) -> None:
+    # "Aqua/Glycolic Acid" read as water alone would pass every acid, Rx and allergy rule
+    assert knowledge.lookup_ingredient(written) is None
+    assert hidden in {i.name for i in contained_ingredients(written)}
+    assert knowledge.allergy_matches(knowledge.resolve_allergy(hidden), written)
+
+
+@pytest.mark.parametrize("written", ["Parfum/Fragrance", "Aqua/Water", "Aqua/Water/Eau"])
+def test_a_dual_name_of_one_ingredient_is_that_ingredient(written: str) -> None:
+    hit = knowledge.lookup_ingredient(written)
+    assert hit is not None and contained_ingredients(written) == ()
