@@ -250,7 +250,7 @@ _NO_REFERENCE_WORDS = frozenset(
         "nope", "nada", "non", "keine", "kein", "aucune", "aucun", "ninguna", "ninguno",
         "applicable", "prescribed", "prescription", "script", "rx", "ref", "reference",
         "given", "yet", "follow", "to", "see", "notes", "ask", "gp", "later", "soon",
-        "required", "needed", "needs", "need", "outstanding", "due", "on", "file", "obtain",
+        "required", "needed", "needs", "need", "outstanding", "due", "obtain",
     }
 )  # fmt: skip
 #: the words a recorded reference may not consist of alone (beyond the refusals above)

@@ -18,7 +18,7 @@ NOT_A_REFERENCE = [
     "null", "nope", "nada", "xx", "xxxx", "0000", "x-x-x", "#", "-", "--", "\u2014",
     "no-ref", "no ref", "not yet", "Not applicable", "none given", "N/A - not prescribed",
     "ask GP", "to follow", "see notes", "keine", "aucune", "ninguna", "rx", "ref 12",
-    "prescription required", "Rx needed", "on file", "rx required", "script outstanding",
+    "prescription required", "Rx needed", "rx required", "script outstanding",
 ]  # fmt: skip
 A_REFERENCE = [
     "RX-2291", "RX-77", "RX-2291 (none refused)", "RX-2291 Dr Ames", "Script 88120",
