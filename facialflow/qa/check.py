@@ -159,15 +159,8 @@ def check_clients(
         # the route is the real engine's for these facts and this reaction, stepped once and
         # shared (qa.routes); the result is still this session's, from its own intake
         stepped = route_for(session.facts, picked)
-        result = Session.positioned(
-            client,
-            date,
-            session.policy,
-            session.screening,
-            session.selection,
-            path=stepped.path,
-            adverse=stepped.adverse,
-            facts=stepped.facts_after,
+        result = stepped.place(
+            client, date, session.policy, session.screening, session.selection
         ).result()
         outcomes[str(result.outcome)] += 1
         seen: set[str] = set()

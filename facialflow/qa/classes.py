@@ -35,6 +35,7 @@ import itertools
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from typing import Any
 
+import attrs
 from attrs import field, frozen
 
 from facialflow.clinic.policy import Policy
@@ -67,6 +68,7 @@ __all__ = [
     "Dimension",
     "Value",
     "class_space",
+    "client_from_facts",
     "fitzpatrick_cuts",
     "washout_boundaries",
 ]
@@ -306,6 +308,22 @@ def _declining(blocking: frozenset[Condition]) -> Dimension:
     )
 
 
+_ASSESSMENT_FIELDS = frozenset(f.name for f in attrs.fields(Assessment))
+
+
+def client_from_facts(
+    facts: Mapping[str, Any], conditions: frozenset[Condition], *, client_id: str
+) -> Client:
+    """The client with ``facts`` (every key of :data:`NEUTRAL` but ``conditions``).
+
+    The assessment's facts go to its ``Assessment``; the split follows the model's own
+    fields, so a field added there needs no change here.
+    """
+    assessment = {k: v for k, v in facts.items() if k in _ASSESSMENT_FIELDS}
+    own = {k: v for k, v in facts.items() if k not in _ASSESSMENT_FIELDS and k != "conditions"}
+    return Client(id=client_id, conditions=conditions, assessment=Assessment(**assessment), **own)
+
+
 # -- the space ----------------------------------------------------------------------------------
 
 
@@ -357,30 +375,7 @@ class ClassSpace:
                     conditions |= value
                 else:
                     data[key] = value
-        return Client(
-            id="verify",
-            skin_type=data["skin_type"],
-            concerns=data["concerns"],
-            fitzpatrick=data["fitzpatrick"],
-            pregnant=data["pregnant"],
-            breastfeeding=data["breastfeeding"],
-            isotretinoin_last_dose=data["isotretinoin_last_dose"],
-            medications=data["medications"],
-            last_sun_exposure=data["last_sun_exposure"],
-            last_topical_retinoid=data["last_topical_retinoid"],
-            last_peel=data["last_peel"],
-            last_injectable=data["last_injectable"],
-            allergies=data["allergies"],
-            conditions=frozenset(conditions),
-            assessment=Assessment(
-                comedones=data["comedones"],
-                laser_requested=data["laser_requested"],
-                antiviral_prophylaxis=data["antiviral_prophylaxis"],
-                clinician_approved_laser=data["clinician_approved_laser"],
-                prescription_reference=data["prescription_reference"],
-                anticoagulant_acknowledged=data["anticoagulant_acknowledged"],
-            ),
-        )
+        return client_from_facts(data, frozenset(conditions), client_id="verify")
 
 
 def class_space(

@@ -42,6 +42,26 @@ class StepRoute:
         self.facts_after = facts_after
         self.trace = trace
 
+    def place(
+        self,
+        client: Client,
+        date: dt.date,
+        policy: Policy,
+        screening: Screening,
+        selection: Selection,
+    ) -> Session:
+        """A session of ``client`` (whose facts this route was stepped for) where it ends."""
+        return Session.positioned(
+            client,
+            date,
+            policy,
+            screening,
+            selection,
+            path=self.path,
+            adverse=self.adverse,
+            facts=self.facts_after,
+        )
+
 
 _ROUTES: dict[tuple[Facts, Variant | None], StepRoute] = {}
 

@@ -84,16 +84,8 @@ class Plan:
     def session_at_end(self, client: Client, variant: Variant | None) -> Session:
         """A session for ``client`` (one this plan was made for), where the engine ends it."""
         intake = self.intake
-        route = intake.route(variant)
-        return Session.positioned(
-            client,
-            intake.date,
-            intake.policy,
-            intake.screening,
-            self.selection,
-            path=route.path,
-            adverse=route.adverse,
-            facts=route.facts_after,
+        return intake.route(variant).place(
+            client, intake.date, intake.policy, intake.screening, self.selection
         )
 
     def result(self, client: Client, variant: Variant | None) -> SessionResult:

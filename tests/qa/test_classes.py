@@ -25,6 +25,7 @@ from facialflow.qa.classes import (
     ClassSpace,
     catalog_products,
     class_space,
+    client_from_facts,
     fitzpatrick_cuts,
     washout_boundaries,
 )
@@ -207,31 +208,8 @@ def _kept(client: Client, dims: tuple[str, ...]) -> Client:
         name = _FIELD_OF.get(d, d)
         if name in data and name != "conditions":
             data[name] = getattr(a, name) if hasattr(a, name) else getattr(client, name)
-    conditions = {c for c in client.conditions if c.value in dims}
-    return Client(
-        id="kept",
-        skin_type=data["skin_type"],
-        concerns=data["concerns"],
-        fitzpatrick=data["fitzpatrick"],
-        pregnant=data["pregnant"],
-        breastfeeding=data["breastfeeding"],
-        isotretinoin_last_dose=data["isotretinoin_last_dose"],
-        medications=data["medications"],
-        last_sun_exposure=data["last_sun_exposure"],
-        last_topical_retinoid=data["last_topical_retinoid"],
-        last_peel=data["last_peel"],
-        last_injectable=data["last_injectable"],
-        allergies=data["allergies"],
-        conditions=conditions,
-        assessment=Assessment(
-            comedones=data["comedones"],
-            laser_requested=data["laser_requested"],
-            antiviral_prophylaxis=data["antiviral_prophylaxis"],
-            clinician_approved_laser=data["clinician_approved_laser"],
-            prescription_reference=data["prescription_reference"],
-            anticoagulant_acknowledged=data["anticoagulant_acknowledged"],
-        ),
-    )
+    conditions = frozenset(c for c in client.conditions if c.value in dims)
+    return client_from_facts(data, conditions, client_id="kept")
 
 
 _STEP_COMPONENTS = {
