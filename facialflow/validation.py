@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import math
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from facialflow.dates import check_year, parse_iso_date
@@ -155,6 +155,9 @@ def to_optional_enum(value: Any, cls: type[E], field: str) -> E | None:
 
 
 def _items(value: Any, field: str, what: str) -> list[Any]:
+    if type(value) is tuple or type(value) is list:
+        # the common case, without the abstract-class checks below
+        return list(value)
     # a bare string is one value, not a list of its letters
     if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
         raise type_error(f"a list of {what}", value, field)
@@ -178,10 +181,15 @@ def _members(value: Any, cls: type[E], field: str) -> list[E]:
 
 def to_enum_tuple(value: Any, cls: type[E], field: str) -> tuple[E, ...]:
     """A list of vocabulary names, in order, without repeats."""
+    if type(value) is tuple and all(type(m) is cls for m in value):
+        # already members (the value a copy or a generated client hands over)
+        return value if len(set(value)) == len(value) else tuple(dict.fromkeys(value))
     return tuple(dict.fromkeys(_members(value, cls, field)))
 
 
 def to_enum_set(value: Any, cls: type[E], field: str) -> frozenset[E]:
+    if type(value) is frozenset and all(type(m) is cls for m in value):
+        return value
     return frozenset(_members(value, cls, field))
 
 
@@ -189,10 +197,13 @@ def to_strings(
     value: Any, field: str, normalise: Callable[[str], str] | None = None
 ) -> tuple[str, ...]:
     """A list of strings (normalised and without repeats when ``normalise`` is given)."""
-    items = _items(value, field, "strings")
-    for item in items:
-        if not isinstance(item, str):
-            raise type_error(LABELS[str], item, field)
+    if type(value) is tuple and all(type(item) is str for item in value):
+        items: Sequence[Any] = value
+    else:
+        items = _items(value, field, "strings")
+        for item in items:
+            if not isinstance(item, str):
+                raise type_error(LABELS[str], item, field)
     if normalise is None:
         return tuple(items)
     return tuple(dict.fromkeys(normalise(item) for item in items))

@@ -34,6 +34,7 @@ __all__ = [
     "SAFE_EXIT_STEPS",
     "conflicts",
     "is_strong_acid",
+    "may_conflict",
     "product_problems",
     "safe_exit_problems",
     "step_problems",
@@ -112,17 +113,20 @@ def product_problems(
 
 def allergy_hits(product: Product, allergies: tuple[AllergyMatch, ...]) -> list[str]:
     """``"<the client's words>: <ingredient>"`` for every ingredient or tag an allergy covers."""
-    classes = tagged_classes(product)
-    hits: list[str] = []
-    for allergy in allergies:
-        names = [
-            n for n in (*product.ingredients, *sorted(product.tags)) if allergy_matches(allergy, n)
-        ]
-        if not names and allergy.classes & classes:
-            names = sorted(allergy.classes & classes)
-        if names:
-            hits.append(f"{allergy.given}: {', '.join(dict.fromkeys(names))}")
-    return hits
+    return [hit for allergy in allergies if (hit := _allergy_hit(product, allergy)) is not None]
+
+
+@lru_cache(maxsize=65536)
+def _allergy_hit(product: Product, allergy: AllergyMatch) -> str | None:
+    # clients share allergies from a small vocabulary: each pair is matched once
+    names = [
+        n for n in (*product.ingredients, *sorted(product.tags)) if allergy_matches(allergy, n)
+    ]
+    if not names:
+        names = sorted(allergy.classes & tagged_classes(product))
+    if names:
+        return f"{allergy.given}: {', '.join(dict.fromkeys(names))}"
+    return None
 
 
 #: classes that may not follow a procedure in the same session, nor be used after a recent one
@@ -280,6 +284,19 @@ _CONFLICTS = (
     (C.BENZOYL_PEROXIDE, C.L_ASCORBIC_ACID, "benzoyl peroxide with L-ascorbic acid"),
     (C.BENZOYL_PEROXIDE, C.HYDROQUINONE, "benzoyl peroxide with hydroquinone"),
 )
+
+
+#: every class one of the R23 pairs names
+_CONFLICT_CLASSES = frozenset(c for x, y, _ in _CONFLICTS for c in (x, y))
+
+
+@lru_cache(maxsize=8192)
+def may_conflict(product: Product) -> bool:
+    """Whether :func:`conflicts` can find anything between ``product`` and another product.
+
+    A clash needs a class of a pair in each product: one with none clashes with nothing.
+    """
+    return not _CONFLICT_CLASSES.isdisjoint(product_classes(product))
 
 
 @lru_cache(maxsize=16384)

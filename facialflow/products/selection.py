@@ -20,9 +20,10 @@ the step is reported in ``missing`` instead of applying something unsafe.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from functools import lru_cache
+from typing import Any, TypeVar
 
-from facialflow.clinic.policy import Policy
+from facialflow.clinic.policy import Policy, ProductPolicy
 from facialflow.clinic.screening import Screening
 from facialflow.model import Client, Condition, Product, ProductKind, Selection, SkinType
 from facialflow.products.catalog import steps_for_kind
@@ -36,7 +37,9 @@ from facialflow.products.ingredients import (
 )
 from facialflow.products.safety import (
     IRRITANT_ACTIVES,
+    SafetyProfile,
     conflicts,
+    may_conflict,
     profile_problems,
     safety_profile,
     step_problems,
@@ -75,26 +78,32 @@ class _Chooser:
         self, client: Client, context: SelectionContext, policy: Policy, plugins: Any
     ) -> None:
         self.client = client
-        self.context = context
+        # one object per distinct value: the filter's caches then compare them by identity
+        self.context = _interned(context)
         self.policy = policy
         self.plugins = plugins
-        self.profile = safety_profile(client)
+        self.profile = _interned(safety_profile(client))
+        self.verdicts = _verdicts(self.profile, self.context, policy.products)
         self.order = {c: i for i, c in enumerate(client.concerns)}
         self.plugin_order = {p.name: i for i, p in enumerate(plugins.plugins)}
         self.steps: dict[str, tuple[Product, ...]] = {}
         self.chosen: list[Product] = []
+        #: the chosen products that could clash with another (R23), in the order chosen
+        self.conflicting: list[Product] = []
         self.warnings: list[str] = []
         self.missing: dict[str, str] = {}
         self.sources: dict[str, str] = {}
         self._ranked = self._rank_all()
 
-    def _rank_all(self) -> dict[str, list[tuple[Candidate, str]]]:
+    def _rank_all(self) -> dict[tuple[str, ProductKind | None], list[tuple[Candidate, str]]]:
         # plain offers rank the same for every client with their offers key: ranked once
         # per plugin set and key (the lists are shared: nothing here changes them)
         keyed = getattr(self.plugins, "offers_key", None)
         key = keyed(self.client, self.context) if keyed is not None else None
         if key is not None:
-            hit: dict[str, list[tuple[Candidate, str]]] | None = self.plugins.offers_memo.get(key)
+            hit: dict[tuple[str, ProductKind | None], list[tuple[Candidate, str]]] | None = (
+                self.plugins.offers_memo.get(key)
+            )
             if hit is not None:
                 return hit
         ranked = self._rank(self.plugins.candidates(self.client, self.context))
@@ -102,7 +111,9 @@ class _Chooser:
             self.plugins.offers_memo[key] = ranked
         return ranked
 
-    def _rank(self, cands: list[tuple[Candidate, str]]) -> dict[str, list[tuple[Candidate, str]]]:
+    def _rank(
+        self, cands: list[tuple[Candidate, str]]
+    ) -> dict[tuple[str, ProductKind | None], list[tuple[Candidate, str]]]:
         far = len(self.order)
         cands.sort(
             key=lambda cp: (
@@ -112,60 +123,86 @@ class _Chooser:
                 cp[0].product.name,
             )
         )
-        by_step: dict[str, list[tuple[Candidate, str]]] = {}
+        # each step's candidates, and those of each kind (hydration takes a moisturiser and
+        # a sunscreen)
+        by_step: dict[tuple[str, ProductKind | None], list[tuple[Candidate, str]]] = {}
         for cp in cands:
-            for step in steps_for_kind(cp[0].product.kind):
-                by_step.setdefault(step, []).append(cp)
+            kind = cp[0].product.kind
+            for step in steps_for_kind(kind):
+                by_step.setdefault((step, None), []).append(cp)
+                by_step.setdefault((step, kind), []).append(cp)
         return by_step
 
-    def ranked(self, step: str) -> list[tuple[Candidate, str]]:
-        return self._ranked.get(step, [])
-
-    def problems(self, product: Product) -> list[str]:
-        problems = list(profile_problems(product, self.profile, self.context, self.policy.products))
-        for other in self.chosen:
-            clash = conflicts(product, other)
-            if clash:
-                problems.append(clash)
-        return problems
+    def ranked(self, step: str, kind: ProductKind | None = None) -> list[tuple[Candidate, str]]:
+        return self._ranked.get((step, kind), _NO_CANDIDATES)
 
     def pick(
-        self, cands: Sequence[tuple[Candidate, str]], what: str, extra: Any = None
+        self,
+        cands: Sequence[tuple[Candidate, str]],
+        what: str,
+        step: str | None = None,
+        extra: Any = None,
     ) -> Product | None:
-        """The first safe candidate; warn when a better-ranked one was filtered out."""
+        """The first safe candidate; warn when a better-ranked one was filtered out.
+
+        A candidate's problems, in the order they are reported: the filter's for
+        this client and session, clashes with the products chosen so far (R23),
+        what ``step`` asks of it, and ``extra``'s.
+        """
         rejected: list[str] = []
         seen: set[str] = set()
+        verdicts = self.verdicts
+        conflicting = self.conflicting
         for cand, plugin in cands:
-            problems = self.problems(cand.product)
-            if extra is not None:
-                problems.extend(extra(cand.product))
-            if problems:
+            product = cand.product
+            verdict = verdicts.get((id(product), step))
+            if verdict is None or verdict[0] is not product:
+                verdict = self.judge(product, step)
+            _, problems, after, could_clash = verdict
+            # only a product that could clash at all is compared with the chosen ones that could
+            clashes = (
+                [c for other in conflicting if (c := conflicts(product, other))]
+                if conflicting and could_clash
+                else None
+            )
+            more = extra(product) if extra is not None else None
+            if problems or clashes or after or more:
                 # one product offered twice (say for two concerns) is reported once
-                if cand.product.name not in seen:
-                    seen.add(cand.product.name)
-                    rejected.append(f"{cand.product.name!r} ({'; '.join(problems)})")
+                if product.name not in seen:
+                    seen.add(product.name)
+                    every = [*problems, *(clashes or ()), *after, *(more or ())]
+                    rejected.append(f"{product.name!r} ({'; '.join(every)})")
                 continue
             if rejected:
-                self.warnings.append(f"{what}: replaced {rejected[0]} with {cand.product.name!r}")
-            self.chosen.append(cand.product)
-            self.sources[cand.product.name] = plugin
-            return cand.product
+                self.warnings.append(f"{what}: replaced {rejected[0]} with {product.name!r}")
+            self.chosen.append(product)
+            if could_clash:
+                conflicting.append(product)
+            self.sources[product.name] = plugin
+            return product
         if rejected:
             self.missing[what] = "no safe product: " + "; ".join(rejected[:3])
         else:
             self.missing[what] = "no plugin offers a product"
         return None
 
-    def single(self, step: str, kind: ProductKind | None = None, extra: Any = None) -> None:
-        cands = [c for c in self.ranked(step) if kind is None or c[0].product.kind is kind]
-        what = f"{step} ({kind})" if kind is not None else step
+    def judge(self, product: Product, step: str | None) -> Verdict:
+        """What the filter says of ``product`` at ``step`` for this profile and session (kept)."""
         pp = self.policy.products
+        verdict = (
+            product,
+            profile_problems(product, self.profile, self.context, pp),
+            step_problems(product, step, pp) if step is not None else (),
+            may_conflict(product),
+        )
+        # keyed by identity (a C call, not the product's hash); the entry holds the product,
+        # so its id is not another product's while the entry lives
+        self.verdicts[(id(product), step)] = verdict
+        return verdict
 
-        def at_step(product: Product) -> list[str]:
-            found = list(step_problems(product, step, pp))
-            return found + (extra(product) if extra is not None else [])
-
-        product = self.pick(cands, what, at_step)
+    def single(self, step: str, kind: ProductKind | None = None, extra: Any = None) -> None:
+        what = f"{step} ({kind})" if kind is not None else step
+        product = self.pick(self.ranked(step, kind), what, step, extra)
         if product is not None:
             self.steps[step] = (*self.steps.get(step, ()), product)
 
@@ -176,6 +213,9 @@ class _Chooser:
         # rosacea gets the sensitive-skin exclusions whatever the skin type (R24)
         sensitive = self.client.skin_type is SkinType.SENSITIVE or self.profile.rosacea
         limit = self.policy.products.max_serums
+        # the irritant actives of the chosen products' strengths; the exfoliant counts
+        # too: a glycolic serum right after a glycolic peel stacks
+        irritant = {a for c in self.chosen for a in c.strengths if classes_of(a) & IRRITANT_ACTIVES}
 
         def stacking(product: Product) -> list[str]:
             if sensitive and irritant_taken and product_classes(product) & IRRITANT_ACTIVES:
@@ -183,12 +223,7 @@ class _Chooser:
             if product in chosen:
                 return ["already chosen"]
             # two serums built on the same irritant active add irritation, not benefit
-            shared = sorted(
-                a
-                # the exfoliant counts too: a glycolic serum right after a glycolic peel stacks
-                for a in set(product.strengths) & {a for c in self.chosen for a in c.strengths}
-                if classes_of(a) & IRRITANT_ACTIVES
-            )
+            shared = sorted(irritant.intersection(product.strengths))
             if shared:
                 return [f"duplicates the active {', '.join(shared)}"]
             return []
@@ -205,9 +240,10 @@ class _Chooser:
             ]
             if not mine:
                 continue
-            product = self.pick(mine, f"serums ({concern})", stacking)
+            product = self.pick(mine, f"serums ({concern})", extra=stacking)
             if product is not None:
                 chosen.append(product)
+                irritant.update(a for a in product.strengths if classes_of(a) & IRRITANT_ACTIVES)
                 irritant_taken = irritant_taken or bool(product_classes(product) & IRRITANT_ACTIVES)
         if chosen:
             self.steps["serums"] = tuple(chosen)
@@ -218,16 +254,47 @@ class _Chooser:
             self.missing["serums"] = reasons[0] if reasons else "no plugin offers a serum"
 
 
+#: a product's verdict at a step: the product, the filter's problems for the client and the
+#: session, what the step asks, and whether it could clash with another product (R23)
+Verdict = tuple[Product, tuple[str, ...], tuple[str, ...], bool]
+
+
+@lru_cache(maxsize=16384)
+def _verdicts(
+    profile: SafetyProfile, context: SelectionContext, pp: ProductPolicy
+) -> dict[tuple[int, str | None], Verdict]:
+    """The verdicts kept for a safety profile and session: filled as selections ask."""
+    return {}
+
+
+_INTERNED: dict[Any, Any] = {}
+_T = TypeVar("_T")
+
+
+def _interned(value: _T) -> _T:
+    """The one kept object equal to ``value`` (bounded; a race keeps either of two equals)."""
+    kept = _INTERNED.get(value)
+    if kept is None:
+        if len(_INTERNED) >= 1 << 16:
+            _INTERNED.clear()
+        kept = _INTERNED[value] = value
+    return kept  # type: ignore[no-any-return]
+
+
+#: no candidates for a step
+_NO_CANDIDATES: list[tuple[Candidate, str]] = []
+
+
 def _calming(candidate: Candidate) -> bool:
     """A product of the post-procedure calming set: soothing classes, no strong active."""
     classes = product_classes(candidate.product)
     return IngredientClass.SOOTHING in classes and IngredientClass.STRONG_ACTIVE not in classes
 
 
-def _mineral(product: Product) -> list[str]:
+def _mineral(product: Product) -> tuple[str, ...]:
     if IngredientClass.MINERAL_FILTER not in product_classes(product):
-        return ["not a mineral sunscreen"]
-    return []
+        return ("not a mineral sunscreen",)
+    return ()
 
 
 #: the Client fields :func:`choose_products` reads besides the screening (offers: the skin
