@@ -278,7 +278,7 @@ def _interned(value: _T) -> _T:
         if len(_INTERNED) >= 1 << 16:
             _INTERNED.clear()
         kept = _INTERNED[value] = value
-    return kept  # type: ignore[no-any-return]
+    return kept
 
 
 #: no candidates for a step
