@@ -273,7 +273,8 @@ def _simulate_random(
         first = True
         if fmt == "json":
             click.echo('{"sessions":[', nl=False)
-        batches = simulate(spec)
+        # this process runs nothing but the simulation: its caches may leave the collector
+        batches = simulate(spec, freeze_caches=True)
         try:
             for batch in batches:
                 tally.add(batch)
