@@ -192,6 +192,18 @@ def profile_problems(
     product: Product, who_: SafetyProfile, context: SelectionContext, pp: ProductPolicy
 ) -> tuple[str, ...]:
     """:func:`product_problems` for a client's :class:`SafetyProfile`; cached across sessions."""
+    # the client's part and the session's part are kept apart: far fewer distinct pairs
+    # than triples, and the reasons keep their order (client, session, product and client)
+    before, after = _client_problems(product, who_, pp)
+    return (*before, *_session_problems(product, context, pp), *after)
+
+
+@lru_cache(maxsize=65536)
+def _client_problems(
+    product: Product, who_: SafetyProfile, pp: ProductPolicy
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The reasons that depend on the client and not the session: those reported before the
+    session's (allergy, pregnancy, prescription) and those after (skin, clay, bottle, SPF)."""
     problems: list[str] = []
     classes = product_classes(product)
     if who_.allergies:
@@ -222,22 +234,8 @@ def profile_problems(
         problems.append(f"{what} (prescription-only) without a recorded prescription (R26)")
     elif product.rx_only and not who_.prescription:
         problems.append("prescription-only product without a recorded prescription (R26)")
-    if context.laser_today and classes & {C.EXFOLIANT, C.RETINOID}:
-        problems.append("acid, enzyme or retinoid on a laser day")
-    if context.exfoliation == Exfoliation.GENTLE and (strong or C.ENZYME in classes):
-        problems.append("peel-strength acid or enzyme: this client gets gentle exfoliation only")
-    after = context.after_procedure and product.kind in _AFTER_KINDS
-    if after or context.calming_only:
-        when = (
-            "calming facial only after a recent peel, laser or microdermabrasion (R16)"
-            if context.calming_only
-            else "after a procedure today (R28)"
-        )
-        found = [what for cls, what in POST_PROCEDURE_EXCLUDED if cls in classes]
-        if _strong_vitamin_c(product, pp.vitamin_c_calm_max_pct):
-            found.append(f"vitamin C above {pp.vitamin_c_calm_max_pct:g}%")
-        if found:
-            problems.append(f"{', '.join(dict.fromkeys(found))}: {when}")
+    first = tuple(problems)
+    problems = []
     if product.kind is ProductKind.SOOTHING:
         problems.extend(safe_exit_problems(product, pp))
     sensitive = who_.skin_type is SkinType.SENSITIVE or who_.rosacea
@@ -273,6 +271,33 @@ def profile_problems(
             problems.append(f"SPF below {pp.min_spf} (R27)")
         if C.UV_FILTER not in classes:
             problems.append("sunscreen with no known UV filter (R27)")
+    return first, tuple(problems)
+
+
+@lru_cache(maxsize=16384)
+def _session_problems(
+    product: Product, context: SelectionContext, pp: ProductPolicy
+) -> tuple[str, ...]:
+    """The reasons that depend on the session: a laser day, gentle exfoliation, after a procedure."""
+    problems: list[str] = []
+    classes = product_classes(product)
+    strong = _strong(product, pp.aha_strong_pct, pp.bha_strong_pct)
+    if context.laser_today and classes & {C.EXFOLIANT, C.RETINOID}:
+        problems.append("acid, enzyme or retinoid on a laser day")
+    if context.exfoliation == Exfoliation.GENTLE and (strong or C.ENZYME in classes):
+        problems.append("peel-strength acid or enzyme: this client gets gentle exfoliation only")
+    after = context.after_procedure and product.kind in _AFTER_KINDS
+    if after or context.calming_only:
+        when = (
+            "calming facial only after a recent peel, laser or microdermabrasion (R16)"
+            if context.calming_only
+            else "after a procedure today (R28)"
+        )
+        found = [what for cls, what in POST_PROCEDURE_EXCLUDED if cls in classes]
+        if _strong_vitamin_c(product, pp.vitamin_c_calm_max_pct):
+            found.append(f"vitamin C above {pp.vitamin_c_calm_max_pct:g}%")
+        if found:
+            problems.append(f"{', '.join(dict.fromkeys(found))}: {when}")
     return tuple(problems)
 
 

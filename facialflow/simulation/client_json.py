@@ -54,6 +54,7 @@ class ClientJson:
         self._groups: list[tuple[Callable[[RawClient], Hashable], Memo]] = [
             (raw_getter(fields) if fields else _constant, Memo(1 << 14)) for fields in sources
         ]
+        self._indexed = [(i, project, memo) for i, (project, memo) in enumerate(self._groups)]
         self.made = 0
         self.texts = 0
 
@@ -65,7 +66,7 @@ class ClientJson:
         """
         parts = []
         made: dict[str, Any] | None = None
-        for i, (project, memo) in enumerate(self._groups):
+        for i, project, memo in self._indexed:
             key = project(raw)
             piece = memo.young.get(key)
             if piece is None:

@@ -202,10 +202,13 @@ class FastRunner:
                     fragment = self.writer.fragment(Plan(intake, selection), variant)
                     fragments.put(key, (selection, fragment))
                 ident = client_id(seed, index)
-                # generated ids need no JSON escaping: "sim-<seed>-<index>"
-                lines.append('{"client":{"id":"' + ident + '"' + tail(raw, ident) + fragment)
+                # generated ids need no JSON escaping: "sim-<seed>-<index>"; the pieces are
+                # joined once per chunk, each copied once
+                lines += ('\n{"client":{"id":"', ident, '"', tail(raw, ident), fragment)
             index += 1
-        return ran, "\n".join(lines) if lines is not None else None, _tally(natural, reacted)
+        # every line starts with a newline: the chunk's text starts after the first
+        text = "".join(lines)[1:] if lines is not None else None
+        return ran, text, _tally(natural, reacted)
 
 
 def _tally(

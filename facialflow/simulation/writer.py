@@ -153,18 +153,21 @@ class Fragments:
         if warnings is None:
             warnings = dumps(list(said))
             self.warned.put(said, warnings)
-        text = (
-            head[0]
-            + ',"products":'
-            + products
-            + ',"skipped":'
-            + skipped
-            + ',"warnings":'
-            + warnings
-            + self.tail
-            + ',"findings":'
-            + findings
-            + head[1]
+        # one join copies each piece once (a chain of + copies the growing text every time)
+        text = "".join(
+            (
+                head[0],
+                ',"products":',
+                products,
+                ',"skipped":',
+                skipped,
+                ',"warnings":',
+                warnings,
+                self.tail,
+                ',"findings":',
+                findings,
+                head[1],
+            )
         )
         self.made += 1
         if self.made <= 64 or self.made % self.CHECK_EVERY == 0:
