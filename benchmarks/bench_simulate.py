@@ -21,7 +21,10 @@ What is measured, each figure with the command that produced it:
 - peak resident memory of the summary runs (``os.wait4``).
 
 Rounds are interleaved (each round runs every command once, in turn); the
-figures are medians of the rounds, with min and max.
+figures are medians of the rounds, with min and max. Every tree is run once
+untimed first, and the commands may write bytecode (``PYTHONDONTWRITEBYTECODE``
+is dropped for them): start-up is measured as an installed package starts, not
+as a checkout compiling its sources on every run.
 """
 
 from __future__ import annotations
@@ -144,6 +147,7 @@ def run(command: list[str], tree: str | None = None) -> tuple[float, float, floa
     they show how much work a split into workers duplicates, whatever the load.
     """
     env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     if tree:
         env["PYTHONPATH"] = tree
     with open(os.devnull, "wb") as sink:
@@ -216,6 +220,8 @@ def main() -> None:
     cpus: dict[str, list[float]] = {k: [] for k in commands}
     peaks: dict[str, float] = {}
     bare: dict[str, list[float]] = {"flat": [], "hsm": []}
+    for tree in dict.fromkeys(tree for _, _, tree in commands.values()):
+        run(simulate(1), tree)  # untimed: bytecode written, files cached
     for _ in range(args.rounds):
         for kind in bare:
             bare[kind].append(bare_rate(kind, args.bare))

@@ -126,3 +126,35 @@ def test_two_spellings_of_one_ingredient_cannot_both_carry_a_strength() -> None:
             strengths={"vitamin e": 1.0, "tocopherol": 20.0},
         )
     assert info.value.field == "strengths"
+
+
+def test_values_already_of_the_right_type_are_taken_as_they_are() -> None:
+    from facialflow.model import Concern, Condition
+
+    concerns = (Concern.ACNE, Concern.AGING)
+    conditions = frozenset({Condition.ROSACEA})
+    client = Client(
+        id="c-1",
+        skin_type="dry",
+        concerns=concerns,
+        fitzpatrick=2,
+        conditions=conditions,
+        allergies=("shea butter",),
+    )
+    assert client.concerns is concerns
+    assert client.conditions is conditions
+    # the same checks still apply to a tuple of the right type
+    again = Client(id="c-2", skin_type="dry", concerns=(Concern.ACNE, Concern.ACNE), fitzpatrick=2)
+    assert again.concerns == (Concern.ACNE,)
+    mixed = Client(id="c-3", skin_type="dry", concerns=(Concern.ACNE, "aging"), fitzpatrick=2)
+    assert mixed.concerns == (Concern.ACNE, Concern.AGING)
+    spaced = Client(
+        id="c-4", skin_type="dry", concerns=["acne"], fitzpatrick=2, allergies=("a  b",)
+    )
+    assert spaced.allergies == ("a b",)
+    with pytest.raises(InvalidTypeError, match="allergies"):
+        Client(id="c-5", skin_type="dry", concerns=["acne"], fitzpatrick=2, allergies=("x", 3))
+    with pytest.raises(InvalidValueError, match="conditions"):
+        Client(
+            id="c-6", skin_type="dry", concerns=["acne"], fitzpatrick=2, conditions=frozenset({"x"})
+        )

@@ -50,6 +50,7 @@ from facialflow.qa.coverage import (
 )
 from facialflow.qa.draws import ADVERSE_KINDS, CHUNK, SKIN_TYPES
 from facialflow.qa.population import DEFAULT_POPULATION, Population
+from facialflow.simulation.collector import collector_paused
 from facialflow.simulation.fast_runner import FastRunner
 from facialflow.simulation.reference import TransitionsRunner
 from facialflow.simulation.writer import TallyKey
@@ -143,32 +144,6 @@ class Batch:
         return self.text.split("\n") if self.count else []
 
 
-@contextmanager
-def _collector_paused(freeze: bool = False) -> Iterator[None]:
-    """No cyclic garbage collection while a group of chunks runs.
-
-    A chunk allocates hundreds of thousands of small objects, none of them in
-    reference cycles, while the caches hold tens of thousands of long-lived
-    ones: the collector's passes over those cost a fifth of the run. It runs
-    again between groups, so anything cyclic is still collected.
-
-    With ``freeze`` (a process that runs nothing but the simulation: the CLI's,
-    a worker) what the group leaves behind, the caches it filled, is moved out of
-    the collector's reach instead (:func:`gc.freeze`): every later pass would
-    otherwise walk them again, a twentieth of a long run. The only cycles a run
-    makes are the few sessions that step a new route, one per distinct route.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if freeze:
-            gc.freeze()
-        if enabled:
-            gc.enable()
-
-
 # -- running ------------------------------------------------------------------------------------
 
 _RUNNER: Any = None
@@ -195,14 +170,14 @@ def _init_worker(spec: SimulationSpec, part: frozenset[int] | None = None) -> No
 def _run_group(runner: Any, group: tuple[int, ...], freeze: bool = False) -> list[Batch]:
     # one collector pause per group, not per chunk: collector passes between
     # chunks over the caches' long-lived objects are what the pause saves
-    with _collector_paused(freeze):
+    with collector_paused(freeze):
         return [Batch(chunk, *runner.chunk(chunk)) for chunk in group]
 
 
 def _run_group_in_worker(group: tuple[int, ...]) -> list[Batch]:
     if _PART is None:
         return _run_group(_RUNNER, group, freeze=True)
-    with _collector_paused(freeze=True):
+    with collector_paused(freeze=True):
         return [Batch(chunk, *_RUNNER.chunk(chunk, _PART)) for chunk in group]
 
 
@@ -269,7 +244,7 @@ def simulate(spec: SimulationSpec, *, freeze_caches: bool = False) -> Iterator[B
     """Run the simulation, yielding batches in client order (streamed: memory stays flat).
 
     ``freeze_caches``: the caller's process runs nothing else that needs the
-    cyclic garbage collector to see its objects (see :func:`_collector_paused`);
+    cyclic garbage collector to see its objects (see :func:`~facialflow.simulation.collector.collector_paused`);
     the CLI's does. Worker processes always do.
     """
     if spec.workers == 1 or len(spec.chunks) <= 1:

@@ -10,6 +10,7 @@ from conftest import MakeClient
 from facialflow.clinic.policy import load_policy
 from facialflow.model import Product
 from facialflow.products.hookspecs import SelectionContext
+from facialflow.products.loading import load_plugins
 from facialflow.products.safety import conflicts, is_strong_acid, product_problems
 
 POLICY = load_policy()
@@ -170,3 +171,38 @@ def test_strength_thresholds_come_from_the_policy() -> None:
     assert is_strong_acid(
         product(ingredients=("salicylic acid",), strengths={"salicylic acid": 2.5}), POLICY
     )
+
+
+def test_reasons_come_in_one_order_client_then_session_then_skin(
+    make_client: MakeClient,
+) -> None:
+    # the client's reasons and the session's are cached apart: the list must still read
+    # allergy first, the laser day next, the skin last, whatever was asked before
+    laser = SelectionContext(
+        exfoliation="strong", extraction_today=False, laser_today=True, policy="x"
+    )
+    p = product(ingredients=("glycolic acid", "parfum"), strengths={"glycolic acid": 30.0})
+    c = make_client(allergies=["glycolic acid"], skin_type="sensitive")
+    plain_first = problems(p, c)
+    found = problems(p, c, laser)
+    assert [r.split(" ")[0] for r in found[:2]] == ["allergy", "acid,"]
+    assert found[0] == plain_first[0]
+    assert found[1] == "acid, enzyme or retinoid on a laser day"
+    assert found[2:] == plain_first[1:]
+    assert any("sensitive skin (R24)" in r for r in found[2:])
+
+
+def test_a_product_that_cannot_clash_clashes_with_nothing() -> None:
+    from facialflow.products.safety import may_conflict
+
+    offered = {prod for info in load_plugins().plugins for prod in info.info.products}
+    partners = [
+        product(ingredients=(name,), name=name)
+        for name in ("benzoyl peroxide", "tretinoin", "ascorbic acid", "hydroquinone")
+    ]
+    pairs = [(a, b) for a in [*offered, *partners] for b in [*offered, *partners]]
+    clashing = [(a, b) for a, b in pairs if conflicts(a, b) is not None]
+    assert clashing, "the pairs must include clashes, or this proves nothing"
+    for a, b in clashing:
+        assert may_conflict(a) and may_conflict(b)
+    assert any(not may_conflict(p) for p in offered)

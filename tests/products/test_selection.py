@@ -11,6 +11,7 @@ from conftest import DATE, MakeClient, build_client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from facialflow import testing
 from facialflow.clinic.policy import load_policy
 from facialflow.clinic.screening import screen
 from facialflow.model import Client, Concern, ProductKind, Selection, SkinType
@@ -226,3 +227,34 @@ def test_no_generated_client_ever_gets_an_unsafe_product(client: Client, policy:
     assert len(sel.for_step("mask")) <= 1
     if "hydration (sunscreen)" not in sel.missing:
         assert any((p.spf or 0) >= 30 for p in sel.for_step("hydration"))
+
+
+def _forget_kept_verdicts() -> None:
+    """Empty every cache selection keeps across calls, as a fresh process starts."""
+    from facialflow.products import safety, selection
+
+    selection._verdicts.cache_clear()
+    selection._INTERNED.clear()
+    for cached in (
+        safety.profile_problems,
+        safety._client_problems,
+        safety._session_problems,
+        safety._allergy_hit,
+    ):
+        cached.cache_clear()
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(group=st.lists(testing.clients(blocking=False), min_size=2, max_size=6))
+def test_a_selection_is_the_same_whatever_was_chosen_before_it(group: list[Client]) -> None:
+    # verdicts are kept per profile and session, and profiles interned: what one client
+    # was given must never leak into another's products, warnings or reasons
+    alone = []
+    for client in group:
+        _forget_kept_verdicts()
+        alone.append(choose(client))
+    _forget_kept_verdicts()
+    in_turn = [choose(client) for client in group]
+    backwards = [choose(client) for client in reversed(group)][::-1]
+    assert in_turn == alone
+    assert backwards == alone

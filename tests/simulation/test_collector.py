@@ -1,0 +1,56 @@
+"""The collector pause: off while a group of chunks runs, and what the group kept frozen on request."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+
+import pytest
+
+from facialflow.simulation.collector import collector_paused
+
+
+@pytest.fixture
+def collector() -> Iterator[None]:
+    was = gc.isenabled()
+    gc.enable()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+        if not was:
+            gc.disable()
+
+
+def test_the_collector_is_off_inside_and_back_on_after(collector: None) -> None:
+    with collector_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+
+
+def test_a_collector_the_caller_turned_off_stays_off(collector: None) -> None:
+    gc.disable()
+    with collector_paused(freeze=True):
+        pass
+    assert not gc.isenabled()
+
+
+def test_freezing_moves_what_the_group_kept_out_of_the_collectors_reach(collector: None) -> None:
+    gc.unfreeze()
+    with collector_paused(freeze=True):
+        kept = [[i] for i in range(1000)]
+    assert gc.get_freeze_count() >= len(kept)
+    assert gc.isenabled()
+
+
+def test_without_freezing_nothing_is_frozen(collector: None) -> None:
+    gc.unfreeze()
+    with collector_paused():
+        kept = [[i] for i in range(1000)]
+    assert kept and gc.get_freeze_count() == 0
+
+
+def test_the_collector_comes_back_when_the_group_raises(collector: None) -> None:
+    with pytest.raises(KeyError), collector_paused(freeze=True):
+        raise KeyError("boom")
+    assert gc.isenabled()
