@@ -6,7 +6,7 @@ import signal
 # once the CLI runs, it turns Ctrl-C into exit 130 itself
 signal.signal(signal.SIGINT, signal.SIG_DFL)
 
-from facialflow.cli import main  # noqa: E402
+from facialflow.cli import run  # noqa: E402
 
 signal.signal(signal.SIGINT, signal.default_int_handler)
-main()
+run()

@@ -208,7 +208,7 @@ def _birth_date(value: dt.date | str | None) -> dt.date | None:
 
 
 def _allergies(value: Iterable[str]) -> tuple[str, ...]:
-    if value == ():
+    if type(value) is tuple and not value:
         return ()
     # the client's own words are kept for the record; matching resolves them (R6)
     out = v.to_strings(value, "allergies", lambda s: " ".join(s.split()))
@@ -241,7 +241,7 @@ def _last_injectable(value: dt.date | str | None) -> dt.date | None:
 
 
 def _medications(value: Iterable[str]) -> tuple[str, ...]:
-    if value == ():
+    if type(value) is tuple and not value:
         return ()
     return v.to_strings(value, "medications")
 

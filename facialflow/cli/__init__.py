@@ -21,7 +21,7 @@ from facialflow.cli.session_command import session_group
 from facialflow.cli.simulate_command import simulate
 from facialflow.cli.verify_command import verify_command
 
-__all__ = ["main"]
+__all__ = ["main", "run"]
 
 
 class _Main(click.Group):
@@ -53,3 +53,15 @@ main.add_command(session_group)
 main.add_command(journal_group)
 main.add_command(migrate_command)
 main.add_command(verify_command)
+
+
+def run() -> None:
+    """The ``facialflow`` program (the console script and ``python -m facialflow``).
+
+    The process is then the command's own; a host that calls :func:`main` keeps
+    its process as it is.
+    """
+    from facialflow.cli.options import become_program
+
+    become_program()
+    main()

@@ -39,6 +39,20 @@ class _Date(click.ParamType):  # type: ignore[type-arg]
 
 DATE = _Date()
 
+#: whether this process is the ``facialflow`` program itself (see :func:`facialflow.cli.run`),
+#: not a host that invokes the click group (a test's CliRunner, an application)
+_PROGRAM = [False]
+
+
+def owns_process() -> bool:
+    """Whether the command may treat the process as its own (say, freeze its caches for the
+    garbage collector): only when it runs as the program, never inside a host."""
+    return _PROGRAM[0]
+
+
+def become_program() -> None:
+    _PROGRAM[0] = True
+
 
 class Number(click.ParamType):  # type: ignore[type-arg]
     """A finite number in ``[low, high]``: NaN and infinity are refused, as everywhere else.

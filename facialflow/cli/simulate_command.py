@@ -21,6 +21,7 @@ from facialflow.cli.options import (
     date_option,
     emit_json,
     handle_errors,
+    owns_process,
     policy_option,
     workers_option,
 )
@@ -273,8 +274,9 @@ def _simulate_random(
         first = True
         if fmt == "json":
             click.echo('{"sessions":[', nl=False)
-        # this process runs nothing but the simulation: its caches may leave the collector
-        batches = simulate(spec, freeze_caches=True)
+        # run as the program, the process runs nothing but the simulation: the caches it
+        # fills may leave the garbage collector's reach (never inside a host's process)
+        batches = simulate(spec, freeze_caches=owns_process())
         try:
             for batch in batches:
                 tally.add(batch)

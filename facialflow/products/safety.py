@@ -202,8 +202,9 @@ def profile_problems(
 def _client_problems(
     product: Product, who_: SafetyProfile, pp: ProductPolicy
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The reasons that depend on the client and not the session: those reported before the
-    session's (allergy, pregnancy, prescription) and those after (skin, clay, bottle, SPF)."""
+    """The reasons that do not depend on the session: those reported before the session's
+    (allergy, pregnancy, prescription) and those after (a soothing product's safe-exit
+    reasons, sensitive skin, clay, a clashing pair in one bottle, SPF)."""
     problems: list[str] = []
     classes = product_classes(product)
     if who_.allergies:

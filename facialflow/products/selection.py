@@ -78,7 +78,8 @@ class _Chooser:
         self, client: Client, context: SelectionContext, policy: Policy, plugins: Any
     ) -> None:
         self.client = client
-        # one object per distinct value: the filter's caches then compare them by identity
+        # one object per distinct value (while it is kept): the filter's caches then
+        # compare them by identity, not field by field
         self.context = _interned(context)
         self.policy = policy
         self.plugins = plugins
@@ -196,8 +197,12 @@ class _Chooser:
             may_conflict(product),
         )
         # keyed by identity (a C call, not the product's hash); the entry holds the product,
-        # so its id is not another product's while the entry lives
-        self.verdicts[(id(product), step)] = verdict
+        # so its id is not another product's while the entry lives. Bounded: a plugin that
+        # makes new products for every session must not grow it without end
+        verdicts = self.verdicts
+        if len(verdicts) >= _VERDICTS_PER_PROFILE:
+            verdicts.clear()
+        verdicts[(id(product), step)] = verdict
         return verdict
 
     def single(self, step: str, kind: ProductKind | None = None, extra: Any = None) -> None:
@@ -257,6 +262,10 @@ class _Chooser:
 #: a product's verdict at a step: the product, the filter's problems for the client and the
 #: session, what the step asks, and whether it could clash with another product (R23)
 Verdict = tuple[Product, tuple[str, ...], tuple[str, ...], bool]
+
+
+#: verdicts kept per profile and session (steps times the products ever offered them)
+_VERDICTS_PER_PROFILE = 1024
 
 
 @lru_cache(maxsize=16384)

@@ -30,6 +30,9 @@ def collector_paused(freeze: bool = False) -> Iterator[None]:
         yield
     finally:
         if freeze:
+            # the group's own garbage cycles first (a pass over what it allocated only):
+            # frozen, they would never be freed
+            gc.collect(0)
             gc.freeze()
         if enabled:
             gc.enable()

@@ -149,6 +149,7 @@ class FastRunner:
         natural: dict[Intake, int] = {}
         reacted: dict[tuple[Intake, Variant], int] = {}
         lines: list[str] | None = [] if spec.sessions else None
+        newline = ""  # between lines: none before the first
         fragments = self.fragments
         intakes = planner.intakes
         finals = self.finals
@@ -204,10 +205,10 @@ class FastRunner:
                 ident = client_id(seed, index)
                 # generated ids need no JSON escaping: "sim-<seed>-<index>"; the pieces are
                 # joined once per chunk, each copied once
-                lines += ('\n{"client":{"id":"', ident, '"', tail(raw, ident), fragment)
+                lines += (newline, '{"client":{"id":"', ident, '"', tail(raw, ident), fragment)
+                newline = "\n"
             index += 1
-        # every line starts with a newline: the chunk's text starts after the first
-        text = "".join(lines)[1:] if lines is not None else None
+        text = "".join(lines) if lines is not None else None
         return ran, text, _tally(natural, reacted)
 
 

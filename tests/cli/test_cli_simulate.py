@@ -227,3 +227,16 @@ def test_fail_under_100_is_reachable_when_the_policy_switches_a_rule_off(tmp_pat
     )
     assert r.exit_code == 0, r.output
     assert "R9" not in r.stdout.split("Never exercised")[-1]
+
+
+def test_simulate_inside_a_host_leaves_the_hosts_objects_to_its_collector() -> None:
+    # frozen caches are for the program's own process: a host calling the click group
+    # (here CliRunner) must find its garbage collector as it was
+    import gc
+
+    gc.unfreeze()
+    result = CliRunner().invoke(
+        main, ["simulate", "--random", "3000", "--seed", "1", "--date", "2026-11-25"]
+    )
+    assert result.exit_code == 0, result.output
+    assert gc.get_freeze_count() == 0

@@ -190,6 +190,11 @@ def test_reasons_come_in_one_order_client_then_session_then_skin(
     assert found[1] == "acid, enzyme or retinoid on a laser day"
     assert found[2:] == plain_first[1:]
     assert any("sensitive skin (R24)" in r for r in found[2:])
+    # pregnancy and prescription are the client's too: before the session's reasons
+    pregnant = make_client(pregnant=True)
+    retinoid = product(ingredients=("tretinoin",))
+    both = problems(retinoid, pregnant, laser)
+    assert [r.split(" (")[0].split(" ")[0] for r in both] == ["retinoid", "tretinoin", "acid,"]
 
 
 def test_a_product_that_cannot_clash_clashes_with_nothing() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import weakref
 from collections.abc import Iterator
 
 import pytest
@@ -38,9 +39,25 @@ def test_a_collector_the_caller_turned_off_stays_off(collector: None) -> None:
 def test_freezing_moves_what_the_group_kept_out_of_the_collectors_reach(collector: None) -> None:
     gc.unfreeze()
     with collector_paused(freeze=True):
-        kept = [[i] for i in range(1000)]
-    assert gc.get_freeze_count() >= len(kept)
+        kept = [[i] for i in range(10)]
+        # still where every collector pass looks while the group runs
+        assert any(o is kept[0] for o in gc.get_objects())
+    # frozen objects are in no generation the collector walks
+    assert not any(o is kept[0] for o in gc.get_objects())
     assert gc.isenabled()
+
+
+def test_a_cycle_the_group_dropped_is_freed_not_frozen(collector: None) -> None:
+    class Node:
+        me: object = None
+
+    with collector_paused(freeze=True):
+        node = Node()
+        node.me = node
+        alive = weakref.ref(node)
+        del node
+    gc.collect()
+    assert alive() is None
 
 
 def test_without_freezing_nothing_is_frozen(collector: None) -> None:
