@@ -187,38 +187,43 @@ def safe_exit_problems(product: Product, pp: ProductPolicy) -> tuple[str, ...]:
     return (f"{', '.join(dict.fromkeys(found))}: on skin the safe exit is calming (R30)",)
 
 
-@lru_cache(maxsize=65536)
 def profile_problems(
     product: Product, who_: SafetyProfile, context: SelectionContext, pp: ProductPolicy
 ) -> tuple[str, ...]:
-    """:func:`product_problems` for a client's :class:`SafetyProfile`; cached across sessions."""
-    # the client's part and the session's part are kept apart: far fewer distinct pairs
-    # than triples, and the reasons keep their order (client, session, product and client)
-    before, after = _client_problems(product, who_, pp)
-    return (*before, *_session_problems(product, context, pp), *after)
+    """:func:`product_problems` for a client's :class:`SafetyProfile`.
+
+    Every reason reads only a part of the profile and the session, so each part is
+    cached on what it reads (far fewer distinct keys than whole profiles), and the
+    reasons keep one order: allergy, pregnancy, prescription, the session's, a soothing
+    product's, the skin's, the bottle's.
+    """
+    carer = "pregnancy" if who_.pregnant else "breastfeeding" if who_.breastfeeding else None
+    return (
+        *(_allergy_problems(product, who_.allergies) if who_.allergies else ()),
+        *(_carer_problems(product, carer, pp) if carer else ()),
+        *_prescription_problems(product, who_.prescription),
+        *_session_problems(product, context, pp),
+        *_skin_problems(product, who_.skin_type, who_.rosacea, who_.dehydrated, pp),
+        *_bottle_problems(product, pp),
+    )
 
 
 @lru_cache(maxsize=65536)
-def _client_problems(
-    product: Product, who_: SafetyProfile, pp: ProductPolicy
-) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The reasons that do not depend on the session: those reported before the session's
-    (allergy, pregnancy, prescription) and those after (a soothing product's safe-exit
-    reasons, sensitive skin, clay, a clashing pair in one bottle, SPF)."""
+def _allergy_problems(product: Product, allergies: tuple[AllergyMatch, ...]) -> tuple[str, ...]:
+    hit = allergy_hits(product, allergies)
+    return (f"allergy to {'; '.join(hit)} (R6)",) if hit else ()
+
+
+@lru_cache(maxsize=16384)
+def _carer_problems(product: Product, who: str, pp: ProductPolicy) -> tuple[str, ...]:
+    """R8, for a client who is pregnant or breastfeeding (``who`` names which)."""
     problems: list[str] = []
     classes = product_classes(product)
-    if who_.allergies:
-        hit = allergy_hits(product, who_.allergies)
-        if hit:
-            problems.append(f"allergy to {'; '.join(hit)} (R6)")
-    carer = who_.pregnant or who_.breastfeeding
-    who = "pregnancy" if who_.pregnant else "breastfeeding"
-    strong = _strong(product, pp.aha_strong_pct, pp.bha_strong_pct)
-    if carer and C.RETINOID in classes:
+    if C.RETINOID in classes:
         problems.append(f"retinoid in {who} (R8)")
-    if carer and C.HYDROQUINONE in classes:
+    if C.HYDROQUINONE in classes:
         problems.append(f"hydroquinone in {who} (R8)")
-    if carer and C.BHA in classes:
+    if C.BHA in classes:
         limit = pp.sa_pregnancy_max_pct
         if product.kind not in WASH_OFF:
             problems.append(f"leave-on salicylic acid in {who} (R8: {limit:g}% wash-off only)")
@@ -227,52 +232,23 @@ def _client_problems(
             product.strengths.get(n, math.inf) > limit for n, cls in _named(product) if C.BHA in cls
         ):
             problems.append(f"salicylic acid above {limit:g}% in {who} (R8)")
-    if carer and strong and C.PEEL_ACID in classes:
+    if _strong(product, pp.aha_strong_pct, pp.bha_strong_pct) and C.PEEL_ACID in classes:
         problems.append(f"chemical peel in {who} (R8)")
-    if C.PRESCRIPTION_ONLY in classes and not who_.prescription:
+    return tuple(problems)
+
+
+@lru_cache(maxsize=16384)
+def _prescription_problems(product: Product, prescription: bool) -> tuple[str, ...]:
+    """R26: hydroquinone, prescription retinoids and rx-only products need a prescription."""
+    if prescription:
+        return ()
+    if C.PRESCRIPTION_ONLY in product_classes(product):
         rx = sorted(n for n in product.ingredients if C.PRESCRIPTION_ONLY in classes_of(n))
         what = ", ".join(rx) if rx else "a prescription-only ingredient"
-        problems.append(f"{what} (prescription-only) without a recorded prescription (R26)")
-    elif product.rx_only and not who_.prescription:
-        problems.append("prescription-only product without a recorded prescription (R26)")
-    first = tuple(problems)
-    problems = []
-    if product.kind is ProductKind.SOOTHING:
-        problems.extend(safe_exit_problems(product, pp))
-    sensitive = who_.skin_type is SkinType.SENSITIVE or who_.rosacea
-    if sensitive:
-        skin = "sensitive skin" if who_.skin_type is SkinType.SENSITIVE else "rosacea"
-        irritants = classes & {C.FRAGRANCE, C.ESSENTIAL_OIL, C.ENZYME, C.COOLING_AGENT}
-        if irritants:
-            problems.append(f"{', '.join(sorted(irritants))} on {skin} (R24)")
-        if strong:
-            problems.append(f"strong acid on {skin} (R24)")
-        if _strong_vitamin_c(product, pp.vitamin_c_calm_max_pct):
-            problems.append(f"vitamin C above {pp.vitamin_c_calm_max_pct:g}% on {skin} (R24)")
-        if who_.rosacea and C.RETINOID in classes:
-            problems.append("retinoid on rosacea (R24)")
-    if C.CLAY in classes:
-        dry = [
-            why
-            for why, hit in (
-                (f"{who_.skin_type} skin", who_.skin_type in (SkinType.DRY, SkinType.SENSITIVE)),
-                ("dehydrated skin", who_.dehydrated),
-                ("rosacea", who_.rosacea),
-            )
-            if hit
-        ]
-        if dry:
-            problems.append(f"clay on {' and '.join(dry)} (R25)")
-    for x, y, why in _CONFLICTS:
-        if x in classes and y in classes:
-            # a pair that may not share a session may not share a bottle either (R23)
-            problems.append(f"{why} in one product (R23)")
-    if product.kind is ProductKind.SUNSCREEN:
-        if (product.spf or 0) < pp.min_spf:
-            problems.append(f"SPF below {pp.min_spf} (R27)")
-        if C.UV_FILTER not in classes:
-            problems.append("sunscreen with no known UV filter (R27)")
-    return first, tuple(problems)
+        return (f"{what} (prescription-only) without a recorded prescription (R26)",)
+    if product.rx_only:
+        return ("prescription-only product without a recorded prescription (R26)",)
+    return ()
 
 
 @lru_cache(maxsize=16384)
@@ -299,6 +275,60 @@ def _session_problems(
             found.append(f"vitamin C above {pp.vitamin_c_calm_max_pct:g}%")
         if found:
             problems.append(f"{', '.join(dict.fromkeys(found))}: {when}")
+    if product.kind is ProductKind.SOOTHING:
+        # a soothing product is only ever applied on the safe exit (R30); reported here,
+        # between the session's reasons and the skin's
+        problems.extend(safe_exit_problems(product, pp))
+    return tuple(problems)
+
+
+@lru_cache(maxsize=16384)
+def _skin_problems(
+    product: Product, skin_type: SkinType, rosacea: bool, dehydrated: bool, pp: ProductPolicy
+) -> tuple[str, ...]:
+    """R24 (sensitive skin and rosacea) and R25 (clay)."""
+    problems: list[str] = []
+    classes = product_classes(product)
+    if skin_type is SkinType.SENSITIVE or rosacea:
+        skin = "sensitive skin" if skin_type is SkinType.SENSITIVE else "rosacea"
+        irritants = classes & {C.FRAGRANCE, C.ESSENTIAL_OIL, C.ENZYME, C.COOLING_AGENT}
+        if irritants:
+            problems.append(f"{', '.join(sorted(irritants))} on {skin} (R24)")
+        if _strong(product, pp.aha_strong_pct, pp.bha_strong_pct):
+            problems.append(f"strong acid on {skin} (R24)")
+        if _strong_vitamin_c(product, pp.vitamin_c_calm_max_pct):
+            problems.append(f"vitamin C above {pp.vitamin_c_calm_max_pct:g}% on {skin} (R24)")
+        if rosacea and C.RETINOID in classes:
+            problems.append("retinoid on rosacea (R24)")
+    if C.CLAY in classes:
+        dry = [
+            why
+            for why, hit in (
+                (f"{skin_type} skin", skin_type in (SkinType.DRY, SkinType.SENSITIVE)),
+                ("dehydrated skin", dehydrated),
+                ("rosacea", rosacea),
+            )
+            if hit
+        ]
+        if dry:
+            problems.append(f"clay on {' and '.join(dry)} (R25)")
+    return tuple(problems)
+
+
+@lru_cache(maxsize=16384)
+def _bottle_problems(product: Product, pp: ProductPolicy) -> tuple[str, ...]:
+    """What the product is, whoever it is for: a clashing pair in one bottle (R23), SPF (R27)."""
+    problems: list[str] = []
+    classes = product_classes(product)
+    for x, y, why in _CONFLICTS:
+        if x in classes and y in classes:
+            # a pair that may not share a session may not share a bottle either (R23)
+            problems.append(f"{why} in one product (R23)")
+    if product.kind is ProductKind.SUNSCREEN:
+        if (product.spf or 0) < pp.min_spf:
+            problems.append(f"SPF below {pp.min_spf} (R27)")
+        if C.UV_FILTER not in classes:
+            problems.append("sunscreen with no known UV filter (R27)")
     return tuple(problems)
 
 

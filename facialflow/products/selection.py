@@ -85,8 +85,6 @@ class _Chooser:
         self.plugins = plugins
         self.profile = _interned(safety_profile(client))
         self.verdicts = _verdicts(self.profile, self.context, policy.products)
-        self.order = {c: i for i, c in enumerate(client.concerns)}
-        self.plugin_order = {p.name: i for i, p in enumerate(plugins.plugins)}
         self.steps: dict[str, tuple[Product, ...]] = {}
         self.chosen: list[Product] = []
         #: the chosen products that could clash with another (R23), in the order chosen
@@ -115,32 +113,38 @@ class _Chooser:
     def _rank(
         self, cands: list[tuple[Candidate, str]]
     ) -> dict[tuple[str, ProductKind | None], list[tuple[Candidate, str]]]:
-        far = len(self.order)
+        order = {c: i for i, c in enumerate(self.client.concerns)}
+        plugin_order = {p.name: i for i, p in enumerate(self.plugins.plugins)}
+        far = len(order)
         cands.sort(
             key=lambda cp: (
                 cp[0].rank,
-                self.order.get(cp[0].concern, far) if cp[0].concern else far,
-                self.plugin_order.get(cp[1], 0),
+                order.get(cp[0].concern, far) if cp[0].concern else far,
+                plugin_order.get(cp[1], 0),
                 cp[0].product.name,
             )
         )
         # each step's candidates, and those of each kind (hydration takes a moisturiser and
-        # a sunscreen)
-        by_step: dict[tuple[str, ProductKind | None], list[tuple[Candidate, str]]] = {}
+        # a sunscreen); the serums for each concern (a serum offered without a concern
+        # serves every concern)
+        by_step: dict[tuple[str, Any], list[tuple[Candidate, str]]] = {}
         for cp in cands:
             kind = cp[0].product.kind
             for step in steps_for_kind(kind):
                 by_step.setdefault((step, None), []).append(cp)
                 by_step.setdefault((step, kind), []).append(cp)
+        serums = by_step.get(("serums", None), [])
+        for concern in self.client.concerns:
+            by_step[(_SERUMS_FOR, concern)] = [c for c in serums if c[0].concern in (concern, None)]
         return by_step
 
-    def ranked(self, step: str, kind: ProductKind | None = None) -> list[tuple[Candidate, str]]:
+    def ranked(self, step: str, kind: Any = None) -> list[tuple[Candidate, str]]:
         return self._ranked.get((step, kind), _NO_CANDIDATES)
 
     def pick(
         self,
         cands: Sequence[tuple[Candidate, str]],
-        what: str,
+        what: tuple[str, Any],
         step: str | None = None,
         extra: Any = None,
     ) -> Product | None:
@@ -175,16 +179,18 @@ class _Chooser:
                     rejected.append(f"{product.name!r} ({'; '.join(every)})")
                 continue
             if rejected:
-                self.warnings.append(f"{what}: replaced {rejected[0]} with {product.name!r}")
+                self.warnings.append(
+                    f"{_label(*what)}: replaced {rejected[0]} with {product.name!r}"
+                )
             self.chosen.append(product)
             if could_clash:
                 conflicting.append(product)
             self.sources[product.name] = plugin
             return product
         if rejected:
-            self.missing[what] = "no safe product: " + "; ".join(rejected[:3])
+            self.missing[_label(*what)] = "no safe product: " + "; ".join(rejected[:3])
         else:
-            self.missing[what] = "no plugin offers a product"
+            self.missing[_label(*what)] = "no plugin offers a product"
         return None
 
     def judge(self, product: Product, step: str | None) -> Verdict:
@@ -206,13 +212,11 @@ class _Chooser:
         return verdict
 
     def single(self, step: str, kind: ProductKind | None = None, extra: Any = None) -> None:
-        what = f"{step} ({kind})" if kind is not None else step
-        product = self.pick(self.ranked(step, kind), what, step, extra)
+        product = self.pick(self.ranked(step, kind), (step, kind), step, extra)
         if product is not None:
             self.steps[step] = (*self.steps.get(step, ()), product)
 
     def serums(self) -> None:
-        cands = self.ranked("serums")
         chosen: list[Product] = []
         irritant_taken = False
         # rosacea gets the sensitive-skin exclusions whatever the skin type (R24)
@@ -239,13 +243,12 @@ class _Chooser:
                     f"serums: at most {limit} serums per session; none added for {concern}"
                 )
                 continue
-            # a serum offered without a concern serves every concern
-            mine = [
-                c for c in cands if c[0].concern in (concern, None) and c[0].product not in chosen
-            ]
+            mine = self.ranked(_SERUMS_FOR, concern)
+            if chosen:
+                mine = [c for c in mine if c[0].product not in chosen]
             if not mine:
                 continue
-            product = self.pick(mine, f"serums ({concern})", extra=stacking)
+            product = self.pick(mine, ("serums", concern), extra=stacking)
             if product is not None:
                 chosen.append(product)
                 irritant.update(a for a in product.strengths if classes_of(a) & IRRITANT_ACTIVES)
@@ -288,6 +291,21 @@ def _interned(value: _T) -> _T:
             _INTERNED.clear()
         kept = _INTERNED[value] = value
     return kept
+
+
+#: the key of a concern's serums among the ranked lists
+_SERUMS_FOR = "serums for"
+
+
+def _label(step: str, detail: Any) -> str:
+    """How warnings and ``missing`` name a pick: ``hydration (sunscreen)``, ``serums (acne)``."""
+    return step if detail is None else f"{step} ({detail})"
+
+
+@lru_cache(maxsize=8192)
+def _unknown_note(product: Product) -> str | None:
+    unknown = unknown_ingredients(product)
+    return unknown_warning(product, unknown) if unknown else None
 
 
 #: no candidates for a step
@@ -356,9 +374,9 @@ def choose_products(
     ch.single("safe_exit_soothe")
     ch.single("safe_exit_protect", ProductKind.SUNSCREEN, _mineral)
     for product in dict.fromkeys(ch.chosen):
-        unknown = unknown_ingredients(product)
-        if unknown:
-            ch.warnings.append(unknown_warning(product, unknown))
+        note = _unknown_note(product)
+        if note is not None:
+            ch.warnings.append(note)
     return Selection(
         steps=ch.steps,
         warnings=tuple(ch.warnings),

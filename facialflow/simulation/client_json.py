@@ -33,8 +33,9 @@ GROUPS: tuple[tuple[str, ...], ...] = (
     ("fitzpatrick", "pregnant", "breastfeeding", "isotretinoin_last_dose"),
     ("allergies",),
     ("medications", "conditions"),
-    ("assessment",),
-    ("birth_date",),
+    # a generated client has no birth date: a group of its own would be one more lookup
+    # for a piece that never changes
+    ("assessment", "birth_date"),
     ("last_sun_exposure", "last_topical_retinoid", "last_peel", "last_injectable"),
 )
 

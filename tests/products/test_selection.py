@@ -236,9 +236,12 @@ def _forget_kept_verdicts() -> None:
     selection._verdicts.cache_clear()
     selection._INTERNED.clear()
     for cached in (
-        safety.profile_problems,
-        safety._client_problems,
+        safety._allergy_problems,
+        safety._carer_problems,
+        safety._prescription_problems,
         safety._session_problems,
+        safety._skin_problems,
+        safety._bottle_problems,
         safety._allergy_hit,
     ):
         cached.cache_clear()
