@@ -255,7 +255,8 @@ def _prescription_problems(product: Product, prescription: bool) -> tuple[str, .
 def _session_problems(
     product: Product, context: SelectionContext, pp: ProductPolicy
 ) -> tuple[str, ...]:
-    """The reasons that depend on the session: a laser day, gentle exfoliation, after a procedure."""
+    """The session's reasons (a laser day, gentle exfoliation, after a procedure), then a
+    soothing product's safe-exit reasons, which are reported next."""
     problems: list[str] = []
     classes = product_classes(product)
     strong = _strong(product, pp.aha_strong_pct, pp.bha_strong_pct)

@@ -50,6 +50,7 @@ __all__ = [
     "CONDITIONS_READ",
     "SUNSCREEN_MISSING",
     "choose_products",
+    "forget_verdicts",
     "selection_context",
 ]
 
@@ -203,12 +204,12 @@ class _Chooser:
             may_conflict(product),
         )
         # keyed by identity (a C call, not the product's hash); the entry holds the product,
-        # so its id is not another product's while the entry lives. Bounded: a plugin that
-        # makes new products for every session must not grow it without end
-        verdicts = self.verdicts
-        if len(verdicts) >= _VERDICTS_PER_PROFILE:
-            verdicts.clear()
-        verdicts[(id(product), step)] = verdict
+        # so its id is not another product's while the entry lives. Bounded in all: a plugin
+        # that makes new products for every session must not grow them without end
+        if _KEPT[0] >= _MAX_KEPT:
+            forget_verdicts()
+        _KEPT[0] += 1
+        self.verdicts[(id(product), step)] = verdict
         return verdict
 
     def single(self, step: str, kind: ProductKind | None = None, extra: Any = None) -> None:
@@ -267,8 +268,10 @@ class _Chooser:
 Verdict = tuple[Product, tuple[str, ...], tuple[str, ...], bool]
 
 
-#: verdicts kept per profile and session (steps times the products ever offered them)
-_VERDICTS_PER_PROFILE = 1024
+#: verdicts kept in all, at most (counted loosely: a race may count one twice, and a
+#: table the cache drops is not taken off; both only empty the tables sooner)
+_MAX_KEPT = 1 << 18
+_KEPT = [0]
 
 
 @lru_cache(maxsize=16384)
@@ -277,6 +280,13 @@ def _verdicts(
 ) -> dict[tuple[int, str | None], Verdict]:
     """The verdicts kept for a safety profile and session: filled as selections ask."""
     return {}
+
+
+def forget_verdicts() -> None:
+    """Forget every kept verdict: after the filter's functions were replaced (a test, a
+    planted bug), or to give the memory back."""
+    _verdicts.cache_clear()
+    _KEPT[0] = 0
 
 
 _INTERNED: dict[Any, Any] = {}

@@ -233,7 +233,7 @@ def _forget_kept_verdicts() -> None:
     """Empty every cache selection keeps across calls, as a fresh process starts."""
     from facialflow.products import safety, selection
 
-    selection._verdicts.cache_clear()
+    selection.forget_verdicts()
     selection._INTERNED.clear()
     for cached in (
         safety._allergy_problems,
@@ -261,3 +261,22 @@ def test_a_selection_is_the_same_whatever_was_chosen_before_it(group: list[Clien
     backwards = [choose(client) for client in reversed(group)][::-1]
     assert in_turn == alone
     assert backwards == alone
+
+
+def test_a_replaced_filter_takes_effect_once_kept_verdicts_are_forgotten(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # verdicts are kept across selections: whoever replaces the filter (a planted bug, a
+    # test) must forget them, and then nothing of the old filter is left
+    from facialflow.products import selection
+
+    client = build_client(concerns=["acne"], skin_type="oily")
+    first = choose(client)
+    monkeypatch.setattr(selection, "profile_problems", lambda *args: ("planted refusal",))
+    assert choose(client) == first, "kept verdicts answer until they are forgotten"
+    selection.forget_verdicts()
+    refused = choose(client)
+    assert "planted refusal" in refused.missing["cleansing"]
+    monkeypatch.undo()
+    selection.forget_verdicts()
+    assert choose(client) == first

@@ -71,12 +71,15 @@ def planted(bug: PlantedBug) -> Iterator[None]:
 
 
 def _forget_intakes() -> None:
-    # sessions memoise screenings and selections; a patched rule must not leak in or out
+    # sessions memoise screenings and selections, and selection keeps the filter's
+    # verdicts: a patched rule must not leak in or out
+    from facialflow.products.selection import forget_verdicts
     from facialflow.session import memo
 
     for cache in (memo._SCREENINGS, memo._SELECTIONS):
         cache.young.clear()
         cache.old.clear()
+    forget_verdicts()
 
 
 def _washout_off_by_one(screening: Any) -> None:
