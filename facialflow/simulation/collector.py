@@ -18,11 +18,13 @@ def collector_paused(freeze: bool = False) -> Iterator[None]:
     ones: the collector's passes over those cost a fifth of the run. It runs
     again between groups, so anything cyclic is still collected.
 
-    With ``freeze`` (a process that runs nothing but the simulation: the CLI's,
-    a worker) what the group leaves behind, the caches it filled, is moved out of
-    the collector's reach instead (:func:`gc.freeze`): every later pass would
-    otherwise walk them again, a twentieth of a long run. The only cycles a run
-    makes are the few sessions that step a new route, one per distinct route.
+    With ``freeze`` (a process that runs nothing but the simulation: the
+    facialflow program, a worker) what the group leaves behind, the caches it
+    filled, is moved out of the collector's reach instead (:func:`gc.freeze`):
+    every later pass would otherwise walk them again, a twentieth of a long run.
+    The cycles the group dropped are collected first; a cycle frozen alive and
+    dropped later stays until the process ends (the caches hold none: the only
+    cycles a run makes are the few sessions that step a new route).
     """
     enabled = gc.isenabled()
     gc.disable()
