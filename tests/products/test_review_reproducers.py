@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from conftest import DATE, build_client
+from review_catalog import FILTER_HOLES_CATALOG
 
 from facialflow import errors
 from facialflow.clinic.policy import load_policy
@@ -29,30 +30,9 @@ from facialflow.session.live import Session
 POLICY = load_policy()
 
 #: the reviewer's catalog: every product in it is unsafe somewhere it used to be applied
-REVIEW_CATALOG = """
-name = "probe"
-[[products]]
-name = "Fake SPF"
-kind = "sunscreen"
-ingredients = ["water", "glycerin"]
-tags = ["zinc oxide"]
-spf = 50
-rank = -100
-
-[[products]]
-name = "Retinol SPF"
-kind = "sunscreen"
-ingredients = ["zinc oxide", "retinol", "menthol", "azelaic acid"]
-spf = 50
-rank = -50
-
-[[products]]
-name = "Acid Soothe"
-kind = "soothing"
-ingredients = ["glycolic acid", "retinol", "menthol", "fragrance"]
-strengths = { "glycolic acid" = 10.0 }
-rank = -100
-
+REVIEW_CATALOG = (
+    FILTER_HOLES_CATALOG
+    + """
 [[products]]
 name = "Mystery Peel"
 kind = "exfoliant"
@@ -65,6 +45,7 @@ kind = "mask"
 ingredients = ["sodium bentonite", "calcium montmorillonite"]
 rank = -100
 """
+)
 
 RX_CATALOG = """
 [[products]]

@@ -58,10 +58,18 @@ def planted(bug: PlantedBug) -> Iterator[None]:
     from facialflow.session import intake
 
     # a patch may replace a rule (screening) or the filter where the session reads it
-    saved = [(m, dict(vars(m))) for m in (screening, selection, intake)]
+    with restored(screening, selection, intake):
+        bug.patch(screening)
+        yield
+
+
+@contextlib.contextmanager
+def restored(*modules: Any) -> Iterator[None]:
+    """Whatever the block replaces in ``modules`` is put back after it, and nothing memoised
+    under the replacement outlives it (nor does anything memoised before leak into it)."""
+    saved = [(m, dict(vars(m))) for m in modules]
     _forget_intakes()
     try:
-        bug.patch(screening)
         yield
     finally:
         for module, names in saved:

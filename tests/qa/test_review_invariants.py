@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from planted_bugs import DATE, _forget_intakes
+from planted_bugs import DATE, restored
+from review_catalog import FILTER_HOLES_CATALOG
 from test_invariants import MAIN, SPF50, broken, client, result, serum
 
 from facialflow.clinic.policy import load_policy
@@ -120,31 +121,6 @@ def test_an_unlisted_peel_or_clay_name_is_read_by_the_known_name_inside_it() -> 
 
 # -- verify finds the holes when the filter has them again --------------------------------------
 
-REVIEW_CATALOG = """
-name = "probe"
-[[products]]
-name = "Fake SPF"
-kind = "sunscreen"
-ingredients = ["water", "glycerin"]
-tags = ["zinc oxide"]
-spf = 50
-rank = -100
-
-[[products]]
-name = "Retinol SPF"
-kind = "sunscreen"
-ingredients = ["zinc oxide", "retinol", "menthol", "azelaic acid"]
-spf = 50
-rank = -50
-
-[[products]]
-name = "Acid Soothe"
-kind = "soothing"
-ingredients = ["glycolic acid", "retinol", "menthol", "fragrance"]
-strengths = { "glycolic acid" = 10.0 }
-rank = -100
-"""
-
 
 @contextlib.contextmanager
 def _old_filter() -> Iterator[None]:
@@ -164,22 +140,15 @@ def _old_filter() -> Iterator[None]:
             kept.append(p)
         return tuple(kept)
 
-    saved = [(m, dict(vars(m))) for m in (selection, intake)]
-    selection.profile_problems = intake.profile_problems = problems  # type: ignore[assignment]
-    selection.step_problems = intake.step_problems = lambda *a: ()  # type: ignore[assignment]
-    intake.product_classes = ingredients.tagged_classes  # type: ignore[assignment]
-    _forget_intakes()
-    try:
+    with restored(selection, intake):
+        selection.profile_problems = intake.profile_problems = problems  # type: ignore[assignment]
+        selection.step_problems = intake.step_problems = lambda *a: ()  # type: ignore[assignment]
+        intake.product_classes = ingredients.tagged_classes  # type: ignore[assignment]
         yield
-    finally:
-        for module, names in saved:
-            for key, value in names.items():
-                setattr(module, key, value)
-        _forget_intakes()
 
 
 def test_verify_finds_every_review_hole_when_the_filter_has_it_again(tmp_path: Path) -> None:
-    (tmp_path / "probe.toml").write_text(REVIEW_CATALOG)
+    (tmp_path / "probe.toml").write_text(FILTER_HOLES_CATALOG)
     plugins = load_plugins(catalogs=[tmp_path / "probe.toml"])
     policy = load_policy()
     kwargs: dict[str, Any] = {"date": DATE, "policy": policy, "plugins": plugins}
