@@ -12,6 +12,7 @@ with sessions stepped one by one.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 from facialflow.clinic.policy import Policy
 from facialflow.clinic.reactions import AdverseRecord
@@ -84,12 +85,19 @@ def route_for(facts: Facts, variant: Variant | None) -> StepRoute:
 _NO_PRODUCTS = Selection(steps={})
 
 
+@functools.cache
+def _stand_ins() -> tuple[Client, Policy]:
+    # built once: a policy validates all its tables, a tenth of a route's cost
+    client = Client(id="route", skin_type="normal", concerns=tuple(Concern)[:1], fitzpatrick=1)
+    return client, Policy()
+
+
 def _step(facts: Facts, variant: Variant | None) -> StepRoute:
     # the engine reads nothing but the facts: any client, screening and products with them will do
-    client = Client(id="route", skin_type="normal", concerns=tuple(Concern)[:1], fitzpatrick=1)
+    client, policy = _stand_ins()
     screening = Screening("route", facts, (), {}, Exfoliation.GENTLE, ())
     day = dt.date(2000, 1, 1)
-    session = Session(client, day, Policy(), screening, _NO_PRODUCTS, engine=engine_for(FACIAL))
+    session = Session(client, day, policy, screening, _NO_PRODUCTS, engine=engine_for(FACIAL))
     if variant is not None:
         kind, step = variant
         while session.current != step:
