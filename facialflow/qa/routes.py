@@ -87,7 +87,7 @@ _NO_PRODUCTS = Selection(steps={})
 
 @functools.cache
 def _stand_ins() -> tuple[Client, Policy]:
-    # built once: a policy validates all its tables, a tenth of a route's cost
+    # built once: a policy validates all its tables, more than half of a new route's cost
     client = Client(id="route", skin_type="normal", concerns=tuple(Concern)[:1], fitzpatrick=1)
     return client, Policy()
 
