@@ -28,6 +28,7 @@ __all__ = [
     "PERMISSIVE_CLASSES",
     "IngredientClass",
     "allergy_reach",
+    "relevant_allergies",
     "classes_of",
     "product_classes",
     "tag_classes",
@@ -132,6 +133,28 @@ def allergy_reach(name: str) -> tuple[frozenset[str], frozenset[str]]:
     names = {i.name for i in inside} | ({hit.name} if hit is not None else set())
     classes = _tag_classes(name).union(*(i.classes for i in inside))
     return frozenset(names | {name}), classes
+
+
+@lru_cache(maxsize=16384)
+def relevant_allergies(allergies: tuple[str, ...], universe: frozenset[str]) -> tuple[str, ...]:
+    """The allergies, in the client's order and words, that could cover a product made of
+    the ingredients and tags in ``universe``.
+
+    An allergy the knowledge base knows and whose ingredients and classes meet
+    nothing in ``universe`` cannot change a verdict on such a product; every other
+    one is kept (its words appear in the warnings).
+    """
+    # what the names stand for, the known names inside an unknown one included: an allergy
+    # to pyruvic acid meets "pyruvic acid 40% solution"
+    reach = [allergy_reach(n) for n in universe]
+    names = frozenset().union(*(r[0] for r in reach))
+    classes = frozenset().union(*(r[1] for r in reach), universe)
+    out = []
+    for a in allergies:
+        m = knowledge.resolve_allergy(a)
+        if not m.known or m.classes & classes or not m.covers.isdisjoint(names):
+            out.append(a)
+    return tuple(out)
 
 
 @lru_cache(maxsize=8192)

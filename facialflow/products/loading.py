@@ -161,6 +161,15 @@ class PluginSet:
         #: whatever a caller derives from :meth:`candidates` under an :meth:`offers_key`;
         #: emptied whenever a plugin is registered
         self.offers_memo: dict[Hashable, Any] = {}
+        self._offer_names: tuple[frozenset[str] | None] | None = None
+
+    @property
+    def offer_names(self) -> frozenset[str] | None:
+        """:func:`offer_universe` of this set (kept until a plugin is registered)."""
+        kept = self._offer_names
+        if kept is None:
+            kept = self._offer_names = (offer_universe(self),)
+        return kept[0]
 
     @property
     def plugins(self) -> tuple[LoadedPlugin, ...]:
@@ -218,6 +227,7 @@ class PluginSet:
             type(plugin) is OfferPlugin and all(type(o) is Offer for o in plugin.offers)
         )
         self.offers_memo = {}
+        self._offer_names = None
 
     def offers_key(self, client: Client, context: SelectionContext) -> Hashable | None:
         """All :meth:`candidates` reads of its arguments, or None when a plugin may read more.
@@ -273,6 +283,27 @@ class PluginSet:
                     )
             out.extend((c, name) for c in result)
         return out
+
+
+def offer_universe(plugins: Any) -> frozenset[str] | None:
+    """Every ingredient and tag of every offered product, when every plugin is a plain OfferPlugin.
+
+    None when any plugin is something else (or when the plugin set cannot be
+    inspected): selection must then run per client.
+    """
+    loaded = getattr(plugins, "plugins", None)
+    if loaded is None or not hasattr(plugins, "plugin_object"):
+        return None
+    names: set[str] = set()
+    for info in loaded:
+        obj = plugins.plugin_object(info.name)
+        # exact types: a subclass could override what its candidates depend on
+        if type(obj) is not OfferPlugin or any(type(o) is not Offer for o in obj.offers):
+            return None
+        for offer in obj.offers:
+            names.update(offer.product.ingredients)
+            names.update(offer.product.tags)
+    return frozenset(names)
 
 
 def _what(value: Any) -> str:

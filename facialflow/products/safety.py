@@ -87,9 +87,13 @@ class SafetyProfile:
     dehydrated: bool = False
 
 
-def safety_profile(client: Client) -> SafetyProfile:
+def safety_profile(client: Client, allergies: tuple[str, ...] | None = None) -> SafetyProfile:
+    """What the filter reads of ``client``; ``allergies``: only these of the client's (a caller
+    that knows which products can be offered leaves out those that meet none of them)."""
     return SafetyProfile(
-        allergies=tuple(resolve_allergy(a) for a in client.allergies),
+        allergies=tuple(
+            resolve_allergy(a) for a in (client.allergies if allergies is None else allergies)
+        ),
         pregnant=client.pregnant,
         breastfeeding=client.breastfeeding,
         prescription=client.assessment.prescription_reference is not None,

@@ -19,19 +19,20 @@ the step is reported in ``missing`` instead of applying something unsafe.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from functools import lru_cache
-from typing import Any, TypeVar
+from typing import Any
 
 from facialflow.clinic.policy import Policy, ProductPolicy
 from facialflow.clinic.screening import Screening
-from facialflow.model import Client, Condition, Product, ProductKind, Selection, SkinType
+from facialflow.model import Client, Concern, Condition, Product, ProductKind, Selection, SkinType
 from facialflow.products.catalog import steps_for_kind
 from facialflow.products.hookspecs import Candidate, SelectionContext
 from facialflow.products.ingredients import (
     IngredientClass,
     classes_of,
     product_classes,
+    relevant_allergies,
     unknown_ingredients,
     unknown_warning,
 )
@@ -72,6 +73,10 @@ def selection_context(screening: Screening) -> SelectionContext:
     )
 
 
+#: each step's candidates, best first, by (step, kind), and each concern's serums
+_Ranked = dict[tuple[str, Any], list[tuple[Candidate, str]]]
+
+
 class _Chooser:
     """State of one selection run (not shared): chosen products, warnings, gaps."""
 
@@ -79,13 +84,11 @@ class _Chooser:
         self, client: Client, context: SelectionContext, policy: Policy, plugins: Any
     ) -> None:
         self.client = client
-        # one object per distinct value (while it is kept): the filter's caches then
-        # compare them by identity, not field by field
-        self.context = _interned(context)
+        self.context = context
         self.policy = policy
         self.plugins = plugins
-        self.profile = _interned(safety_profile(client))
-        self.verdicts = _verdicts(self.profile, self.context, policy.products)
+        self.profile = _profile(client, getattr(plugins, "offer_names", None))
+        self.tables = _verdicts(self.profile, context, policy.products)
         self.steps: dict[str, tuple[Product, ...]] = {}
         self.chosen: list[Product] = []
         #: the chosen products that could clash with another (R23), in the order chosen
@@ -95,15 +98,13 @@ class _Chooser:
         self.sources: dict[str, str] = {}
         self._ranked = self._rank_all()
 
-    def _rank_all(self) -> dict[tuple[str, ProductKind | None], list[tuple[Candidate, str]]]:
+    def _rank_all(self) -> _Ranked:
         # plain offers rank the same for every client with their offers key: ranked once
         # per plugin set and key (the lists are shared: nothing here changes them)
         keyed = getattr(self.plugins, "offers_key", None)
         key = keyed(self.client, self.context) if keyed is not None else None
         if key is not None:
-            hit: dict[tuple[str, ProductKind | None], list[tuple[Candidate, str]]] | None = (
-                self.plugins.offers_memo.get(key)
-            )
+            hit: _Ranked | None = self.plugins.offers_memo.get(key)
             if hit is not None:
                 return hit
         ranked = self._rank(self.plugins.candidates(self.client, self.context))
@@ -111,9 +112,7 @@ class _Chooser:
             self.plugins.offers_memo[key] = ranked
         return ranked
 
-    def _rank(
-        self, cands: list[tuple[Candidate, str]]
-    ) -> dict[tuple[str, ProductKind | None], list[tuple[Candidate, str]]]:
+    def _rank(self, cands: list[tuple[Candidate, str]]) -> _Ranked:
         order = {c: i for i, c in enumerate(self.client.concerns)}
         plugin_order = {p.name: i for i, p in enumerate(self.plugins.plugins)}
         far = len(order)
@@ -157,85 +156,103 @@ class _Chooser:
         """
         rejected: list[str] = []
         seen: set[str] = set()
-        verdicts = self.verdicts
+        table = self.tables.get(step)
+        if table is None:
+            table = self.tables.setdefault(step, {})
         conflicting = self.conflicting
         for cand, plugin in cands:
             product = cand.product
-            verdict = verdicts.get((id(product), step))
+            verdict = table.get(id(product))
             if verdict is None or verdict[0] is not product:
-                verdict = self.judge(product, step)
-            _, problems, after, could_clash = verdict
-            # only a product that could clash at all is compared with the chosen ones that could
-            clashes = (
-                [c for other in conflicting if (c := conflicts(product, other))]
-                if conflicting and could_clash
-                else None
-            )
-            more = extra(product) if extra is not None else None
-            if problems or clashes or after or more:
-                # one product offered twice (say for two concerns) is reported once
-                if product.name not in seen:
-                    seen.add(product.name)
-                    every = [*problems, *(clashes or ()), *after, *(more or ())]
-                    rejected.append(f"{product.name!r} ({'; '.join(every)})")
-                continue
-            if rejected:
-                self.warnings.append(
-                    f"{_label(*what)}: replaced {rejected[0]} with {product.name!r}"
+                verdict = self.judge(product, step, table)
+            # most candidates pass or fail on the kept verdict alone: the reasons are
+            # spelled out only for a rejected one
+            if (
+                verdict[4]
+                and not (
+                    conflicting
+                    and verdict[3]
+                    and any(conflicts(product, other) for other in conflicting)
                 )
-            self.chosen.append(product)
-            if could_clash:
-                conflicting.append(product)
-            self.sources[product.name] = plugin
-            return product
+                and (extra is None or not extra(product))
+            ):
+                if rejected:
+                    self.warnings.append(
+                        f"{_label(*what)}: replaced {rejected[0]} with {product.name!r}"
+                    )
+                self.chosen.append(product)
+                if verdict[3]:
+                    conflicting.append(product)
+                self.sources[product.name] = plugin
+                return product
+            # one product offered twice (say for two concerns) is reported once
+            if product.name not in seen:
+                seen.add(product.name)
+                rejected.append(f"{product.name!r} ({'; '.join(self._reasons(verdict, extra))})")
         if rejected:
             self.missing[_label(*what)] = "no safe product: " + "; ".join(rejected[:3])
         else:
             self.missing[_label(*what)] = "no plugin offers a product"
         return None
 
-    def judge(self, product: Product, step: str | None) -> Verdict:
+    def _reasons(self, verdict: Verdict, extra: Any) -> list[str]:
+        """Every reason a candidate was rejected, in the order :meth:`pick` documents."""
+        product, problems, after, could_clash, _ = verdict
+        clashes = (
+            [c for other in self.conflicting if (c := conflicts(product, other))]
+            if could_clash
+            else []
+        )
+        more = extra(product) if extra is not None else []
+        return [*problems, *clashes, *after, *more]
+
+    def judge(self, product: Product, step: str | None, table: dict[int, Verdict]) -> Verdict:
         """What the filter says of ``product`` at ``step`` for this profile and session (kept)."""
         pp = self.policy.products
-        verdict = (
-            product,
-            profile_problems(product, self.profile, self.context, pp),
-            step_problems(product, step, pp) if step is not None else (),
-            may_conflict(product),
-        )
+        problems = profile_problems(product, self.profile, self.context, pp)
+        after = step_problems(product, step, pp) if step is not None else ()
+        verdict = (product, problems, after, may_conflict(product), not problems and not after)
         # keyed by identity (a C call, not the product's hash); the entry holds the product,
         # so its id is not another product's while the entry lives. Bounded in all: a plugin
         # that makes new products for every session must not grow them without end
         if _KEPT[0] >= _MAX_KEPT:
             forget_verdicts()
         _KEPT[0] += 1
-        self.verdicts[(id(product), step)] = verdict
+        table[id(product)] = verdict
         return verdict
 
     def single(self, step: str, kind: ProductKind | None = None, extra: Any = None) -> None:
-        product = self.pick(self.ranked(step, kind), (step, kind), step, extra)
+        product = self.pick(
+            self._ranked.get((step, kind), _NO_CANDIDATES), (step, kind), step, extra
+        )
         if product is not None:
             self.steps[step] = (*self.steps.get(step, ()), product)
 
     def serums(self) -> None:
         chosen: list[Product] = []
+        # membership by value, as a list's: equal products hash alike
+        taken: set[Product] = set()
         irritant_taken = False
         # rosacea gets the sensitive-skin exclusions whatever the skin type (R24)
         sensitive = self.client.skin_type is SkinType.SENSITIVE or self.profile.rosacea
         limit = self.policy.products.max_serums
         # the irritant actives of the chosen products' strengths; the exfoliant counts
         # too: a glycolic serum right after a glycolic peel stacks
-        irritant = {a for c in self.chosen for a in c.strengths if classes_of(a) & IRRITANT_ACTIVES}
+        irritant: set[str] = set()
+        for c in self.chosen:
+            irritant.update(_irritant_actives(c))
 
         def stacking(product: Product) -> list[str]:
-            if sensitive and irritant_taken and product_classes(product) & IRRITANT_ACTIVES:
+            if sensitive and irritant_taken and _is_irritant(product):
                 return ["a second irritant active on sensitive skin (R24)"]
-            if product in chosen:
+            if product in taken:
                 return ["already chosen"]
-            # two serums built on the same irritant active add irritation, not benefit
-            shared = sorted(irritant.intersection(product.strengths))
-            if shared:
-                return [f"duplicates the active {', '.join(shared)}"]
+            # two serums built on the same irritant active add irritation, not benefit (the
+            # set holds only irritant actives: its overlap with the strengths is this)
+            if irritant:
+                shared = sorted(irritant.intersection(_irritant_actives(product)))
+                if shared:
+                    return [f"duplicates the active {', '.join(shared)}"]
             return []
 
         for concern in self.client.concerns:
@@ -244,16 +261,17 @@ class _Chooser:
                     f"serums: at most {limit} serums per session; none added for {concern}"
                 )
                 continue
-            mine = self.ranked(_SERUMS_FOR, concern)
+            mine = self._ranked.get((_SERUMS_FOR, concern), _NO_CANDIDATES)
             if chosen:
-                mine = [c for c in mine if c[0].product not in chosen]
+                mine = [c for c in mine if c[0].product not in taken]
             if not mine:
                 continue
             product = self.pick(mine, ("serums", concern), extra=stacking)
             if product is not None:
                 chosen.append(product)
-                irritant.update(a for a in product.strengths if classes_of(a) & IRRITANT_ACTIVES)
-                irritant_taken = irritant_taken or bool(product_classes(product) & IRRITANT_ACTIVES)
+                taken.add(product)
+                irritant.update(_irritant_actives(product))
+                irritant_taken = irritant_taken or _is_irritant(product)
         if chosen:
             self.steps["serums"] = tuple(chosen)
             for key in [k for k in self.missing if k.startswith("serums (")]:
@@ -264,8 +282,9 @@ class _Chooser:
 
 
 #: a product's verdict at a step: the product, the filter's problems for the client and the
-#: session, what the step asks, and whether it could clash with another product (R23)
-Verdict = tuple[Product, tuple[str, ...], tuple[str, ...], bool]
+#: session, what the step asks, whether it could clash with another product (R23), and
+#: whether the filter and the step found nothing
+Verdict = tuple[Product, tuple[str, ...], tuple[str, ...], bool, bool]
 
 
 #: verdicts kept in all, at most (counted loosely: a race may count one twice, and a
@@ -277,8 +296,8 @@ _KEPT = [0]
 @lru_cache(maxsize=16384)
 def _verdicts(
     profile: SafetyProfile, context: SelectionContext, pp: ProductPolicy
-) -> dict[tuple[int, str | None], Verdict]:
-    """The verdicts kept for a safety profile and session: filled as selections ask."""
+) -> dict[str | None, dict[int, Verdict]]:
+    """The verdicts kept for a safety profile and session, by step: filled as selections ask."""
     return {}
 
 
@@ -287,20 +306,73 @@ def forget_verdicts() -> None:
     planted bug), or to give the memory back."""
     _verdicts.cache_clear()
     _KEPT[0] = 0
+    _PROFILES.clear()
+    _CONTEXTS.clear()
 
 
-_INTERNED: dict[Any, Any] = {}
-_T = TypeVar("_T")
+#: safety profiles by what they are made of (bounded; a race keeps either of two equals)
+_PROFILES: dict[Hashable, SafetyProfile] = {}
 
 
-def _interned(value: _T) -> _T:
-    """The one kept object equal to ``value`` (bounded; a race keeps either of two equals)."""
-    kept = _INTERNED.get(value)
+def _profile(client: Client, offered: frozenset[str] | None) -> SafetyProfile:
+    """The client's safety profile, one object per distinct value.
+
+    With every plugin a plain offer plugin (``offered``: every ingredient and tag
+    they offer), the profile keeps only the allergies that could meet an offered
+    product: no other can change a verdict, so clients who differ only in those
+    share their kept verdicts. The kept ones stay in the client's order and words
+    (warnings quote them).
+    """
+    allergies = client.allergies
+    if allergies and offered is not None:
+        allergies = relevant_allergies(allergies, offered)
+    key = (
+        allergies,
+        client.pregnant,
+        client.breastfeeding,
+        client.assessment.prescription_reference is not None,
+        client.skin_type,
+        Condition.ROSACEA in client.conditions,
+        Concern.DEHYDRATION in client.concerns,
+    )
+    kept = _PROFILES.get(key)
     if kept is None:
-        if len(_INTERNED) >= 1 << 16:
-            _INTERNED.clear()
-        kept = _INTERNED[value] = value
+        if len(_PROFILES) >= 1 << 16:
+            _PROFILES.clear()
+        kept = _PROFILES[key] = safety_profile(client, allergies)
     return kept
+
+
+@lru_cache(maxsize=8192)
+def _irritant_actives(product: Product) -> frozenset[str]:
+    """The strengths of ``product`` that name an irritant active (R24 stacking)."""
+    return frozenset(a for a in product.strengths if classes_of(a) & IRRITANT_ACTIVES)
+
+
+@lru_cache(maxsize=8192)
+def _is_irritant(product: Product) -> bool:
+    return bool(product_classes(product) & IRRITANT_ACTIVES)
+
+
+#: selection contexts by the screening they were made from (bounded; the entry holds it)
+_CONTEXTS: dict[int, tuple[Screening, SelectionContext]] = {}
+#: every distinct selection context seen, one object each, so the kept verdicts' keys
+#: compare by identity (few: a handful of booleans and a policy name)
+_CONTEXT_VALUES: dict[SelectionContext, SelectionContext] = {}
+
+
+def _context(screening: Screening) -> SelectionContext:
+    hit = _CONTEXTS.get(id(screening))
+    if hit is not None and hit[0] is screening:
+        return hit[1]
+    if len(_CONTEXTS) >= 1 << 14:
+        _CONTEXTS.clear()
+    if len(_CONTEXT_VALUES) >= 1 << 12:
+        _CONTEXT_VALUES.clear()
+    made = selection_context(screening)
+    context = _CONTEXT_VALUES.setdefault(made, made)
+    _CONTEXTS[id(screening)] = (screening, context)
+    return context
 
 
 #: the key of a concern's serums among the ranked lists
@@ -365,7 +437,7 @@ def choose_products(
         from facialflow.products.loading import load_plugins
 
         plugins = load_plugins()
-    ch = _Chooser(client, selection_context(screening), policy, plugins)
+    ch = _Chooser(client, _context(screening), policy, plugins)
     for step in _SINGLE_STEPS:
         ch.single(step)
     ch.serums()

@@ -110,6 +110,12 @@ RAW_SOURCES: Mapping[str, tuple[str, ...]] = {
         "clinician_approved_laser",
         "prescription",
     ),
+    "assessment.comedones": ("comedones",),
+    "assessment.laser_requested": ("laser_requested",),
+    "assessment.antiviral_prophylaxis": ("antiviral_prophylaxis",),
+    "assessment.clinician_approved_laser": ("clinician_approved_laser",),
+    # never drawn: every generated client has it unset
+    "assessment.anticoagulant_acknowledged": (),
     "assessment.prescription_reference": ("prescription",),
     "birth_date": (),
     "last_sun_exposure": ("conditions", "fitzpatrick"),

@@ -29,6 +29,8 @@ from facialflow.clinic.policy import Policy
 from facialflow.clinic.screening import CLIENT_READS as SCREENING_READS
 from facialflow.clinic.screening import Screening, screen
 from facialflow.model import Client, Selection
+from facialflow.products.ingredients import relevant_allergies
+from facialflow.products.loading import offer_universe
 from facialflow.products.selection import CLIENT_READS as SELECTION_READS
 from facialflow.products.selection import CONDITIONS_READ, choose_products, selection_context
 
@@ -42,6 +44,7 @@ __all__ = [
     "memo_screen",
     "offer_universe",
     "plugin_token",
+    "relevant_allergies",
     "screened_allergies",
     "screening_key",
     "selection_part",
@@ -130,56 +133,9 @@ def selection_part(client: Client, universe: frozenset[str]) -> Hashable:
     return tuple(values)
 
 
-@functools.lru_cache(maxsize=16384)
-def relevant_allergies(allergies: tuple[str, ...], universe: frozenset[str]) -> tuple[str, ...]:
-    """The allergies, in the client's order and words, that could cover an offered product.
-
-    An allergy the knowledge base knows and whose ingredients and classes meet
-    nothing in ``universe`` cannot change a selection; every other one is kept
-    (its words appear in the warnings).
-    """
-    from facialflow.knowledge import resolve_allergy
-    from facialflow.products.ingredients import allergy_reach
-
-    # what the names stand for, the known names inside an unknown one included: an allergy
-    # to pyruvic acid meets "pyruvic acid 40% solution"
-    reach = [allergy_reach(n) for n in universe]
-    names = frozenset().union(*(r[0] for r in reach))
-    classes = frozenset().union(*(r[1] for r in reach), universe)
-    out = []
-    for a in allergies:
-        m = resolve_allergy(a)
-        if not m.known or m.classes & classes or not m.covers.isdisjoint(names):
-            out.append(a)
-    return tuple(out)
-
-
 def context_key(screening: Screening) -> Hashable:
     """What product selection reads of a screening: whether it declined, and its selection context."""
     return (screening.declined, selection_context(screening))
-
-
-def offer_universe(plugins: Any) -> frozenset[str] | None:
-    """Every ingredient and tag of every offered product, when every plugin is a plain OfferPlugin.
-
-    None when any plugin is something else (or when the plugin set cannot be
-    inspected): selection must then run per client.
-    """
-    from facialflow.products.catalog import Offer, OfferPlugin
-
-    loaded = getattr(plugins, "plugins", None)
-    if loaded is None or not hasattr(plugins, "plugin_object"):
-        return None
-    names: set[str] = set()
-    for info in loaded:
-        obj = plugins.plugin_object(info.name)
-        # exact types: a subclass could override what its candidates depend on
-        if type(obj) is not OfferPlugin or any(type(o) is not Offer for o in obj.offers):
-            return None
-        for offer in obj.offers:
-            names.update(offer.product.ingredients)
-            names.update(offer.product.tags)
-    return frozenset(names)
 
 
 # a plugin set gets a token that is never reused (ids are), plus its universe

@@ -11,10 +11,17 @@ from collections.abc import Callable, Hashable
 from operator import itemgetter
 from typing import Any
 
-from facialflow.model import Condition
+from facialflow.clinic.screening import READ_AS
+from facialflow.model import Client, Condition
 from facialflow.qa.draws import ADVERSE_KINDS, RawClient, raw_fields, raw_to_client
 from facialflow.qa.routes import Variant
-from facialflow.session.memo import context_key, offer_universe, screening_key, selection_part
+from facialflow.session.memo import (
+    SCREENING_READS,
+    context_key,
+    offer_universe,
+    screening_key,
+    selection_part,
+)
 
 __all__ = [
     "ADVERSE_KINDS",
@@ -24,8 +31,27 @@ __all__ = [
     "raw_conditions_among",
     "raw_getter",
     "screening_key",
+    "screening_part",
     "selection_part",
 ]
+
+
+def screening_part(client: Client) -> Hashable:
+    """:func:`screening_key` with each field screening reads only in part taken as that part
+    (:data:`~facialflow.clinic.screening.READ_AS`): coarser, for the simulator's planner.
+
+    Sessions, ``check`` and ``verify`` key on the whole fields: a rule that reads more of
+    a field than it declares (a planted bug) must still show there.
+    """
+    key = screening_key(client)
+    assert isinstance(key, tuple)
+    listed = list(key)
+    for i, part in _READ_AS:
+        listed[i] = part(listed[i])
+    return tuple(listed)
+
+
+_READ_AS = tuple((SCREENING_READS.index(name), part) for name, part in READ_AS.items())
 
 
 def raw_getter(fields: tuple[str, ...]) -> Callable[[RawClient], Any]:

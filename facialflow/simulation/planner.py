@@ -24,6 +24,7 @@ from facialflow.simulation.memo_keys import (
     context_key,
     offer_universe,
     screening_key,
+    screening_part,
     selection_part,
 )
 
@@ -118,6 +119,8 @@ class Planner:
         self._contexts: dict[Hashable, int] = {}
         self._serials = itertools.count()
         self._same = Memo(cache_size)
+        #: intakes by :func:`screening_part`, for callers whose own keys are finer
+        self._screened = Memo(cache_size)
         #: how often each expensive step ran (cache misses)
         self.stats: dict[str, int] = {"screenings": 0, "selections": 0}
 
@@ -181,6 +184,12 @@ class Planner:
         return declined, chosen
 
     def _intake(self, client: Client) -> Intake:
+        # a caller's key may be finer than what screening reads (the fast path keys on raw
+        # draws, sessions on whole fields): clients screening cannot tell apart share one
+        key = screening_part(client)
+        screened: Intake | None = self._screened.get(key)
+        if screened is not None:
+            return screened
         self.stats["screenings"] += 1
         screening = screen(client, self.date, self.policy)
         # equal screenings share one Intake: its routes and serialised pieces are reused
@@ -197,6 +206,7 @@ class Planner:
         if intake is None:
             intake = self._numbered(Intake(self.date, self.policy, screening))
             self._same.put(value, intake)
+        self._screened.put(key, intake)
         return intake
 
     def _numbered(self, intake: Intake) -> Intake:

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+from operator import attrgetter
 from pathlib import Path
 
+import attrs
 import pytest
 from conftest import DATE, MakeClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from facialflow.clinic.policy import load_policy
-from facialflow.clinic.screening import add_months, screen
-from facialflow.model import Effect
+from facialflow import testing
+from facialflow.clinic.policy import Policy, load_policy
+from facialflow.clinic.screening import CLIENT_READS, READ_AS, add_months, screen
+from facialflow.model import Client, Effect
 
 CONS = load_policy("conservative")
 ASDS = load_policy("asds2017")
@@ -278,3 +283,37 @@ def test_possible_rules_leave_out_what_the_policy_switches_off(tmp_path: Path) -
     rules = possible_rules(load_policy(f))
     assert "R9" not in rules and "R16" not in rules and "R5" not in rules
     assert "R4" in rules
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(client=testing.clients(), policy=st.sampled_from([CONS, ASDS]))
+def test_a_field_read_only_in_part_changes_nothing_within_that_part(
+    client: Client, policy: Policy
+) -> None:
+    # READ_AS says screening sees a skin type only as sensitive or not, the comedones only
+    # as present or not: the simulator shares screenings on that, so every value with the
+    # same part must give the same screening
+    before = screen(client, DATE, policy)
+    for name, part in READ_AS.items():
+        owner, _, leaf = name.rpartition(".")
+        holder = attrgetter(owner)(client) if owner else client
+        value = getattr(holder, leaf)
+        for other in type(value):
+            if other == value or part(other) != part(value):
+                continue
+            changed = attrs.evolve(holder, **{leaf: other})
+            twin = attrs.evolve(client, **{owner: changed}) if owner else changed
+            assert screen(twin, DATE, policy) == before, (name, other)
+
+
+def test_the_prescription_reference_is_not_screenings(make_client: MakeClient) -> None:
+    # R26 belongs to product selection: screening does not declare it, and does not read it
+    assert "assessment.prescription_reference" not in CLIENT_READS
+    with_rx = make_client(a_prescription_reference="Dr Lee, tretinoin 0.05%")
+    assert screen(with_rx, DATE, CONS) == screen(
+        attrs.evolve(
+            with_rx, assessment=attrs.evolve(with_rx.assessment, prescription_reference=None)
+        ),
+        DATE,
+        CONS,
+    )

@@ -234,7 +234,6 @@ def _forget_kept_verdicts() -> None:
     from facialflow.products import safety, selection
 
     selection.forget_verdicts()
-    selection._INTERNED.clear()
     for cached in (
         safety._allergy_problems,
         safety._carer_problems,
