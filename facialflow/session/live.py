@@ -30,7 +30,7 @@ from facialflow.clinic.reactions import (
     escalates,
     response_to,
 )
-from facialflow.clinic.screening import CONDITIONAL_STEPS, Screening
+from facialflow.clinic.screening import Screening
 from facialflow.errors import InvalidReaction, InvalidStep, SnapshotError
 from facialflow.model import (
     AdverseKind,
@@ -41,7 +41,6 @@ from facialflow.model import (
     Selection,
     SessionResult,
 )
-from facialflow.products.hookspecs import STEPS
 from facialflow.protocol.decide import checked
 from facialflow.protocol.engine import Engine, engine_for
 from facialflow.protocol.facial import FACIAL
@@ -49,6 +48,11 @@ from facialflow.protocol.guards import Facts
 from facialflow.protocol.names import Trigger
 from facialflow.protocol.spec import FacialProtocol
 from facialflow.session.intake import decide_intake
+from facialflow.session.outcome import (
+    applied_products,
+    session_warnings,
+    skipped_steps,
+)
 from facialflow.session.restore_checks import check_products, checked_route
 from facialflow.session.snapshot import (
     SnapshotParts,
@@ -58,9 +62,6 @@ from facialflow.session.snapshot import (
 )
 
 __all__ = ["CandidateCheck", "Listener", "Session", "StepEvent"]
-
-#: R27: the safe exit could apply no sunscreen (none tolerated, or none safe for the client)
-NO_SUNSCREEN = "no sunscreen could be applied: sun-avoidance advice given instead of SPF"
 
 
 @frozen
@@ -327,44 +328,17 @@ class Session:
     # -- results ----------------------------------------------------------------------------
 
     def applied(self) -> tuple[AppliedProduct, ...]:
-        seen = set(self.path)
-        return tuple(
-            AppliedProduct(step, product)
-            for step in STEPS
-            if step in seen
-            for product in self.selection.for_step(step)
-        )
+        return applied_products(set(self.path), self.selection)
 
     def skipped(self) -> dict[str, str]:
-        protocol = self._engine.protocol
-        done = {protocol.step_of(s) for s in self.path}
-        out: dict[str, str] = {}
-        for step in CONDITIONAL_STEPS:
-            if step in done:
-                continue
-            if step in self.screening.skipped:
-                out[step] = self.screening.skipped[step]
-            elif self.adverse is not None:
-                out[step] = f"session stopped: {self.adverse.kind} at {self.adverse.step}"
-        return out
+        return skipped_steps(self.path, self.screening, self.adverse, self._engine.protocol)
 
     def warnings(self) -> tuple[str, ...]:
-        out: list[str] = []
-        if not self.screening.declined:
-            out.extend(self.screening.warnings)
-            out.extend(self.selection.warnings)
-            out.extend(f"{step}: {why}" for step, why in self.selection.missing.items())
-        if self.adverse is not None:
-            out.append(
-                f"adverse reaction ({self.adverse.kind}) at {self.adverse.step}: {self.adverse.escalation}"
-            )
-            if not self.facts.tolerates_product:
-                out.append(
-                    "skin could not tolerate product: sun-avoidance advice given instead of SPF"
-                )
-            elif not any(a.step == "safe_exit_protect" for a in self.applied()):
-                out.append(NO_SUNSCREEN)
-        return tuple(out)
+        adverse = self.adverse
+        applied = self.applied() if adverse is not None else ()
+        return session_warnings(
+            self.screening, self.selection, adverse, self.facts.tolerates_product, applied
+        )
 
     def result(self) -> SessionResult:
         return SessionResult(

@@ -8,7 +8,8 @@ from typing import Protocol
 
 from facialflow.clinic.policy import Policy
 from facialflow.io.documents import session_to_dict
-from facialflow.model import Client, Concern, Product, SessionResult
+from facialflow.model import AppliedProduct, Client, Concern, Product, SessionResult
+from facialflow.protocol.facial import FACIAL
 from facialflow.qa.coverage import Trace
 from facialflow.qa.population import Population
 
@@ -26,6 +27,7 @@ __all__ = [
 ]
 
 
+from facialflow.session.outcome import applied_products, session_warnings, skipped_steps
 from facialflow.simulation.memo_keys import Variant
 from facialflow.simulation.planner import Memo, Plan, StepRoute
 
@@ -113,7 +115,7 @@ class Fragments:
     def fragment(self, plan: Plan, variant: Variant | None) -> str:
         intake = plan.intake
         route = intake.route(variant)
-        session = plan.session_at_end(_PLACEHOLDER, variant)
+        screening = intake.screening
         head = self.routes.get(route)
         if head is None:
             adverse = route.adverse.to_dict() if route.adverse is not None else None
@@ -129,26 +131,32 @@ class Fragments:
         hit = self.products.young.get(key) or self.products.get(key)
         if hit is not None and hit[0] is selection:
             products: str = hit[1]
+            applied: tuple[AppliedProduct, ...] = hit[2]
         else:
             # a list of objects is its items' JSON joined: each product written once per step
             listed = self.listed
             texts = []
-            for a in session.applied():
+            applied = applied_products(route.path, selection)
+            for a in applied:
                 text = listed.get((a.step, a.product))
                 if text is None:
                     text = listed[(a.step, a.product)] = dumps(a.product.to_dict(a.step))
                 texts.append(text)
             products = "[" + ",".join(texts) + "]"
-            self.products.put(key, (selection, products))
+            self.products.put(key, (selection, products, applied))
         # findings depend on the screening alone, skipped on the screening and the route
         pieces = intake.pieces
         findings = pieces.get(None)
         if findings is None:
-            findings = pieces[None] = dumps([f.to_dict() for f in intake.screening.findings])
+            findings = pieces[None] = dumps([f.to_dict() for f in screening.findings])
         skipped = pieces.get(route)
         if skipped is None:
-            skipped = pieces[route] = dumps(session.skipped())
-        said = session.warnings()
+            skipped = pieces[route] = dumps(
+                skipped_steps(route.path, screening, route.adverse, FACIAL)
+            )
+        said = session_warnings(
+            screening, selection, route.adverse, route.facts_after.tolerates_product, applied
+        )
         warnings: str | None = self.warned.get(said)
         if warnings is None:
             warnings = dumps(list(said))
@@ -171,7 +179,7 @@ class Fragments:
         )
         self.made += 1
         if self.made <= 64 or self.made % self.CHECK_EVERY == 0:
-            expected = fragment_of(session.result())
+            expected = fragment_of(plan.session_at_end(_PLACEHOLDER, variant).result())
             if text != expected:
                 raise AssertionError(f"fast session JSON differs from session_to_dict: {text!r}")
         return text

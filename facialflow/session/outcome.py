@@ -1,0 +1,73 @@
+"""What a session did, read off its path: the products applied, the steps skipped, the warnings.
+
+Pure functions of the screening, the selection and where the engine took the
+session (its path, its reaction, its facts after it): a
+:class:`~facialflow.session.live.Session` reports through them, and so does the
+simulator's writer for sessions it never builds, so the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+
+from facialflow.clinic.reactions import AdverseRecord
+from facialflow.clinic.screening import CONDITIONAL_STEPS, Screening
+from facialflow.model import AppliedProduct, Selection
+from facialflow.products.hookspecs import STEPS
+from facialflow.protocol.spec import FacialProtocol
+
+__all__ = ["NO_SUNSCREEN", "applied_products", "session_warnings", "skipped_steps"]
+
+#: R27: the safe exit could apply no sunscreen (none tolerated, or none safe for the client)
+NO_SUNSCREEN = "no sunscreen could be applied: sun-avoidance advice given instead of SPF"
+
+
+def applied_products(path: Collection[str], selection: Selection) -> tuple[AppliedProduct, ...]:
+    """The products of every product step on ``path``, in protocol order."""
+    return tuple(
+        AppliedProduct(step, product)
+        for step in STEPS
+        if step in path
+        for product in selection.for_step(step)
+    )
+
+
+def skipped_steps(
+    path: Iterable[str],
+    screening: Screening,
+    adverse: AdverseRecord | None,
+    protocol: FacialProtocol,
+) -> dict[str, str]:
+    """Each conditional step the session did not perform, with the reason."""
+    done = {protocol.step_of(s) for s in path}
+    out: dict[str, str] = {}
+    for step in CONDITIONAL_STEPS:
+        if step in done:
+            continue
+        if step in screening.skipped:
+            out[step] = screening.skipped[step]
+        elif adverse is not None:
+            out[step] = f"session stopped: {adverse.kind} at {adverse.step}"
+    return out
+
+
+def session_warnings(
+    screening: Screening,
+    selection: Selection,
+    adverse: AdverseRecord | None,
+    tolerates_product: bool,
+    applied: Iterable[AppliedProduct],
+) -> tuple[str, ...]:
+    """The session's warnings: screening's, selection's, each missing step's, the reaction's."""
+    out: list[str] = []
+    if not screening.declined:
+        out.extend(screening.warnings)
+        out.extend(selection.warnings)
+        out.extend(f"{step}: {why}" for step, why in selection.missing.items())
+    if adverse is not None:
+        out.append(f"adverse reaction ({adverse.kind}) at {adverse.step}: {adverse.escalation}")
+        if not tolerates_product:
+            out.append("skin could not tolerate product: sun-avoidance advice given instead of SPF")
+        elif not any(a.step == "safe_exit_protect" for a in applied):
+            out.append(NO_SUNSCREEN)
+    return tuple(out)
