@@ -76,14 +76,25 @@ class Offer:
     skin_rank: Mapping[SkinType, int] = field(factory=dict)
 
     def candidates(self, client: Client, context: SelectionContext) -> list[Candidate]:
-        if self.skin_types and client.skin_type not in self.skin_types:
-            return []
-        rank = self.rank + self.skin_rank.get(client.skin_type, 0)
-        if self.after_procedure and (context.after_procedure or context.calming_only):
+        per = self.by_concern(client.skin_type, context.after_procedure or context.calming_only)
+        general = per.get(None)
+        if general is not None:
+            return [general]
+        return [per[c] for c in client.concerns if c in per]
+
+    def by_concern(
+        self, skin_type: SkinType, procedure_today: bool
+    ) -> dict[Concern | None, Candidate]:
+        """The candidate this offer makes for each concern it serves (``None``: for every
+        client) on skin of ``skin_type``, on a day with or without a procedure."""
+        if self.skin_types and skin_type not in self.skin_types:
+            return {}
+        rank = self.rank + self.skin_rank.get(skin_type, 0)
+        if self.after_procedure and procedure_today:
             rank -= AFTER_PROCEDURE_BONUS
         if not self.concerns:
-            return [_candidate(self.product, None, rank)]
-        return [_candidate(self.product, c, rank) for c in client.concerns if c in self.concerns]
+            return {None: _candidate(self.product, None, rank)}
+        return {c: _candidate(self.product, c, rank) for c in self.concerns}
 
 
 @lru_cache(maxsize=16384)
@@ -101,6 +112,11 @@ class OfferPlugin:
         self.offers = tuple(offers)
         # an offer reads only skin type, concerns and whether a procedure happens today
         self._memo: dict[tuple[SkinType, tuple[Concern, ...], bool], tuple[Candidate, ...]] = {}
+        #: each offer's candidates by concern, for a skin type and a day with or without a
+        #: procedure (a new concerns tuple then only picks from them in the client's order)
+        self._by_concern: dict[
+            tuple[SkinType, bool], tuple[dict[Concern | None, Candidate], ...]
+        ] = {}
 
     def __repr__(self) -> str:
         return f"OfferPlugin({self.name!r}, {len(self.offers)} offers)"
@@ -119,12 +135,23 @@ class OfferPlugin:
 
     @hookimpl
     def facialflow_candidates(self, client: Client, context: SelectionContext) -> list[Candidate]:
-        key = (client.skin_type, client.concerns, context.after_procedure or context.calming_only)
+        today = context.after_procedure or context.calming_only
+        key = (client.skin_type, client.concerns, today)
         found = self._memo.get(key)
         if found is None:
+            tables = self._by_concern.get(key[::2])
+            if tables is None:
+                tables = self._by_concern[key[::2]] = tuple(
+                    o.by_concern(client.skin_type, today) for o in self.offers
+                )
             out: list[Candidate] = []
-            for offer in self.offers:
-                out.extend(offer.candidates(client, context))
+            for per in tables:
+                # what Offer.candidates gives, in offer order, then the client's concern order
+                general = per.get(None)
+                if general is not None:
+                    out.append(general)
+                elif per:
+                    out.extend(per[c] for c in client.concerns if c in per)
             found = self._memo[key] = tuple(out)
         return list(found)
 

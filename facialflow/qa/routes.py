@@ -18,6 +18,7 @@ from facialflow.clinic.policy import Policy
 from facialflow.clinic.reactions import AdverseRecord
 from facialflow.clinic.screening import Screening
 from facialflow.model import AdverseKind, Client, Concern, Exfoliation, Selection
+from facialflow.products.hookspecs import STEPS
 from facialflow.protocol.engine import engine_for
 from facialflow.protocol.facial import FACIAL
 from facialflow.protocol.guards import Facts
@@ -33,7 +34,7 @@ Variant = tuple[AdverseKind, str]
 class StepRoute:
     """One way through the protocol, as the engine stepped it."""
 
-    __slots__ = ("adverse", "facts_after", "path", "trace")
+    __slots__ = ("adverse", "facts_after", "path", "product_steps", "trace")
 
     def __init__(
         self, path: tuple[str, ...], adverse: AdverseRecord | None, facts_after: Facts, trace: Trace
@@ -42,6 +43,9 @@ class StepRoute:
         self.adverse = adverse
         self.facts_after = facts_after
         self.trace = trace
+        #: the product steps the route went through, in protocol order: what the products
+        #: a session applied depend on besides its selection
+        self.product_steps = tuple(s for s in STEPS if s in path)
 
     def place(
         self,

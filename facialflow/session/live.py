@@ -52,6 +52,7 @@ from facialflow.session.outcome import (
     applied_products,
     session_warnings,
     skipped_steps,
+    sunscreen_applied,
 )
 from facialflow.session.restore_checks import check_products, checked_route
 from facialflow.session.snapshot import (
@@ -334,10 +335,12 @@ class Session:
         return skipped_steps(self.path, self.screening, self.adverse, self._engine.protocol)
 
     def warnings(self) -> tuple[str, ...]:
-        adverse = self.adverse
-        applied = self.applied() if adverse is not None else ()
         return session_warnings(
-            self.screening, self.selection, adverse, self.facts.tolerates_product, applied
+            self.screening,
+            self.selection,
+            self.adverse,
+            self.facts.tolerates_product,
+            sunscreen_applied(self.path, self.selection),
         )
 
     def result(self) -> SessionResult:

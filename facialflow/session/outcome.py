@@ -12,24 +12,38 @@ from collections.abc import Collection, Iterable
 
 from facialflow.clinic.reactions import AdverseRecord
 from facialflow.clinic.screening import CONDITIONAL_STEPS, Screening
-from facialflow.model import AppliedProduct, Selection
+from facialflow.model import AppliedProduct, Product, Selection
 from facialflow.products.hookspecs import STEPS
 from facialflow.protocol.spec import FacialProtocol
 
-__all__ = ["NO_SUNSCREEN", "applied_products", "session_warnings", "skipped_steps"]
+__all__ = [
+    "NO_SUNSCREEN",
+    "applied_products",
+    "applied_steps",
+    "session_warnings",
+    "skipped_steps",
+    "sunscreen_applied",
+]
 
 #: R27: the safe exit could apply no sunscreen (none tolerated, or none safe for the client)
 NO_SUNSCREEN = "no sunscreen could be applied: sun-avoidance advice given instead of SPF"
 
 
+def applied_steps(path: Collection[str], selection: Selection) -> tuple[tuple[str, Product], ...]:
+    """Each product step on ``path`` with each of its products, in protocol order."""
+    return tuple(
+        (step, product) for step in STEPS if step in path for product in selection.for_step(step)
+    )
+
+
 def applied_products(path: Collection[str], selection: Selection) -> tuple[AppliedProduct, ...]:
     """The products of every product step on ``path``, in protocol order."""
-    return tuple(
-        AppliedProduct(step, product)
-        for step in STEPS
-        if step in path
-        for product in selection.for_step(step)
-    )
+    return tuple(AppliedProduct(step, product) for step, product in applied_steps(path, selection))
+
+
+def sunscreen_applied(path: Collection[str], selection: Selection) -> bool:
+    """Whether the safe exit applied its sunscreen (it has one, and the path went there)."""
+    return "safe_exit_protect" in path and bool(selection.for_step("safe_exit_protect"))
 
 
 def skipped_steps(
@@ -56,9 +70,10 @@ def session_warnings(
     selection: Selection,
     adverse: AdverseRecord | None,
     tolerates_product: bool,
-    applied: Iterable[AppliedProduct],
+    protected: bool,
 ) -> tuple[str, ...]:
-    """The session's warnings: screening's, selection's, each missing step's, the reaction's."""
+    """The session's warnings: screening's, selection's, each missing step's, the reaction's
+    (``protected``: the safe exit applied its sunscreen, :func:`sunscreen_applied`)."""
     out: list[str] = []
     if not screening.declined:
         out.extend(screening.warnings)
@@ -68,6 +83,6 @@ def session_warnings(
         out.append(f"adverse reaction ({adverse.kind}) at {adverse.step}: {adverse.escalation}")
         if not tolerates_product:
             out.append("skin could not tolerate product: sun-avoidance advice given instead of SPF")
-        elif not any(a.step == "safe_exit_protect" for a in applied):
+        elif not protected:
             out.append(NO_SUNSCREEN)
     return tuple(out)

@@ -164,7 +164,10 @@ def _init_worker(spec: SimulationSpec, part: frozenset[int] | None = None) -> No
     # a forked worker holds the parent's objects; the collector need never look at
     # them again (and looking would copy their memory pages into the worker)
     gc.freeze()
-    _RUNNER = _make_runner(spec)
+    # a forked worker starts from the runner its parent made for this very spec (plugins
+    # loaded, products and knowledge read): made once, not once per worker
+    if _RUNNER is None or _RUNNER.spec is not spec:
+        _RUNNER = _make_runner(spec)
 
 
 def _run_group(runner: Any, group: tuple[int, ...], freeze: bool = False) -> list[Batch]:
@@ -276,11 +279,20 @@ def _parallel(spec: SimulationSpec) -> Iterator[Batch]:
     workers = min(spec.workers, len(spec.chunks))
     parts = _skin_parts(spec, workers)
     interrupted: list[int] = []
-    with _sigint_deferred(interrupted):
-        if parts is None:
-            pools = [context.Pool(workers, initializer=_init_worker, initargs=(spec,))]
-        else:
-            pools = [context.Pool(1, initializer=_init_worker, initargs=(spec, p)) for p in parts]
+    global _RUNNER
+    if context.get_start_method() == "fork":
+        _RUNNER = _make_runner(spec)
+    try:
+        with _sigint_deferred(interrupted):
+            if parts is None:
+                pools = [context.Pool(workers, initializer=_init_worker, initargs=(spec,))]
+            else:
+                pools = [
+                    context.Pool(1, initializer=_init_worker, initargs=(spec, p)) for p in parts
+                ]
+    finally:
+        # the workers hold their copies; this process keeps nothing of the run
+        _RUNNER = None
     # leaving the block for any reason (Ctrl-C, the consumer closing us) terminates the workers
     with ExitStack() as stack:
         for pool in pools:

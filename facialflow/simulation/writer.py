@@ -8,7 +8,7 @@ from typing import Protocol
 
 from facialflow.clinic.policy import Policy
 from facialflow.io.documents import session_to_dict
-from facialflow.model import AppliedProduct, Client, Concern, Product, SessionResult
+from facialflow.model import Client, Concern, Product, SessionResult
 from facialflow.protocol.facial import FACIAL
 from facialflow.qa.coverage import Trace
 from facialflow.qa.population import Population
@@ -27,7 +27,12 @@ __all__ = [
 ]
 
 
-from facialflow.session.outcome import applied_products, session_warnings, skipped_steps
+from facialflow.session.outcome import (
+    applied_steps,
+    session_warnings,
+    skipped_steps,
+    sunscreen_applied,
+)
 from facialflow.simulation.memo_keys import Variant
 from facialflow.simulation.planner import Memo, Plan, StepRoute
 
@@ -124,26 +129,24 @@ class Fragments:
                 ',"adverse":' + dumps(adverse) + "}",
             )
             self.routes[route] = head
-        # products depend on the selection and the route; identity keys, the
-        # selection kept in the entry so its id cannot be reused meanwhile
+        # products depend on the selection and the product steps the route went through;
+        # the selection kept in the entry so its id cannot be reused meanwhile
         selection = plan.selection
-        key = (id(selection), route)
+        key = (id(selection), route.product_steps)
         hit = self.products.young.get(key) or self.products.get(key)
         if hit is not None and hit[0] is selection:
             products: str = hit[1]
-            applied: tuple[AppliedProduct, ...] = hit[2]
         else:
             # a list of objects is its items' JSON joined: each product written once per step
             listed = self.listed
             texts = []
-            applied = applied_products(route.path, selection)
-            for a in applied:
-                text = listed.get((a.step, a.product))
+            for pair in applied_steps(route.product_steps, selection):
+                text = listed.get(pair)
                 if text is None:
-                    text = listed[(a.step, a.product)] = dumps(a.product.to_dict(a.step))
+                    text = listed[pair] = dumps(pair[1].to_dict(pair[0]))
                 texts.append(text)
             products = "[" + ",".join(texts) + "]"
-            self.products.put(key, (selection, products, applied))
+            self.products.put(key, (selection, products))
         # findings depend on the screening alone, skipped on the screening and the route
         pieces = intake.pieces
         findings = pieces.get(None)
@@ -155,7 +158,11 @@ class Fragments:
                 skipped_steps(route.path, screening, route.adverse, FACIAL)
             )
         said = session_warnings(
-            screening, selection, route.adverse, route.facts_after.tolerates_product, applied
+            screening,
+            selection,
+            route.adverse,
+            route.facts_after.tolerates_product,
+            sunscreen_applied(route.product_steps, selection),
         )
         warnings: str | None = self.warned.get(said)
         if warnings is None:

@@ -6,9 +6,14 @@ from pathlib import Path
 
 import pytest
 from conftest import DATE, build_client
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from facialflow import testing
 from facialflow.errors import CatalogError
+from facialflow.model import Client
 from facialflow.products.catalog import load_catalog
+from facialflow.products.hookspecs import SelectionContext
 from facialflow.products.loading import load_plugins
 from facialflow.session.live import Session
 
@@ -167,3 +172,32 @@ def test_catalog_entries_that_could_slip_past_the_filter_are_refused(
     f.write_text(f"[[products]]\n{entry}\n")
     with pytest.raises(CatalogError, match=words):
         load_catalog(f)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    client=testing.clients(),
+    after=st.booleans(),
+    calming=st.booleans(),
+    laser=st.booleans(),
+)
+def test_an_offer_plugin_proposes_what_its_offers_do_in_their_order(
+    client: Client, after: bool, calming: bool, laser: bool
+) -> None:
+    # the plugin keeps each offer's candidates per skin type and day: what it proposes must
+    # stay what asking every offer in turn gives, for any concerns in any order
+    context = SelectionContext(
+        exfoliation="strong",
+        extraction_today=False,
+        laser_today=laser,
+        policy="conservative",
+        after_procedure=after,
+        calming_only=calming,
+    )
+    plugins = load_plugins()
+    for info in plugins.plugins:
+        plugin = plugins.plugin_object(info.name)
+        expected = [c for offer in plugin.offers for c in offer.candidates(client, context)]
+        assert plugin.facialflow_candidates(client, context) == expected
+        # asked again (kept), the same
+        assert plugin.facialflow_candidates(client, context) == expected
