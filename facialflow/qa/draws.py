@@ -37,6 +37,7 @@ __all__ = [
     "CONDITIONS",
     "PRESCRIPTION_REFERENCE",
     "RAW_SOURCES",
+    "RAW_VOCABULARIES",
     "SKIN_TYPES",
     "AdverseDraw",
     "RawClient",
@@ -64,6 +65,13 @@ SKIN_TYPES: tuple[SkinType, ...] = tuple(SkinType)
 CONCERNS: tuple[Concern, ...] = tuple(Concern)
 CONDITIONS: tuple[Condition, ...] = tuple(Condition)
 COMEDONES: tuple[Comedones, ...] = tuple(Comedones)
+#: the values a raw field's codes stand for, for the raw fields that hold codes
+RAW_VOCABULARIES: Mapping[str, tuple[Any, ...]] = {
+    "skin_type": SKIN_TYPES,
+    "concerns": CONCERNS,
+    "conditions": CONDITIONS,
+    "comedones": COMEDONES,
+}
 
 
 class RawClient(NamedTuple):

@@ -36,11 +36,14 @@ compared with ``session_to_dict`` and ``client_to_dict`` as it runs.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
+from functools import partial
 from typing import Any
 
+from facialflow.clinic.screening import READ_AS
 from facialflow.model import Client, Condition, Selection
 from facialflow.products.selection import CONDITIONS_READ
 from facialflow.qa.draws import (
+    RAW_VOCABULARIES,
     RawClient,
     adverse_stream,
     client_id,
@@ -105,6 +108,17 @@ class FastRunner:
             raw_fields([r for r in SELECTION_READS if r not in narrowed])
         )
         self.selection_conditions = raw_conditions_among(CONDITIONS_READ, spec.date)
+        # the screening part: the raw key with each field screening reads only in part
+        # (READ_AS) taken as that part, code by code; only for a field whose raw source
+        # makes nothing else screening reads
+        fields = raw_fields([r for r in SCREENING_READS if r != "allergies"])
+        others = {f for r in SCREENING_READS if r not in READ_AS for f in raw_fields([r])}
+        self._parts = tuple(
+            (fields.index(source), tuple(part(v) for v in RAW_VOCABULARIES[source]))
+            for name, part in READ_AS.items()
+            for source in raw_fields([name])
+            if raw_fields([name]) == (source,) and source not in others
+        )
 
     def raw_keys(self, raw: RawClient) -> tuple[Hashable, Hashable]:
         """The planner's ``skey`` and ``spart`` for a draw (only with a known offer universe).
@@ -127,6 +141,15 @@ class FastRunner:
             self.selection_conditions(raw) if raw.conditions else _NONE,
         )
         return skey, spart
+
+    def screening_part(self, raw: RawClient) -> Hashable:
+        """A key equal for draws whose clients' ``screening_part`` is equal (see Planner.intake)."""
+        base = list(self.screening_raw(raw))
+        for i, table in self._parts:
+            base[i] = table[base[i]]
+        key = tuple(base)
+        unknown = screened_allergies(raw.allergies) if raw.allergies else ()
+        return (key, unknown) if unknown else key
 
     def client(self, raw: RawClient, index: int) -> Client:
         return raw_to_client(raw, client_id(self.spec.seed, index), self.spec.date)
@@ -174,7 +197,7 @@ class FastRunner:
                 found: Intake | None = intakes.young.get(skey)
                 if found is None:
                     make = _Once(self.client, raw, index)
-                    found = planner.intake(skey, make)
+                    found = planner.intake(skey, make, partial(self.screening_part, raw))
                 # the settled intake and products follow from the screening and spart alone;
                 # an intake's serial is never reused, so no identity check is needed
                 fkey = (spart, found.serial)

@@ -119,7 +119,7 @@ class Planner:
         self._contexts: dict[Hashable, int] = {}
         self._serials = itertools.count()
         self._same = Memo(cache_size)
-        #: intakes by :func:`screening_part`, for callers whose own keys are finer
+        #: intakes by the coarser key :meth:`intake` is given (see there)
         self._screened = Memo(cache_size)
         #: how often each expensive step ran (cache misses)
         self.stats: dict[str, int] = {"screenings": 0, "selections": 0}
@@ -132,7 +132,7 @@ class Planner:
     def plan(self, client: Client) -> Plan:
         """The plan ``Session.start(client, date=..., policy=..., plugins=...)`` would make."""
         if self.universe is None:
-            intake = self._intake(client)
+            intake = self._intake(lambda: client, screening_part(client))
             selection = self._choose(client, intake.screening)
             settled, chosen = settle_intake(intake.screening, selection, self.policy)
             if settled is not intake.screening:
@@ -140,17 +140,24 @@ class Planner:
             return Plan(intake, chosen)
         skey = screening_key(client)
         spart = selection_part(client, self.universe)
-        intake = self.intake(skey, lambda: client)
+        intake = self.intake(skey, lambda: client, lambda: screening_part(client))
         intake, chosen = self.settle(
             skey, spart, intake, self.selection(spart, intake, lambda: client)
         )
         return Plan(intake, chosen)
 
-    def intake(self, skey: Hashable, client: Callable[[], Client]) -> Intake:
-        """The screening of clients with key ``skey``; ``client()`` is called on a miss only."""
+    def intake(
+        self, skey: Hashable, client: Callable[[], Client], part: Callable[[], Hashable]
+    ) -> Intake:
+        """The screening of clients with key ``skey``; ``client()`` is called on a miss only.
+
+        ``part()``, asked on a miss, is a coarser key: equal for clients whose
+        :func:`screening_part` is equal (it may tell more apart, never fewer), so
+        clients that differ only in what screening does not read share one screening.
+        """
         intake: Intake | None = self.intakes.young.get(skey) or self.intakes.get(skey)
         if intake is None:
-            intake = self._intake(client())
+            intake = self._intake(client, part())
             self.intakes.put(skey, intake)
         return intake
 
@@ -183,15 +190,12 @@ class Planner:
             self._declined.put(key, declined)
         return declined, chosen
 
-    def _intake(self, client: Client) -> Intake:
-        # a caller's key may be finer than what screening reads (the fast path keys on raw
-        # draws, sessions on whole fields): clients screening cannot tell apart share one
-        key = screening_part(client)
+    def _intake(self, client: Callable[[], Client], key: Hashable) -> Intake:
         screened: Intake | None = self._screened.get(key)
         if screened is not None:
             return screened
         self.stats["screenings"] += 1
-        screening = screen(client, self.date, self.policy)
+        screening = screen(client(), self.date, self.policy)
         # equal screenings share one Intake: its routes and serialised pieces are reused
         # by every client screened the same way, whatever the keys that led there
         value = (

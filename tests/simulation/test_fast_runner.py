@@ -8,8 +8,11 @@ from typing import Any
 import pytest
 
 from facialflow.clinic.policy import load_policy
+from facialflow.qa.draws import client_id, iter_raw, raw_to_client
+from facialflow.qa.population import Population
 from facialflow.session.memo import Memo
 from facialflow.simulation.fast_runner import FastRunner
+from facialflow.simulation.memo_keys import screening_part
 from facialflow.simulation.run import Batch, SimulationSpec, Tally, run_summary, summarize
 
 DATE = dt.date(2026, 11, 25)
@@ -53,3 +56,21 @@ def test_caches_evicting_at_every_entry_change_nothing(sessions: bool) -> None:
 
     assert results[0] == results[1]
     assert tiny.planner.stats["screenings"] > roomy.planner.stats["screenings"]
+
+
+@pytest.mark.parametrize("population", [None, Population(allergy_rate=0.6, isotretinoin_rate=0.4)])
+def test_a_draws_screening_part_never_joins_clients_screening_tells_apart(
+    population: Population | None,
+) -> None:
+    # the planner shares a screening between draws with one screening part: each part must
+    # stand for one client screening_part, and it must be coarser than the raw key
+    s = spec(n=3000) if population is None else spec(n=3000, population=population)
+    runner = FastRunner(s)
+    seen: dict[Any, set[Any]] = {}
+    skeys = set()
+    for i, raw in enumerate(iter_raw(s.seed, 0, s.n, s.population)):
+        client = raw_to_client(raw, client_id(s.seed, i), s.date)
+        seen.setdefault(runner.screening_part(raw), set()).add(screening_part(client))
+        skeys.add(runner.raw_keys(raw)[0])
+    assert all(len(parts) == 1 for parts in seen.values())
+    assert len(seen) < len(skeys)
