@@ -93,6 +93,8 @@ class _Chooser:
         self.chosen: list[Product] = []
         #: the chosen products that could clash with another (R23), in the order chosen
         self.conflicting: list[Product] = []
+        #: the chosen products whose unknown ingredients call for a warning, in the order chosen
+        self.noted: list[Product] = []
         self.warnings: list[str] = []
         self.missing: dict[str, str] = {}
         self.sources: dict[str, str] = {}
@@ -183,6 +185,8 @@ class _Chooser:
                 self.chosen.append(product)
                 if verdict[3]:
                     conflicting.append(product)
+                if verdict[5] is not None:
+                    self.noted.append(product)
                 self.sources[product.name] = plugin
                 return product
             # one product offered twice (say for two concerns) is reported once
@@ -197,7 +201,7 @@ class _Chooser:
 
     def _reasons(self, verdict: Verdict, extra: Any) -> list[str]:
         """Every reason a candidate was rejected, in the order :meth:`pick` documents."""
-        product, problems, after, could_clash, _ = verdict
+        product, problems, after, could_clash, _, _ = verdict
         clashes = (
             [c for other in self.conflicting if (c := conflicts(product, other))]
             if could_clash
@@ -211,7 +215,14 @@ class _Chooser:
         pp = self.policy.products
         problems = profile_problems(product, self.profile, self.context, pp)
         after = step_problems(product, step, pp) if step is not None else ()
-        verdict = (product, problems, after, may_conflict(product), not problems and not after)
+        verdict = (
+            product,
+            problems,
+            after,
+            may_conflict(product),
+            not problems and not after,
+            _unknown_note(product),
+        )
         # keyed by identity (a C call, not the product's hash); the entry holds the product,
         # so its id is not another product's while the entry lives. Bounded in all: a plugin
         # that makes new products for every session must not grow them without end
@@ -282,9 +293,9 @@ class _Chooser:
 
 
 #: a product's verdict at a step: the product, the filter's problems for the client and the
-#: session, what the step asks, whether it could clash with another product (R23), and
-#: whether the filter and the step found nothing
-Verdict = tuple[Product, tuple[str, ...], tuple[str, ...], bool, bool]
+#: session, what the step asks, whether it could clash with another product (R23), whether
+#: the filter and the step found nothing, and the warning its unknown ingredients call for
+Verdict = tuple[Product, tuple[str, ...], tuple[str, ...], bool, bool, str | None]
 
 
 #: verdicts kept in all, at most (counted loosely: a race may count one twice, and a
@@ -455,7 +466,7 @@ def choose_products(
     ch.single("hydration", ProductKind.SUNSCREEN)
     ch.single("safe_exit_soothe")
     ch.single("safe_exit_protect", ProductKind.SUNSCREEN, _mineral)
-    for product in dict.fromkeys(ch.chosen):
+    for product in dict.fromkeys(ch.noted):
         note = _unknown_note(product)
         if note is not None:
             ch.warnings.append(note)

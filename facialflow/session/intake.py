@@ -22,7 +22,7 @@ from facialflow.products.safety import conflicts, profile_problems, safety_profi
 from facialflow.products.selection import SUNSCREEN_MISSING, selection_context
 from facialflow.session.memo import memo_choose, memo_screen
 
-__all__ = ["decide_intake", "filter_given", "settle_intake"]
+__all__ = ["decide_intake", "filter_given", "settle_intake", "sunscreen_planned"]
 
 
 def decide_intake(
@@ -101,6 +101,17 @@ def filter_given(
     )
 
 
+def sunscreen_planned(selection: Selection, policy: Policy) -> bool:
+    """Whether ``selection`` ends the session under an SPF 30+ sunscreen (R27)."""
+    return any(
+        p.kind is ProductKind.SUNSCREEN
+        and (p.spf or 0) >= policy.products.min_spf
+        # an SPF number on a label with no UV filter protects nobody
+        and IngredientClass.UV_FILTER in product_classes(p)
+        for p in selection.for_step("hydration")
+    )
+
+
 def settle_intake(
     screening: Screening, selection: Selection, policy: Policy
 ) -> tuple[Screening, Selection]:
@@ -113,14 +124,7 @@ def settle_intake(
     """
     if screening.declined:
         return screening, Selection(steps={}, missing=selection.missing)
-    protected = any(
-        p.kind is ProductKind.SUNSCREEN
-        and (p.spf or 0) >= policy.products.min_spf
-        # an SPF number on a label with no UV filter protects nobody
-        and IngredientClass.UV_FILTER in product_classes(p)
-        for p in selection.for_step("hydration")
-    )
-    if protected:
+    if sunscreen_planned(selection, policy):
         return screening, selection
     why = selection.missing.get(SUNSCREEN_MISSING, "the plan has none")
     declined = decline(

@@ -13,7 +13,7 @@ from facialflow.model import Client, Selection, SessionResult
 from facialflow.protocol.facial import FACIAL
 from facialflow.protocol.names import Trigger
 from facialflow.qa.routes import StepRoute, Variant, route_for
-from facialflow.session.intake import settle_intake
+from facialflow.session.intake import settle_intake, sunscreen_planned
 from facialflow.session.live import Session
 
 __all__ = ["Intake", "Memo", "Plan", "Planner", "StepRoute", "route_for"]
@@ -116,6 +116,7 @@ class Planner:
         self.intakes = Memo(cache_size)
         self.selections = Memo(cache_size)
         self._declined = Memo(1024)
+        self._planned = Memo(cache_size)
         self._contexts: dict[Hashable, int] = {}
         self._serials = itertools.count()
         self._same = Memo(cache_size)
@@ -180,6 +181,14 @@ class Planner:
         self, skey: Hashable, spart: Hashable, intake: Intake, selection: Selection
     ) -> tuple[Intake, Selection]:
         """The intake decision ``Session.start`` takes once products are chosen (R27)."""
+        # what settling reads of a selection, kept per selection (the entry holds it, so
+        # its id is no other's): most intakes keep their screening and products as they are
+        planned = self._planned.get(id(selection))
+        if planned is None or planned[0] is not selection:
+            planned = (selection, sunscreen_planned(selection, self.policy))
+            self._planned.put(id(selection), planned)
+        if planned[1] and not intake.screening.declined:
+            return intake, selection
         settled, chosen = settle_intake(intake.screening, selection, self.policy)
         if settled is intake.screening:
             return intake, chosen

@@ -44,6 +44,7 @@ def test_caches_evicting_at_every_entry_change_nothing(sessions: bool) -> None:
     tiny.planner.selections = Memo(1)
     tiny.planner._same = Memo(1)
     tiny.planner._screened = Memo(1)
+    tiny.planner._planned = Memo(1)
     results = []
     for runner in (roomy, tiny):
         tally = Tally()
