@@ -75,7 +75,13 @@ class ClientJson:
         ``client_id`` is only for the JSON checked against ``client_to_dict``
         (the pieces never hold it).
         """
-        parts = []
+        parts: list[str] = []
+        self.extend(parts, raw, client_id)
+        return "".join(parts)
+
+    def extend(self, out: list[str], raw: RawClient, client_id: str) -> None:
+        """Append the pieces of :meth:`tail` to ``out`` (the simulator joins a chunk's once)."""
+        start = len(out)
         made: dict[str, Any] | None = None
         for i, project, memo in self._indexed:
             key = project(raw)
@@ -90,16 +96,14 @@ class ClientJson:
                     "," + dumps(k) + ":" + dumps(made[k]) for k in GROUPS[i] if k in made
                 )
                 memo.put(key, piece)
-            parts.append(piece)
-        parts.append("}")
-        tail = "".join(parts)
+            out.append(piece)
+        out.append("}")
         self.texts += 1
         if self.texts <= 64 or self.texts % self.CHECK_EVERY == 0:
-            text = '{"id":' + self.dumps(client_id) + tail
+            text = '{"id":' + self.dumps(client_id) + "".join(out[start:])
             expected = self.dumps(client_to_dict(raw_to_client(raw, client_id, self.date)))
             if text != expected:
                 raise AssertionError(f"client JSON from pieces differs: {text!r} != {expected!r}")
-        return tail
 
     def _made(self, raw: RawClient, client_id: str) -> dict[str, Any]:
         self.made += 1

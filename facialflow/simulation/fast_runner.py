@@ -177,7 +177,7 @@ class FastRunner:
         intakes = planner.intakes
         finals = self.finals
         raw_keys = self.raw_keys
-        tail = self.clients.tail
+        client_pieces = self.clients.extend
         index = start
         ran = 0
         for raw in iter_raw(seed, start, end - start, spec.population):
@@ -228,7 +228,9 @@ class FastRunner:
                 ident = client_id(seed, index)
                 # generated ids need no JSON escaping: "sim-<seed>-<index>"; the pieces are
                 # joined once per chunk, each copied once
-                lines += (newline, '{"client":{"id":"', ident, '"', tail(raw, ident), fragment)
+                lines += (newline, '{"client":{"id":"', ident, '"')
+                client_pieces(lines, raw, ident)
+                lines.append(fragment)
                 newline = "\n"
             index += 1
         text = "".join(lines) if lines is not None else None
