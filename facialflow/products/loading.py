@@ -268,8 +268,13 @@ class PluginSet:
         """Every plugin's proposals for this session, in load order, each tagged with its plugin."""
         args = {"client": client, "context": context}
         out: list[tuple[Candidate, str]] = []
+        # plain offer plugins are this package's own code: what they return is Candidates
+        checked = not self._offers_only
         for name, function, argnames in self._candidate_impls:
             result = self._call(function, name, {a: args[a] for a in argnames})
+            if not checked:
+                out.extend((c, name) for c in result)
+                continue
             if not isinstance(result, list | tuple):
                 raise PluginError(
                     f"plugin {name}: facialflow_candidates must return a list of Candidate, "
