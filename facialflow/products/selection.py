@@ -156,8 +156,8 @@ class _Chooser:
         this client and session, clashes with the products chosen so far (R23),
         what ``step`` asks of it, and ``extra``'s.
         """
-        rejected: list[str] = []
-        seen: set[str] = set()
+        # the rejected candidates' reasons by product name (made on the first rejection)
+        rejected: dict[str, str] | None = None
         table = self.tables.get(step)
         if table is None:
             table = self.tables.setdefault(step, {})
@@ -179,9 +179,8 @@ class _Chooser:
                 and (extra is None or not extra(product))
             ):
                 if rejected:
-                    self.warnings.append(
-                        f"{_label(*what)}: replaced {rejected[0]} with {product.name!r}"
-                    )
+                    first = next(iter(rejected.values()))
+                    self.warnings.append(f"{_label(*what)}: replaced {first} with {product.name!r}")
                 self.chosen.append(product)
                 if verdict[3]:
                     conflicting.append(product)
@@ -190,11 +189,15 @@ class _Chooser:
                 self.sources[product.name] = plugin
                 return product
             # one product offered twice (say for two concerns) is reported once
-            if product.name not in seen:
-                seen.add(product.name)
-                rejected.append(f"{product.name!r} ({'; '.join(self._reasons(verdict, extra))})")
+            if rejected is None:
+                rejected = {}
+            if product.name not in rejected:
+                why = "; ".join(self._reasons(verdict, extra))
+                rejected[product.name] = f"{product.name!r} ({why})"
         if rejected:
-            self.missing[_label(*what)] = "no safe product: " + "; ".join(rejected[:3])
+            self.missing[_label(*what)] = "no safe product: " + "; ".join(
+                list(rejected.values())[:3]
+            )
         else:
             self.missing[_label(*what)] = "no plugin offers a product"
         return None
