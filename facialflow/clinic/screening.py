@@ -392,11 +392,9 @@ def _comedones_seen(comedones: Comedones) -> bool:
     return comedones is not Comedones.NONE
 
 
-#: the fields of :data:`CLIENT_READS` that screening reads only in part, and the part: the
-#: rules see a client's skin type only as sensitive or not (R24) and the comedones only as
-#: present or not (R19), so the simulator shares one screening between clients who differ
-#: only within a part. A rule that starts reading more of such a field must drop it from
-#: here (a test changes each to every value with the same part and expects the same screening)
+#: fields of :data:`CLIENT_READS` screening reads only in part, and the part (R24: sensitive
+#: skin or not; R19: comedones or none): the simulator shares a screening within a part. A
+#: rule reading more of such a field drops it here (a test tries every value of each part)
 READ_AS: Mapping[str, Callable[[Any], Hashable]] = {
     "skin_type": _sensitive,
     "assessment.comedones": _comedones_seen,
