@@ -131,10 +131,12 @@ class _Chooser:
         # serves every concern)
         by_step: dict[tuple[str, Any], list[tuple[Candidate, str]]] = {}
         for cp in cands:
-            kind = cp[0].product.kind
-            for step in steps_for_kind(kind):
-                by_step.setdefault((step, None), []).append(cp)
-                by_step.setdefault((step, kind), []).append(cp)
+            for key in _step_keys(cp[0].product.kind):
+                listed = by_step.get(key)
+                if listed is None:
+                    by_step[key] = [cp]
+                else:
+                    listed.append(cp)
         serums = by_step.get(("serums", None), [])
         for concern in self.client.concerns:
             by_step[(_SERUMS_FOR, concern)] = [c for c in serums if c[0].concern in (concern, None)]
@@ -387,6 +389,12 @@ def _context(screening: Screening) -> SelectionContext:
     context = _CONTEXT_VALUES.setdefault(made, made)
     _CONTEXTS[id(screening)] = (screening, context)
     return context
+
+
+@lru_cache(maxsize=64)
+def _step_keys(kind: ProductKind) -> tuple[tuple[str, ProductKind | None], ...]:
+    """The ranked lists a product of ``kind`` goes in: each of its steps', and by kind."""
+    return tuple(key for step in steps_for_kind(kind) for key in ((step, None), (step, kind)))
 
 
 #: the key of a concern's serums among the ranked lists
