@@ -10,7 +10,7 @@ __all__ = ["collector_paused"]
 
 
 @contextmanager
-def collector_paused(freeze: bool = False) -> Iterator[None]:
+def collector_paused(freeze: bool = False, acyclic: bool = False) -> Iterator[None]:
     """No cyclic garbage collection while a group of chunks runs.
 
     A chunk allocates hundreds of thousands of small objects, none of them in
@@ -23,8 +23,12 @@ def collector_paused(freeze: bool = False) -> Iterator[None]:
     filled, is moved out of the collector's reach instead (:func:`gc.freeze`):
     every later pass would otherwise walk them again, a twentieth of a long run.
     The cycles the group dropped are collected first; a cycle frozen alive and
-    dropped later stays until the process ends (the caches hold none: the only
-    cycles a run makes are the few sessions that step a new route).
+    dropped later stays until the process ends (the caches hold none).
+
+    ``acyclic``: the caller vouches that the group made no reference cycles (the
+    fast path with plain offer plugins runs only this package's code, and a test
+    holds it to that), so that first pass, a walk over everything the group kept,
+    is skipped.
     """
     enabled = gc.isenabled()
     gc.disable()
@@ -34,7 +38,8 @@ def collector_paused(freeze: bool = False) -> Iterator[None]:
         if freeze:
             # the group's own garbage cycles first (a pass over what it allocated only):
             # frozen, they would never be freed
-            gc.collect(0)
+            if not acyclic:
+                gc.collect(0)
             gc.freeze()
         if enabled:
             gc.enable()

@@ -120,6 +120,12 @@ class FastRunner:
             if raw_fields([name]) == (source,) and source not in others
         )
 
+    @property
+    def acyclic(self) -> bool:
+        """Whether a chunk leaves no reference cycles behind: with plain offer plugins only
+        this package's code runs, and it makes none (a test runs chunks to hold it to that)."""
+        return self.universe is not None
+
     def raw_keys(self, raw: RawClient) -> tuple[Hashable, Hashable]:
         """The planner's ``skey`` and ``spart`` for a draw (only with a known offer universe).
 

@@ -24,6 +24,9 @@ class TransitionsRunner:
         self.spec = spec
         self.plugins = load_plugins(catalogs=spec.catalogs)
 
+    #: sessions stepped through transitions: the collector looks for cycles after each group
+    acyclic = False
+
     def _start(self, client: Client) -> Session:
         spec = self.spec
         return Session.start(client, date=spec.date, policy=spec.policy, plugins=self.plugins)

@@ -173,14 +173,14 @@ def _init_worker(spec: SimulationSpec, part: frozenset[int] | None = None) -> No
 def _run_group(runner: Any, group: tuple[int, ...], freeze: bool = False) -> list[Batch]:
     # one collector pause per group, not per chunk: collector passes between
     # chunks over the caches' long-lived objects are what the pause saves
-    with collector_paused(freeze):
+    with collector_paused(freeze, acyclic=runner.acyclic):
         return [Batch(chunk, *runner.chunk(chunk)) for chunk in group]
 
 
 def _run_group_in_worker(group: tuple[int, ...]) -> list[Batch]:
     if _PART is None:
         return _run_group(_RUNNER, group, freeze=True)
-    with collector_paused(freeze=True):
+    with collector_paused(freeze=True, acyclic=_RUNNER.acyclic):
         return [Batch(chunk, *_RUNNER.chunk(chunk, _PART)) for chunk in group]
 
 

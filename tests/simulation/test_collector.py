@@ -71,3 +71,14 @@ def test_the_collector_comes_back_when_the_group_raises(collector: None) -> None
     with pytest.raises(KeyError), collector_paused(freeze=True):
         raise KeyError("boom")
     assert gc.isenabled()
+
+
+def test_a_group_vouched_acyclic_is_frozen_without_a_pass(collector: None) -> None:
+    # the caller's word replaces the pass: what the group kept is frozen as it is
+    gc.unfreeze()
+    with collector_paused(freeze=True, acyclic=True):
+        kept = [[i] for i in range(10)]
+        before = gc.get_stats()[0]["collections"]
+    assert gc.get_stats()[0]["collections"] == before
+    assert not any(o is kept[0] for o in gc.get_objects())
+    assert gc.isenabled()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from typing import Any
 
 import pytest
@@ -75,3 +76,22 @@ def test_a_draws_screening_part_never_joins_clients_screening_tells_apart(
         skeys.add(runner.raw_keys(raw)[0])
     assert all(len(parts) == 1 for parts in seen.values())
     assert len(seen) < len(skeys)
+
+
+@pytest.mark.parametrize("sessions", [False, True])
+def test_a_fast_chunk_leaves_no_reference_cycles_behind(sessions: bool) -> None:
+    # the program freezes what each group keeps without looking for cycles first
+    # (FastRunner.acyclic): a chunk that left cyclic garbage would leak it for good
+    s = spec(n=4 * 1024, adverse_rate=0.3, sessions=sessions)
+    runner = FastRunner(s)
+    assert runner.acyclic
+    was = gc.isenabled()
+    gc.collect()
+    gc.disable()
+    try:
+        for chunk in s.chunks:
+            runner.chunk(chunk)
+        assert gc.collect() == 0
+    finally:
+        if was:
+            gc.enable()
