@@ -277,11 +277,19 @@ def _simulate_random(
         # run as the program, the process runs nothing but the simulation: the caches it
         # fills may leave the garbage collector's reach (never inside a host's process)
         batches = simulate(spec, freeze_caches=owns_process())
+        # JSON lines go out as UTF-8 bytes, a chunk at a time: no copy of a chunk's text
+        # to add its newline, no text layer (nothing else is written to stdout meanwhile)
+        raw_out = getattr(sys.stdout, "buffer", None) if fmt == "jsonl" else None
+        if raw_out is not None:
+            sys.stdout.flush()
         try:
             for batch in batches:
                 tally.add(batch)
                 if batch.text:
-                    if fmt == "jsonl":
+                    if raw_out is not None:
+                        raw_out.write(batch.text.encode())
+                        raw_out.write(b"\n")
+                    elif fmt == "jsonl":
                         click.echo(batch.text)
                     else:
                         # a JSON line holds no raw newline: each newline ends a session
