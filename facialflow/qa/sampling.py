@@ -105,11 +105,9 @@ class Bernoullis:
 
     def some(self, r: Callable[[], float]) -> tuple[int, ...]:
         """The events, given that the first uniform said at least one happens."""
-        out: list[int] = []
-        for code, rate, some in self.events:
-            if out:
-                if r() < rate:
-                    out.append(code)
-            elif some <= 0.0 or r() * some < rate:
-                out.append(code)
-        return tuple(out)
+        events = self.events
+        for i, (code, rate, some) in enumerate(events):
+            if some <= 0.0 or r() * some < rate:
+                # the first that happens; each later one takes one uniform, in order
+                return (code, *[c for c, later, _ in events[i + 1 :] if r() < later])
+        return ()
