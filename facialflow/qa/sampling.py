@@ -105,9 +105,13 @@ class Bernoullis:
 
     def some(self, r: Callable[[], float]) -> tuple[int, ...]:
         """The events, given that the first uniform said at least one happens."""
-        events = self.events
-        for i, (code, rate, some) in enumerate(events):
+        events = iter(self.events)
+        for code, rate, some in events:
             if some <= 0.0 or r() * some < rate:
                 # the first that happens; each later one takes one uniform, in order
-                return (code, *[c for c, later, _ in events[i + 1 :] if r() < later])
+                out = [code]
+                for later, later_rate, _ in events:
+                    if r() < later_rate:
+                        out.append(later)
+                return tuple(out)
         return ()
