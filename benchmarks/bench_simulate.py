@@ -21,7 +21,11 @@ What is measured, each figure with the command that produced it:
 - peak resident memory of the summary runs (``os.wait4``).
 
 Rounds are interleaved (each round runs every command once, in turn); the
-figures are medians of the rounds, with min and max. Every tree is run once
+figures are medians of the rounds, with min and max. On a shared machine the
+speed drifts within a round, so the targets are also given paired: each
+command's throughput over a flat baseline measured right before it, and
+jsonl's time and the workers' speed-up against the one-worker summary of the
+same round; the median of those per-round ratios, with min and max. Every tree is run once
 untimed first, and the commands may write bytecode (``PYTHONDONTWRITEBYTECODE``
 is dropped for them): start-up is measured as an installed package starts, not
 as a checkout compiling its sources on every run.
@@ -218,6 +222,8 @@ def main() -> None:
             commands["summary 1w big before"] = (simulate(big), big, args.before)
     walls: dict[str, list[float]] = {k: [] for k in commands}
     cpus: dict[str, list[float]] = {k: [] for k in commands}
+    #: each command's throughput over a flat baseline measured just before it, per round
+    paired: dict[str, list[float]] = {k: [] for k in commands}
     peaks: dict[str, float] = {}
     bare: dict[str, list[float]] = {"flat": [], "hsm": []}
     for tree in dict.fromkeys(tree for _, _, tree in commands.values()):
@@ -227,8 +233,10 @@ def main() -> None:
     for _ in range(args.rounds):
         for kind in bare:
             bare[kind].append(bare_rate(kind, args.bare))
-        for name, (command, _, tree) in commands.items():
+        for name, (command, count, tree) in commands.items():
+            beside = bare_rate("flat", args.bare // 2)
             wall, peak, cpu = run(command, tree)
+            paired[name].append(count / wall / beside)
             walls[name].append(wall)
             cpus[name].append(cpu)
             peaks[name] = max(peaks.get(name, 0.0), peak)
@@ -269,7 +277,24 @@ def main() -> None:
     def cpu(name: str) -> float:
         return statistics.median(cpus[name])
 
-    print("ratios (targets of issue 15 in brackets):")
+    def spread(values: list[float]) -> str:
+        return f"{statistics.median(values):.2f}x ({min(values):.2f}..{max(values):.2f})"
+
+    def per_round(a: str, b: str) -> list[float]:
+        return [x / y for x, y in zip(walls[a], walls[b], strict=True)]
+
+    print("paired ratios (median of the rounds' own ratios, min..max; targets in brackets):")
+    print(f"  summary, 1 worker, N={n}: {spread(paired['summary 1w'])} flat [>= 2.5x]")
+    if big:
+        print(f"  summary, 1 worker, N={big}: {spread(paired['summary 1w big'])} flat [>= 3x]")
+    print(
+        f"  jsonl / summary time, 1 worker: {spread(per_round('jsonl 1w', 'summary 1w'))} [<= 1.5x]"
+    )
+    print(
+        f"  2-worker speed-up, summary, N={n}: "
+        f"{spread(per_round('summary 1w', 'summary 2w'))} [>= 1.7x]"
+    )
+    print("ratios of the medians (targets of issue 15 in brackets):")
     print(f"  summary, 1 worker, N={n}: {rate('summary 1w')[0] / flat:.2f}x flat [>= 2.5x]")
     if big:
         print(f"  summary, 1 worker, N={big}: {rate('summary 1w big')[0] / flat:.2f}x flat [>= 3x]")
