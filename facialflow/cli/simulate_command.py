@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -277,9 +279,10 @@ def _simulate_random(
         # run as the program, the process runs nothing but the simulation: the caches it
         # fills may leave the garbage collector's reach (never inside a host's process)
         batches = simulate(spec, freeze_caches=owns_process())
-        # JSON lines go out as UTF-8 bytes, a chunk at a time: no copy of a chunk's text
-        # to add its newline, no text layer (nothing else is written to stdout meanwhile)
-        raw_out = getattr(sys.stdout, "buffer", None) if fmt == "jsonl" else None
+        # JSON lines go out as bytes, a chunk at a time: no copy of a chunk's text to add
+        # its newline, no text layer (nothing else is written to stdout meanwhile); only
+        # where the text layer would write the same bytes (UTF-8, "\n" line ends)
+        raw_out = _utf8_bytes_out() if fmt == "jsonl" else None
         if raw_out is not None:
             sys.stdout.flush()
         try:
@@ -318,3 +321,12 @@ def _simulate_random(
 
 
 # -- plugins ------------------------------------------------------------------------------------
+
+
+def _utf8_bytes_out() -> Any:
+    """stdout's byte stream when text written to stdout would reach it unchanged, else None."""
+    encoding = getattr(sys.stdout, "encoding", None)
+    raw = getattr(sys.stdout, "buffer", None)
+    if raw is None or not encoding or os.linesep != "\n":
+        return None
+    return raw if codecs.lookup(encoding).name == "utf-8" else None

@@ -28,6 +28,7 @@ __all__ = [
     "classes_of",
     "contained_ingredients",
     "ingredient_names",
+    "literal_key",
     "lookup_ingredient",
     "members_of",
     "resolve_allergy",
@@ -176,11 +177,12 @@ def allergy_matches(allergy: AllergyMatch, ingredient_name: str) -> bool:
         i.name in allergy.covers for i in contained_ingredients(ingredient_name)
     ):
         return True
-    return (hit is None or not allergy.known) and _literal_key(ingredient_name) == allergy.key
+    return (hit is None or not allergy.known) and literal_key(ingredient_name) == allergy.key
 
 
 @lru_cache(maxsize=65536)
-def _literal_key(text: str) -> str:
+def literal_key(text: str) -> str:
+    """The normalised form a name the knowledge base does not know is matched by."""
     keys = candidate_keys(text)
     return keys[0] if keys else ""
 

@@ -144,17 +144,38 @@ def relevant_allergies(allergies: tuple[str, ...], universe: frozenset[str]) -> 
     nothing in ``universe`` cannot change a verdict on such a product; every other
     one is kept (its words appear in the warnings).
     """
+    names, classes, literals = _offered_reach(universe)
+    out = []
+    for a in allergies:
+        m = knowledge.resolve_allergy(a)
+        if (
+            not m.known
+            or m.classes & classes
+            or not m.covers.isdisjoint(names)
+            # an ingredient the knowledge base does not know matches an allergy written the
+            # same way, known or not (``almond`` in a clinic's catalog)
+            or m.key in literals
+        ):
+            out.append(a)
+    return tuple(out)
+
+
+@lru_cache(maxsize=64)
+def _offered_reach(
+    universe: frozenset[str],
+) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """What an allergy can meet among ``universe``'s names: every way
+    :func:`~facialflow.knowledge.allergy_matches` and the class check of the safety filter
+    match, as the known names, the classes and the literal keys of the unknown names."""
     # what the names stand for, the known names inside an unknown one included: an allergy
     # to pyruvic acid meets "pyruvic acid 40% solution"
     reach = [allergy_reach(n) for n in universe]
     names = frozenset().union(*(r[0] for r in reach))
     classes = frozenset().union(*(r[1] for r in reach), universe)
-    out = []
-    for a in allergies:
-        m = knowledge.resolve_allergy(a)
-        if not m.known or m.classes & classes or not m.covers.isdisjoint(names):
-            out.append(a)
-    return tuple(out)
+    literals = frozenset(
+        knowledge.literal_key(n) for n in universe if knowledge.lookup_ingredient(n) is None
+    )
+    return names, classes, literals
 
 
 @lru_cache(maxsize=8192)

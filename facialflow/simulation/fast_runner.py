@@ -122,8 +122,9 @@ class FastRunner:
 
     @property
     def acyclic(self) -> bool:
-        """Whether a chunk leaves no reference cycles behind: with plain offer plugins only
-        this package's code runs, and it makes none (a test runs chunks to hold it to that)."""
+        """Whether a chunk leaves no reference cycles behind: with plain offer plugins no
+        third-party code runs, and the chunks were measured to make none (a test runs
+        chunks with the collector off to hold them to that)."""
         return self.universe is not None
 
     def raw_keys(self, raw: RawClient) -> tuple[Hashable, Hashable]:

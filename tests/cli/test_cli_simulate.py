@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -240,3 +243,30 @@ def test_simulate_inside_a_host_leaves_the_hosts_objects_to_its_collector() -> N
     )
     assert result.exit_code == 0, result.output
     assert gc.get_freeze_count() == 0
+
+
+@pytest.mark.parametrize(
+    ("encoding", "name"), [("utf-8", "Crème Sérum"), ("latin-1", "Crème Sérum")]
+)
+def test_jsonl_lines_are_written_in_stdouts_encoding(
+    tmp_path: Path, encoding: str, name: str
+) -> None:
+    # a real process: jsonl goes out as bytes only where stdout's text layer would write the
+    # same bytes, so a latin-1 terminal still gets latin-1
+    catalog = tmp_path / "creme.toml"
+    catalog.write_text(
+        f'[[products]]\nname = "{name}"\nkind = "serum"\ningredients = ["glycerin"]\n'
+        'concerns = ["dehydration"]\nrank = 1\n',
+        encoding="utf-8",
+    )
+    args = ["simulate", "--random", "200", "--date", "2026-11-25", "--catalog", str(catalog)]
+    out = subprocess.run(
+        [sys.executable, "-m", "facialflow", *args, "--format", "jsonl"],
+        capture_output=True,
+        check=True,
+        env={**os.environ, "PYTHONIOENCODING": encoding},
+    ).stdout
+    assert name.encode(encoding) in out
+    lines = out.decode(encoding).splitlines()
+    assert len(lines) == 200
+    assert all(json.loads(line)["client"]["id"].startswith("sim-") for line in lines)

@@ -201,3 +201,39 @@ def test_an_offer_plugin_proposes_what_its_offers_do_in_their_order(
         assert plugin.facialflow_candidates(client, context) == expected
         # asked again (kept), the same
         assert plugin.facialflow_candidates(client, context) == expected
+
+
+def test_an_offer_ranks_by_skin_and_day_and_follows_the_clients_concern_order() -> None:
+    # pinned by hand, not by the code under test: skin_rank adjusts, a procedure day
+    # prefers after-procedure offers by AFTER_PROCEDURE_BONUS, concerns come in the client's
+    # order, and an offer for other skin types proposes nothing
+    from facialflow.model import Product
+    from facialflow.products.catalog import AFTER_PROCEDURE_BONUS, Offer, OfferPlugin
+
+    serum = Product(name="s", kind="serum", ingredients=["glycerin"])
+    offer = Offer(
+        product=serum,
+        concerns=("acne", "aging"),
+        skin_types=("oily", "dry"),
+        rank=10,
+        after_procedure=True,
+        skin_rank={"oily": -3},
+    )
+    plugin = OfferPlugin("t", "test", [offer])
+    client = build_client(skin_type="oily", concerns=["aging", "dullness", "acne"])
+    plain = SelectionContext(
+        exfoliation="strong", extraction_today=False, laser_today=False, policy="conservative"
+    )
+    after = SelectionContext(
+        exfoliation="strong",
+        extraction_today=True,
+        laser_today=False,
+        policy="conservative",
+        after_procedure=True,
+    )
+    got = [(c.concern, c.rank) for c in plugin.facialflow_candidates(client, plain)]
+    assert got == [("aging", 7), ("acne", 7)]
+    got = [(c.concern, c.rank) for c in plugin.facialflow_candidates(client, after)]
+    assert got == [("aging", 7 - AFTER_PROCEDURE_BONUS), ("acne", 7 - AFTER_PROCEDURE_BONUS)]
+    normal = build_client(skin_type="normal", concerns=["aging"])
+    assert plugin.facialflow_candidates(normal, plain) == []

@@ -7,7 +7,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from facialflow import testing
-from facialflow.model import AdverseKind, Client
+from facialflow.model import AdverseKind, AppliedProduct, Client
+from facialflow.products.hookspecs import STEPS
 from facialflow.protocol.facial import FACIAL
 from facialflow.session.live import Session
 from facialflow.session.outcome import (
@@ -41,15 +42,57 @@ def test_a_sessions_report_is_what_its_path_screening_and_selection_say(
     if reaction is not None and not s.finished:
         s.report_adverse(reaction)
     path = tuple(s.path)
-    assert applied_products(path, s.selection) == s.applied()
-    assert tuple((a.step, a.product) for a in s.applied()) == applied_steps(path, s.selection)
-    assert skipped_steps(path, s.screening, s.adverse, FACIAL) == s.skipped()
+    # the session reports through these functions: each is held to an independent reading
+    # of the contract here (what Session computed inline before they were factored out)
+    expected_applied = _applied(s)
+    assert applied_products(path, s.selection) == s.applied() == expected_applied
+    assert applied_steps(path, s.selection) == tuple((a.step, a.product) for a in expected_applied)
+    assert skipped_steps(path, s.screening, s.adverse, FACIAL) == s.skipped() == _skipped(s)
     protected = sunscreen_applied(path, s.selection)
-    assert protected == any(a.step == "safe_exit_protect" for a in s.applied())
+    assert protected == any(a.step == "safe_exit_protect" for a in expected_applied)
     assert (
         session_warnings(s.screening, s.selection, s.adverse, s.facts.tolerates_product, protected)
         == s.warnings()
+        == _warnings(s, expected_applied)
     )
+
+
+def _applied(s: Session) -> tuple[AppliedProduct, ...]:
+    seen = set(s.path)
+    return tuple(
+        AppliedProduct(step, product)
+        for step in STEPS
+        if step in seen
+        for product in s.selection.for_step(step)
+    )
+
+
+def _skipped(s: Session) -> dict[str, str]:
+    done = {FACIAL.step_of(state) for state in s.path}
+    out: dict[str, str] = {}
+    for step in ("extraction", "laser"):
+        if step in done:
+            continue
+        if step in s.screening.skipped:
+            out[step] = s.screening.skipped[step]
+        elif s.adverse is not None:
+            out[step] = f"session stopped: {s.adverse.kind} at {s.adverse.step}"
+    return out
+
+
+def _warnings(s: Session, applied: tuple[AppliedProduct, ...]) -> tuple[str, ...]:
+    out: list[str] = []
+    if not s.screening.declined:
+        out += [*s.screening.warnings, *s.selection.warnings]
+        out += [f"{step}: {why}" for step, why in s.selection.missing.items()]
+    if s.adverse is not None:
+        a = s.adverse
+        out.append(f"adverse reaction ({a.kind}) at {a.step}: {a.escalation}")
+        if not s.facts.tolerates_product:
+            out.append("skin could not tolerate product: sun-avoidance advice given instead of SPF")
+        elif not any(p.step == "safe_exit_protect" for p in applied):
+            out.append("no sunscreen could be applied: sun-avoidance advice given instead of SPF")
+    return tuple(out)
 
 
 def test_a_safe_exit_without_its_sunscreen_says_so(make_client: MakeClient) -> None:
