@@ -77,10 +77,7 @@ class Offer:
 
     def candidates(self, client: Client, context: SelectionContext) -> list[Candidate]:
         per = self.by_concern(client.skin_type, context.after_procedure or context.calming_only)
-        general = per.get(None)
-        if general is not None:
-            return [general]
-        return [per[c] for c in client.concerns if c in per]
+        return _for_concerns(per, client.concerns)
 
     def by_concern(
         self, skin_type: SkinType, procedure_today: bool
@@ -95,6 +92,16 @@ class Offer:
         if not self.concerns:
             return {None: _candidate(self.product, None, rank)}
         return {c: _candidate(self.product, c, rank) for c in self.concerns}
+
+
+def _for_concerns(
+    per: Mapping[Concern | None, Candidate], concerns: tuple[Concern, ...]
+) -> list[Candidate]:
+    """An offer's candidates (:meth:`Offer.by_concern`) for a client's concerns, in their order."""
+    general = per.get(None)
+    if general is not None:
+        return [general]
+    return [per[c] for c in concerns if c in per]
 
 
 @lru_cache(maxsize=16384)
@@ -144,15 +151,10 @@ class OfferPlugin:
                 tables = self._by_concern[key[::2]] = tuple(
                     o.by_concern(client.skin_type, today) for o in self.offers
                 )
-            out: list[Candidate] = []
-            for per in tables:
-                # what Offer.candidates gives, in offer order, then the client's concern order
-                general = per.get(None)
-                if general is not None:
-                    out.append(general)
-                elif per:
-                    out.extend(per[c] for c in client.concerns if c in per)
-            found = self._memo[key] = tuple(out)
+            # what Offer.candidates gives, in offer order, then the client's concern order
+            found = self._memo[key] = tuple(
+                c for per in tables for c in _for_concerns(per, client.concerns)
+            )
         return list(found)
 
 

@@ -32,10 +32,13 @@ from facialflow.products.ingredients import (
 
 __all__ = [
     "SAFE_EXIT_STEPS",
+    "ProfileKey",
     "conflicts",
     "is_strong_acid",
     "may_conflict",
     "product_problems",
+    "profile_key",
+    "profile_of",
     "safe_exit_problems",
     "step_problems",
 ]
@@ -87,20 +90,40 @@ class SafetyProfile:
     dehydrated: bool = False
 
 
-def safety_profile(client: Client, allergies: tuple[str, ...] | None = None) -> SafetyProfile:
+#: a :class:`SafetyProfile` as plain values: the allergies in the client's words, then its
+#: other fields in order (cheap to make and hash, so profiles can be kept by it)
+ProfileKey = tuple[tuple[str, ...], bool, bool, bool, SkinType, bool, bool]
+
+
+def profile_key(client: Client, allergies: tuple[str, ...] | None = None) -> ProfileKey:
     """What the filter reads of ``client``; ``allergies``: only these of the client's (a caller
     that knows which products can be offered leaves out those that meet none of them)."""
-    return SafetyProfile(
-        allergies=tuple(
-            resolve_allergy(a) for a in (client.allergies if allergies is None else allergies)
-        ),
-        pregnant=client.pregnant,
-        breastfeeding=client.breastfeeding,
-        prescription=client.assessment.prescription_reference is not None,
-        skin_type=client.skin_type,
-        rosacea=client.has(Condition.ROSACEA),
-        dehydrated=Concern.DEHYDRATION in client.concerns,
+    return (
+        client.allergies if allergies is None else allergies,
+        client.pregnant,
+        client.breastfeeding,
+        client.assessment.prescription_reference is not None,
+        client.skin_type,
+        client.has(Condition.ROSACEA),
+        Concern.DEHYDRATION in client.concerns,
     )
+
+
+def profile_of(key: ProfileKey) -> SafetyProfile:
+    allergies, pregnant, breastfeeding, prescription, skin_type, rosacea, dehydrated = key
+    return SafetyProfile(
+        tuple(resolve_allergy(a) for a in allergies),
+        pregnant,
+        breastfeeding,
+        prescription,
+        skin_type,
+        rosacea,
+        dehydrated,
+    )
+
+
+def safety_profile(client: Client) -> SafetyProfile:
+    return profile_of(profile_key(client))
 
 
 def product_problems(

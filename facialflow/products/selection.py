@@ -19,13 +19,13 @@ the step is reported in ``missing`` instead of applying something unsafe.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
 from facialflow.clinic.policy import Policy, ProductPolicy
 from facialflow.clinic.screening import Screening
-from facialflow.model import Client, Concern, Condition, Product, ProductKind, Selection, SkinType
+from facialflow.model import Client, Condition, Product, ProductKind, Selection, SkinType
 from facialflow.products.catalog import steps_for_kind
 from facialflow.products.hookspecs import Candidate, SelectionContext
 from facialflow.products.ingredients import (
@@ -38,11 +38,13 @@ from facialflow.products.ingredients import (
 )
 from facialflow.products.safety import (
     IRRITANT_ACTIVES,
+    ProfileKey,
     SafetyProfile,
     conflicts,
     may_conflict,
+    profile_key,
+    profile_of,
     profile_problems,
-    safety_profile,
     step_problems,
 )
 
@@ -93,8 +95,8 @@ class _Chooser:
         self.chosen: list[Product] = []
         #: the chosen products that could clash with another (R23), in the order chosen
         self.conflicting: list[Product] = []
-        #: the chosen products whose unknown ingredients call for a warning, in the order chosen
-        self.noted: list[Product] = []
+        #: the warning each chosen product's unknown ingredients call for, in the order chosen
+        self.notes: dict[Product, str] = {}
         self.warnings: list[str] = []
         self.missing: dict[str, str] = {}
         self.sources: dict[str, str] = {}
@@ -187,7 +189,7 @@ class _Chooser:
                 if verdict[3]:
                     conflicting.append(product)
                 if verdict[5] is not None:
-                    self.noted.append(product)
+                    self.notes.setdefault(product, verdict[5])
                 self.sources[product.name] = plugin
                 return product
             # one product offered twice (say for two concerns) is reported once
@@ -327,7 +329,7 @@ def forget_verdicts() -> None:
 
 
 #: safety profiles by what they are made of (bounded; a race keeps either of two equals)
-_PROFILES: dict[Hashable, SafetyProfile] = {}
+_PROFILES: dict[ProfileKey, SafetyProfile] = {}
 
 
 def _profile(client: Client, offered: frozenset[str] | None) -> SafetyProfile:
@@ -342,20 +344,12 @@ def _profile(client: Client, offered: frozenset[str] | None) -> SafetyProfile:
     allergies = client.allergies
     if allergies and offered is not None:
         allergies = relevant_allergies(allergies, offered)
-    key = (
-        allergies,
-        client.pregnant,
-        client.breastfeeding,
-        client.assessment.prescription_reference is not None,
-        client.skin_type,
-        Condition.ROSACEA in client.conditions,
-        Concern.DEHYDRATION in client.concerns,
-    )
+    key = profile_key(client, allergies)
     kept = _PROFILES.get(key)
     if kept is None:
         if len(_PROFILES) >= 1 << 16:
             _PROFILES.clear()
-        kept = _PROFILES[key] = safety_profile(client, allergies)
+        kept = _PROFILES[key] = profile_of(key)
     return kept
 
 
@@ -429,7 +423,7 @@ def _mineral(product: Product) -> tuple[str, ...]:
 
 
 #: the Client fields :func:`choose_products` reads besides the screening (offers: the skin
-#: type and the concerns in order; the safety filter: see ``safety_profile``). Selections
+#: type and the concerns in order; the safety filter: see ``profile_key``). Selections
 #: are memoised on exactly these; ``allergies`` matter only as far as they meet the
 #: offered ingredients and tags, and of the assessment only the prescription reference
 CLIENT_READS: tuple[str, ...] = (
@@ -443,7 +437,7 @@ CLIENT_READS: tuple[str, ...] = (
     "conditions",
 )
 
-#: of the ``conditions``, the only ones selection reads (through ``safety_profile``): memoised
+#: of the ``conditions``, the only ones selection reads (through ``profile_key``): memoised
 #: selections key on the client's conditions among these, so a rule reading another one must
 #: add it here (a test changes every other condition and expects the same products)
 CONDITIONS_READ: frozenset[Condition] = frozenset({Condition.ROSACEA})
@@ -477,10 +471,7 @@ def choose_products(
     ch.single("hydration", ProductKind.SUNSCREEN)
     ch.single("safe_exit_soothe")
     ch.single("safe_exit_protect", ProductKind.SUNSCREEN, _mineral)
-    for product in dict.fromkeys(ch.noted):
-        note = _unknown_note(product)
-        if note is not None:
-            ch.warnings.append(note)
+    ch.warnings.extend(ch.notes.values())
     return Selection(
         steps=ch.steps,
         warnings=tuple(ch.warnings),

@@ -65,11 +65,9 @@ SKIN_TYPES: tuple[SkinType, ...] = tuple(SkinType)
 CONCERNS: tuple[Concern, ...] = tuple(Concern)
 CONDITIONS: tuple[Condition, ...] = tuple(Condition)
 COMEDONES: tuple[Comedones, ...] = tuple(Comedones)
-#: the values a raw field's codes stand for, for the raw fields that hold codes
+#: the values a raw field's code stands for, for the raw fields that hold one code
 RAW_VOCABULARIES: Mapping[str, tuple[Any, ...]] = {
     "skin_type": SKIN_TYPES,
-    "concerns": CONCERNS,
-    "conditions": CONDITIONS,
     "comedones": COMEDONES,
 }
 

@@ -100,7 +100,7 @@ _ALLERGIES = SELECTION_READS.index("allergies")
 _CONDITIONS = SELECTION_READS.index("conditions")
 
 
-def screening_key(client: Client) -> Hashable:
+def screening_key(client: Client) -> tuple[Any, ...]:
     """What :func:`~facialflow.clinic.screening.screen` reads of a client (for a date and policy).
 
     Allergies count only as the ones the knowledge base does not know

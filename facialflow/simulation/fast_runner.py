@@ -113,12 +113,14 @@ class FastRunner:
         # makes nothing else screening reads
         fields = raw_fields([r for r in SCREENING_READS if r != "allergies"])
         others = {f for r in SCREENING_READS if r not in READ_AS for f in raw_fields([r])}
-        self._parts = tuple(
-            (fields.index(source), tuple(part(v) for v in RAW_VOCABULARIES[source]))
-            for name, part in READ_AS.items()
-            for source in raw_fields([name])
-            if raw_fields([name]) == (source,) and source not in others
-        )
+        parts: list[tuple[int, tuple[Hashable, ...]]] = []
+        for name, part in READ_AS.items():
+            sources = raw_fields([name])
+            if len(sources) == 1 and sources[0] not in others:
+                (source,) = sources
+                table = tuple(part(v) for v in RAW_VOCABULARIES[source])
+                parts.append((fields.index(source), table))
+        self._parts = tuple(parts)
 
     @property
     def acyclic(self) -> bool:

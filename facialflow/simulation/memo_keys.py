@@ -43,9 +43,7 @@ def screening_part(client: Client) -> Hashable:
     Sessions, ``check`` and ``verify`` key on the whole fields: a rule that reads more of
     a field than it declares (a planted bug) must still show there.
     """
-    key = screening_key(client)
-    assert isinstance(key, tuple)
-    listed = list(key)
+    listed = list(screening_key(client))
     for i, part in _READ_AS:
         listed[i] = part(listed[i])
     return tuple(listed)

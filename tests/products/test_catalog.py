@@ -186,14 +186,7 @@ def test_an_offer_plugin_proposes_what_its_offers_do_in_their_order(
 ) -> None:
     # the plugin keeps each offer's candidates per skin type and day: what it proposes must
     # stay what asking every offer in turn gives, for any concerns in any order
-    context = SelectionContext(
-        exfoliation="strong",
-        extraction_today=False,
-        laser_today=laser,
-        policy="conservative",
-        after_procedure=after,
-        calming_only=calming,
-    )
+    context = _context(laser=laser, after=after, calming=calming)
     plugins = load_plugins()
     for info in plugins.plugins:
         plugin = plugins.plugin_object(info.name)
@@ -221,19 +214,24 @@ def test_an_offer_ranks_by_skin_and_day_and_follows_the_clients_concern_order() 
     )
     plugin = OfferPlugin("t", "test", [offer])
     client = build_client(skin_type="oily", concerns=["aging", "dullness", "acne"])
-    plain = SelectionContext(
-        exfoliation="strong", extraction_today=False, laser_today=False, policy="conservative"
-    )
-    after = SelectionContext(
-        exfoliation="strong",
-        extraction_today=True,
-        laser_today=False,
-        policy="conservative",
-        after_procedure=True,
-    )
+    plain = _context()
+    after = _context(after=True)
     got = [(c.concern, c.rank) for c in plugin.facialflow_candidates(client, plain)]
     assert got == [("aging", 7), ("acne", 7)]
     got = [(c.concern, c.rank) for c in plugin.facialflow_candidates(client, after)]
     assert got == [("aging", 7 - AFTER_PROCEDURE_BONUS), ("acne", 7 - AFTER_PROCEDURE_BONUS)]
     normal = build_client(skin_type="normal", concerns=["aging"])
     assert plugin.facialflow_candidates(normal, plain) == []
+
+
+def _context(
+    *, laser: bool = False, after: bool = False, calming: bool = False
+) -> SelectionContext:
+    return SelectionContext(
+        exfoliation="strong",
+        extraction_today=after,
+        laser_today=laser,
+        policy="conservative",
+        after_procedure=after,
+        calming_only=calming,
+    )
