@@ -35,8 +35,10 @@ compared with ``session_to_dict`` and ``client_to_dict`` as it runs.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from array import array
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from functools import partial
+from itertools import chain, count
 from typing import Any
 
 from facialflow.clinic.screening import READ_AS
@@ -70,7 +72,18 @@ from facialflow.simulation.writer import (
     trace_key,
 )
 
-__all__ = ["FastRunner"]
+__all__ = ["FastRunner", "Foreign", "Shipment", "shipment"]
+
+#: sessions one runner drew for another, column by column (a fraction of the cost of
+#: pickling a tuple a session): raw draws as plain tuples, the clients' indices, and
+#: their adverse uniforms, three a client
+Shipment = tuple[list[tuple[Any, ...]], "array[int]", "array[float]"]
+#: the shipments of a run's sessions outside a runner's part, by skin type
+Foreign = Mapping[int, Shipment]
+
+
+def shipment() -> Shipment:
+    return [], array("q"), array("d")
 
 
 class FastRunner:
@@ -169,10 +182,43 @@ class FastRunner:
         Screening and selection keys both hold the skin type: runners given
         disjoint parts never compute the same screening or selection.
         """
+        return self._run(self._drawn(chunk), part, None)
+
+    def chunks(self, chunks: Sequence[int], part: frozenset[int], foreign: Foreign) -> ChunkResult:
+        """Run the sessions of ``chunks`` whose skin type is in ``part``; ship the others.
+
+        The sessions left out go to ``foreign`` (a :class:`Shipment` for each skin
+        type outside ``part``), for the runner that owns their skin type
+        (:meth:`shipped`): each chunk is drawn by one runner only.
+        """
+        return self._run(chain.from_iterable(map(self._drawn, chunks)), part, foreign)
+
+    def shipped(self, shipment: Shipment) -> ChunkResult:
+        """Run the sessions another runner drew and shipped here (see :meth:`chunks`)."""
+        raws, indices, uniforms = shipment
+        adverse = iter(uniforms)
+        raw_client = partial(tuple.__new__, RawClient)
+        # strict: a shipment with columns of unequal lengths fails instead of running short
+        sessions = zip(map(raw_client, raws), indices, adverse, adverse, adverse, strict=True)
+        return self._run(sessions, None, None)
+
+    def _drawn(self, chunk: int) -> Iterator[tuple[RawClient, int, float, float, float]]:
+        """A chunk's clients in order, each with its index and three adverse uniforms."""
+        spec = self.spec
+        start, end = spec.chunk_bounds(chunk)
+        # three adverse uniforms a client, run or not: the two streams stay aligned
+        adverse = iter(adverse_stream(spec.seed, chunk), None)
+        drawn = iter_raw(spec.seed, start, end - start, spec.population)
+        return zip(drawn, count(start), adverse, adverse, adverse)
+
+    def _run(
+        self,
+        sessions: Iterable[tuple[RawClient, int, float, float, float]],
+        part: frozenset[int] | None,
+        foreign: Foreign | None,
+    ) -> ChunkResult:
         spec = self.spec
         seed = spec.seed
-        start, end = spec.chunk_bounds(chunk)
-        uniform = adverse_stream(seed, chunk)
         rate = spec.adverse_rate
         planner = self.planner
         universe = self.universe
@@ -187,13 +233,15 @@ class FastRunner:
         finals = self.finals
         raw_keys = self.raw_keys
         client_pieces = self.clients.extend
-        index = start
         ran = 0
-        for raw in iter_raw(seed, start, end - start, spec.population):
-            # every client's adverse draw is taken, run or not: the streams stay aligned
-            hit, kind, where = uniform(), uniform(), uniform()
+        for raw, index, hit, kind, where in sessions:
             if part is not None and raw.skin_type not in part:
-                index += 1
+                if foreign is not None:
+                    # a plain tuple (a named tuple costs ten times as much to pickle)
+                    raws, indices, uniforms = foreign[raw.skin_type]
+                    raws.append(tuple(raw))
+                    indices.append(index)
+                    uniforms.extend((hit, kind, where))
                 continue
             ran += 1
             if universe is None:
@@ -241,7 +289,6 @@ class FastRunner:
                 client_pieces(lines, raw, ident)
                 lines.append(fragment)
                 newline = "\n"
-            index += 1
         text = "".join(lines) if lines is not None else None
         return ran, text, _tally(natural, reacted)
 

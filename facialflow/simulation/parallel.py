@@ -1,0 +1,342 @@
+"""A simulation shared between worker processes, with output identical to one process's.
+
+Two ways to share it out:
+
+* **By chunks**, when each session's JSON is wanted (or on the ``transitions``
+  engine): each worker runs whole chunks, and the batches come back in chunk order.
+* **By skin type**, for a summary on the fast path. Screening and selection keys
+  both hold the skin type, so a worker that runs only its own skin types never
+  computes a screening or a selection another worker computes (split by chunks,
+  each worker would compute most of them again). Each chunk is still drawn once:
+  the worker that draws it runs its own clients and ships the others, as plain
+  tuples pickled once into a file in memory (``/dev/shm`` where there is one),
+  to the workers that own them; this process passes on only the file's name.
+  Drawing is handed to whichever worker is free, so the worker
+  with the lighter skin types draws more, and the two finish together.
+
+Workers are forked from this process after it has built the run's runner
+(plugins loaded, products and knowledge read): built once, not once per worker.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import pickle
+import signal
+import tempfile
+import threading
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
+from queue import SimpleQueue
+from typing import Any
+
+from facialflow.qa.draws import SKIN_TYPES
+from facialflow.simulation.chunks import Batch, SimulationSpec, groups, make_runner, run_group
+from facialflow.simulation.collector import collector_paused
+from facialflow.simulation.fast_runner import shipment
+from facialflow.simulation.writer import TallyKey
+
+__all__ = ["Merger", "parallel", "skin_parts"]
+
+#: tasks a worker holds at once: one running, one queued, so it never waits for this process
+_WINDOW = 2
+
+# -- in a worker --------------------------------------------------------------------------------
+
+_RUNNER: Any = None
+#: the skin types of every worker, when workers split a summary by skin type
+_PARTS: tuple[frozenset[int], ...] = ()
+#: this worker's place in ``_PARTS``
+_ME = 0
+#: where workers leave the sessions they ship to each other
+_FOLDER = ""
+
+
+def _init_worker(
+    spec: SimulationSpec, parts: tuple[frozenset[int], ...] = (), me: int = 0, folder: str = ""
+) -> None:
+    global _RUNNER, _PARTS, _ME, _FOLDER
+    _PARTS, _ME, _FOLDER = parts, me, folder
+    # Ctrl-C reaches the whole process group: only the parent handles it (it ends the pool),
+    # so no worker prints a traceback or dies holding the pool's queue lock
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # a forked worker holds the parent's objects; the collector need never look at
+    # them again (and looking would copy their memory pages into the worker)
+    gc.freeze()
+    # a forked worker starts from the runner its parent made for this very spec
+    if _RUNNER is None or _RUNNER.spec is not spec:
+        _RUNNER = make_runner(spec)
+
+
+def _run_group_in_worker(group: tuple[int, ...]) -> list[Batch]:
+    return run_group(_RUNNER, group, freeze=True)
+
+
+#: what a worker reports of a group of chunks: the group (its chunks), how many of its
+#: own skin types' sessions it ran, and their tally as (key number, count) pairs, with the
+#: keys it numbered for this report. Each key crosses once: a tally key is a nest of tuples
+#: that costs this process far more to unpickle, hash and compare than its number
+Report = tuple[tuple[int, ...], int, tuple[tuple[int, int], ...], tuple[tuple[int, TallyKey], ...]]
+
+#: this worker's numbers for the tally keys it has reported
+_KEY_NUMBERS: dict[TallyKey, int] = {}
+
+
+def _report(group: tuple[int, ...], count: int, tally: Iterable[tuple[TallyKey, int]]) -> Report:
+    numbers = _KEY_NUMBERS
+    coded: list[tuple[int, int]] = []
+    new: list[tuple[int, TallyKey]] = []
+    for key, n in tally:
+        number = numbers.get(key)
+        if number is None:
+            number = numbers[key] = len(numbers)
+            new.append((number, key))
+        coded.append((number, n))
+    return group, count, tuple(coded), tuple(new)
+
+
+def _exchange(
+    draw: tuple[int, ...], incoming: tuple[str, ...]
+) -> tuple[list[Report], tuple[str | None, ...]]:
+    """Run the sessions other workers shipped here, then draw the chunks of ``draw``.
+
+    Returns a report per group of chunks run and, for every other worker, the
+    file holding the sessions of its skin types in ``draw`` (one even when
+    empty, so that every group gets a report from every worker).
+    """
+    runner, parts, me = _RUNNER, _PARTS, _ME
+    reports: list[Report] = []
+    with collector_paused(freeze=True, acyclic=runner.acyclic):
+        for name in incoming:
+            with open(name, "rb") as file:
+                group, sessions = pickle.load(file)
+            os.unlink(name)
+            count, _, tally = runner.shipped(sessions)
+            reports.append(_report(group, count, tally))
+        if not draw:
+            return reports, (None,) * len(parts)
+        # one shipment per other worker, shared by its skin types
+        outgoing = [shipment() if i != me else None for i in range(len(parts))]
+        foreign = {
+            skin: out
+            for part, out in zip(parts, outgoing, strict=True)
+            if out is not None
+            for skin in part
+        }
+        count, _, tally = runner.chunks(draw, parts[me], foreign)
+        reports.append(_report(draw, count, tally))
+    names: list[str | None] = [None] * len(parts)
+    for i, out in enumerate(outgoing):
+        if out is not None:
+            names[i] = name = os.path.join(_FOLDER, f"{draw[0]}-{i}")
+            with open(name, "xb") as file:
+                pickle.dump((draw, out), file, pickle.HIGHEST_PROTOCOL)
+    return reports, tuple(names)
+
+
+# -- in the parent ------------------------------------------------------------------------------
+
+
+def skin_parts(spec: SimulationSpec, workers: int) -> tuple[frozenset[int], ...] | None:
+    """Skin types split between ``workers`` by population weight, or None to split by chunks.
+
+    Only a summary on the fast path splits by skin type (sessions' JSON must come
+    out in client order, and the ``transitions`` engine keeps no shared caches).
+    """
+    if spec.sessions or spec.engine != "fast":
+        return None
+    weights = {SKIN_TYPES.index(k): w for k, w in spec.population.skin_types.items() if w > 0}
+    if len(weights) < workers:
+        return None
+    parts: list[set[int]] = [set() for _ in range(workers)]
+    loads = [0.0] * workers
+    for code, weight in sorted(weights.items(), key=lambda cw: (-cw[1], cw[0])):
+        lightest = loads.index(min(loads))
+        parts[lightest].add(code)
+        loads[lightest] += weight
+    if workers == 2:
+        # two parts: the best of every split (few skin types), not just the greedy one
+        codes = sorted(weights)
+        total = sum(weights.values())
+        best = min(
+            (
+                frozenset(c for i, c in enumerate(codes) if mask >> i & 1)
+                for mask in range(1, 1 << len(codes) - 1)
+            ),
+            key=lambda p: (abs(total - 2 * sum(weights[c] for c in p)), sorted(p)),
+        )
+        parts = [set(best), set(codes) - best]
+        loads = [sum(weights[c] for c in p) for p in parts]
+    # a skin type far heavier than the rest would leave one worker waiting
+    if max(loads) > 1.25 * sum(loads) / workers:
+        return None
+    return tuple(frozenset(p) for p in parts)
+
+
+class Merger:
+    """Adds up the workers' reports of each group of chunks into one batch.
+
+    Keys are numbered once for the whole run, so adding up compares numbers, not
+    nests of tuples.
+    """
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        #: for each worker: its key numbers -> the run's
+        self.numbers: list[dict[int, int]] = [{} for _ in range(workers)]
+        self.run_numbers: dict[TallyKey, int] = {}
+        self.keys: list[TallyKey] = []
+        #: first chunk of a group -> (counts by key number, reports, sessions, chunks)
+        self.groups: dict[int, tuple[dict[int, int], list[int]]] = {}
+
+    def add(self, worker: int, report: Report) -> None:
+        group, count, coded, new = report
+        numbers = self.numbers[worker]
+        for number, key in new:
+            run_number = self.run_numbers.setdefault(key, len(self.keys))
+            if run_number == len(self.keys):
+                self.keys.append(key)
+            numbers[number] = run_number
+        counts, totals = self.groups.setdefault(group[0], ({}, [0, 0, len(group)]))
+        # a report may name one key twice (two routes, one trace): add, never replace
+        for number, n in coded:
+            run_number = numbers[number]
+            counts[run_number] = counts.get(run_number, 0) + n
+        totals[0] += 1
+        totals[1] += count
+
+    def pop(self, first: int) -> Batch | None:
+        """The batch of the group starting at chunk ``first``, once every worker reported it."""
+        entry = self.groups.get(first)
+        if entry is None or entry[1][0] < self.workers:
+            return None
+        del self.groups[first]
+        counts, (_, sessions, chunks) = entry
+        keys = self.keys
+        tally = tuple((keys[number], n) for number, n in counts.items())
+        return Batch(first, sessions, None, tally, chunks=chunks)
+
+
+@contextmanager
+def _sigint_deferred(seen: list[int]) -> Iterator[None]:
+    """Hold Ctrl-C while the workers fork: they must not inherit the raising handler."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may set handlers; the initializer still ignores SIGINT
+        return
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: seen.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def parallel(spec: SimulationSpec) -> Iterator[Batch]:
+    """Run ``spec`` in ``spec.workers`` processes, yielding batches in chunk order."""
+    import multiprocessing
+
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    workers = min(spec.workers, len(spec.chunks))
+    parts = skin_parts(spec, workers)
+    interrupted: list[int] = []
+    global _RUNNER
+    if context.get_start_method() == "fork":
+        _RUNNER = make_runner(spec)
+    # leaving the block for any reason (Ctrl-C, the consumer closing us) terminates the
+    # workers, then removes the folder of shipped sessions
+    with ExitStack() as stack:
+        folder = ""
+        if parts is not None:
+            shm = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
+            folder = stack.enter_context(
+                tempfile.TemporaryDirectory(prefix=f"facialflow-{os.getpid()}-", dir=shm)
+            )
+        try:
+            with _sigint_deferred(interrupted):
+                if parts is None:
+                    pools = [context.Pool(workers, initializer=_init_worker, initargs=(spec,))]
+                else:
+                    pools = [
+                        context.Pool(1, initializer=_init_worker, initargs=(spec, parts, i, folder))
+                        for i in range(len(parts))
+                    ]
+        finally:
+            # the workers hold their copies; this process keeps nothing of the run
+            _RUNNER = None
+        for pool in pools:
+            stack.enter_context(pool)
+        if interrupted:
+            raise KeyboardInterrupt
+        if parts is None:
+            yield from _by_chunks(spec, pools[0], workers)
+        else:
+            yield from _by_skin_type(spec, pools)
+
+
+def _by_chunks(spec: SimulationSpec, pool: Any, workers: int) -> Iterator[Batch]:
+    # a bounded window of groups in flight: ordered output, and no pile-up
+    # of finished groups when the consumer (a pipe, a disk) is slower
+    pending: deque[Any] = deque()
+    todo = groups(spec)
+    for group in todo:
+        pending.append(pool.apply_async(_run_group_in_worker, (group,)))
+        if len(pending) >= _WINDOW * workers:
+            break
+    while pending:
+        batches: list[Batch] = pending.popleft().get()
+        nxt = next(todo, None)
+        if nxt is not None:
+            pending.append(pool.apply_async(_run_group_in_worker, (nxt,)))
+        yield from batches
+
+
+def _by_skin_type(spec: SimulationSpec, pools: Sequence[Any]) -> Iterator[Batch]:
+    workers = len(pools)
+    # small draw tasks while a run is short, so that drawing can even the workers out
+    size = max(1, min(8, len(spec.chunks) // (16 * workers)))
+    todo = deque(groups(spec, size))
+    done: SimpleQueue[tuple[int, Any, BaseException | None]] = SimpleQueue()
+    busy = [0] * workers
+    inbox: list[list[str]] = [[] for _ in range(workers)]
+
+    def give(w: int) -> bool:
+        # sessions already drawn first: a worker is given chunks to draw only when it has
+        # none waiting, so the worker with the heavier skin types draws less
+        incoming = tuple(inbox[w])
+        draw = todo.popleft() if todo and not incoming else ()
+        if not draw and not incoming:
+            return False
+        inbox[w].clear()
+        pools[w].apply_async(
+            _exchange,
+            (draw, incoming),
+            callback=lambda result: done.put((w, result, None)),
+            error_callback=lambda error: done.put((w, None, error)),
+        )
+        busy[w] += 1
+        return True
+
+    merger = Merger(workers)
+    following = 0
+    last = len(spec.chunks)
+    while following < last:
+        for w in range(workers):
+            while busy[w] < _WINDOW and give(w):
+                pass
+        if not any(busy):
+            raise RuntimeError(f"chunk {following} is missing a report: nothing left to run")
+        w, result, error = done.get()
+        if error is not None:
+            raise error
+        busy[w] -= 1
+        reports, names = result
+        for to, name in enumerate(names):
+            if name is not None:
+                inbox[to].append(name)
+        for report in reports:
+            merger.add(w, report)
+        while (batch := merger.pop(following)) is not None:
+            yield batch
+            following += batch.chunks

@@ -1,0 +1,144 @@
+"""Work shared between worker processes gives exactly one process's output.
+
+A summary split by skin type draws each chunk once and ships the sessions of
+other skin types to the worker that owns them; these tests hold the pieces of
+that exchange (shipments, reports, the merge) to the one-process run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import pickle
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from facialflow.clinic.policy import load_policy
+from facialflow.model import SkinType
+from facialflow.qa.population import Population
+from facialflow.simulation.chunks import SimulationSpec, make_runner
+from facialflow.simulation.fast_runner import shipment
+from facialflow.simulation.parallel import Merger, skin_parts
+from facialflow.simulation.run import run_summary, simulate, summary_lines
+
+DATE = dt.date(2026, 11, 25)
+
+
+def _spec(**kw: object) -> SimulationSpec:
+    return SimulationSpec(date=DATE, policy=load_policy(), **kw)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("workers", [2, 3])
+def test_a_summary_split_by_skin_type_equals_one_workers(workers: int) -> None:
+    common = {"n": 5000, "seed": 21, "adverse_rate": 0.2}
+    one = run_summary(_spec(**common))
+    split = run_summary(_spec(**common, workers=workers))
+    assert skin_parts(_spec(**common, workers=workers), workers) is not None
+    assert split.to_dict() == one.to_dict()
+    assert list(summary_lines(split)) == list(summary_lines(one))
+
+
+def test_split_batches_cover_the_chunks_in_order_with_whole_counts() -> None:
+    spec = _spec(n=20000, seed=22, workers=2)
+    batches = list(simulate(spec))
+    covered = [c for b in batches for c in range(b.chunk, b.chunk + b.chunks)]
+    assert covered == list(spec.chunks)
+    for b in batches:
+        bounds = [spec.chunk_bounds(c) for c in range(b.chunk, b.chunk + b.chunks)]
+        assert b.count == sum(end - start for start, end in bounds)
+
+
+def test_the_folder_of_shipped_sessions_is_gone_after_a_run_and_after_one_left_early() -> None:
+    def left() -> list[str]:
+        shm = Path("/dev/shm")
+        folder = shm if os.access(shm, os.W_OK) else Path(os.environ.get("TMPDIR", "/tmp"))
+        return [p.name for p in folder.glob(f"facialflow-{os.getpid()}-*")]
+
+    spec = _spec(n=20000, seed=23, workers=2)
+    list(simulate(spec))
+    assert left() == []
+    batches = simulate(spec)
+    next(batches)
+    assert left() != []  # the run ships through it
+    batches.close()  # what a consumer that stops early does
+    assert left() == []
+
+
+def test_the_skin_types_are_split_evenly_and_disjointly() -> None:
+    parts = skin_parts(_spec(n=10, workers=2), 2)
+    assert parts is not None
+    assert not parts[0] & parts[1]
+    assert len(parts[0] | parts[1]) == len(SkinType)
+
+
+def test_sessions_and_lopsided_populations_split_by_chunks() -> None:
+    assert skin_parts(_spec(n=10, workers=2, sessions=True), 2) is None
+    assert skin_parts(_spec(n=10, workers=2, engine="transitions"), 2) is None
+    oily = Population(skin_types={SkinType.OILY: 0.9, SkinType.DRY: 0.1})
+    assert skin_parts(_spec(n=10, workers=2, population=oily), 2) is None
+
+
+def test_a_drawer_and_the_owner_of_what_it_ships_run_each_session_once() -> None:
+    spec = _spec(n=3 * 1024, seed=24, adverse_rate=0.3)
+    parts = skin_parts(spec, 2)
+    assert parts is not None
+    whole, drawer, owner = make_runner(spec), make_runner(spec), make_runner(spec)
+    chunks = tuple(spec.chunks)
+    out = shipment()
+    own, _, own_tally = drawer.chunks(chunks, parts[0], dict.fromkeys(parts[1], out))
+    # the shipment crosses a process boundary as a pickle
+    shipped, _, shipped_tally = owner.shipped(pickle.loads(pickle.dumps(out)))
+    expected: Counter[object] = Counter()
+    count = 0
+    for chunk in chunks:
+        n, _, tally = whole.chunk(chunk)
+        count += n
+        for key, c in tally:
+            expected[key] += c
+    got: Counter[object] = Counter()
+    for key, c in (*own_tally, *shipped_tally):
+        got[key] += c
+    assert own + shipped == count == spec.n
+    assert own > 0 and shipped > 0
+    assert got == expected
+    raws, indices, uniforms = out
+    assert len(raws) == shipped and len(uniforms) == 3 * shipped
+    assert {raw[0] for raw in raws} <= parts[1]
+    assert sorted(indices) == list(indices)
+
+
+def test_a_shipment_with_columns_of_unequal_lengths_fails_instead_of_running_short() -> None:
+    spec = _spec(n=1024, seed=25)
+    parts = skin_parts(spec, 2)
+    assert parts is not None
+    out = shipment()
+    make_runner(spec).chunks((0,), parts[0], dict.fromkeys(parts[1], out))
+    raws, indices, uniforms = out
+    del uniforms[-1]
+    with pytest.raises(ValueError, match="shorter"):
+        make_runner(spec).shipped((raws, indices, uniforms))
+
+
+KEY_A = ((("intake", "declined"), (0,), ()), frozenset({"R7"}), None)
+KEY_B = ((("intake", "cleansing"), (1,), ()), frozenset(), None)
+
+
+def test_the_merger_adds_a_key_named_twice_and_keys_numbered_apart_by_two_workers() -> None:
+    merger = Merger(2)
+    # worker 0 numbers A as 0; worker 1 numbers B as 0 and A as 1; a report may name a key
+    # twice (two routes, one trace): added, never replaced
+    merger.add(0, ((0, 1), 3, ((0, 1), (0, 2)), ((0, KEY_A),)))
+    assert merger.pop(0) is None  # worker 1 has not reported the group yet
+    merger.add(1, ((0, 1), 4, ((0, 3), (1, 1)), ((0, KEY_B), (1, KEY_A))))
+    batch = merger.pop(0)
+    assert batch is not None
+    assert (batch.chunk, batch.chunks, batch.count) == (0, 2, 7)
+    assert dict(batch.tally) == {KEY_A: 4, KEY_B: 3}
+    # numbers stay known to later reports, which name no new key
+    merger.add(0, ((2,), 1, ((0, 1),), ()))
+    merger.add(1, ((2,), 1, ((0, 1),), ()))
+    later = merger.pop(2)
+    assert later is not None and dict(later.tally) == {KEY_A: 1, KEY_B: 1}
+    assert merger.pop(2) is None
