@@ -217,9 +217,11 @@ def main() -> None:
 
     if args.before:
         commands["summary 1w before"] = (simulate(n), n, args.before)
+        commands["summary 2w before"] = (simulate(n, workers=2), n, args.before)
         commands["jsonl 1w before"] = (simulate(n, "jsonl"), n, args.before)
         if big:
             commands["summary 1w big before"] = (simulate(big), big, args.before)
+            commands["summary 2w big before"] = (simulate(big, workers=2), big, args.before)
     walls: dict[str, list[float]] = {k: [] for k in commands}
     cpus: dict[str, list[float]] = {k: [] for k in commands}
     #: each command's throughput over a flat baseline measured just before it, per round
@@ -294,6 +296,21 @@ def main() -> None:
         f"  2-worker speed-up, summary, N={n}: "
         f"{spread(per_round('summary 1w', 'summary 2w'))} [>= 1.7x]"
     )
+    if big:
+        print(
+            f"  2-worker speed-up, summary, N={big}: "
+            f"{spread(per_round('summary 1w big', 'summary 2w big'))} [>= 1.7x]"
+        )
+    if "summary 2w before" in commands:
+        print(
+            f"  2-worker speed-up, summary, N={n}, in {args.before}: "
+            f"{spread(per_round('summary 1w before', 'summary 2w before'))}"
+        )
+    if "summary 2w big before" in commands:
+        print(
+            f"  2-worker speed-up, summary, N={big}, in {args.before}: "
+            f"{spread(per_round('summary 1w big before', 'summary 2w big before'))}"
+        )
     print("ratios of the medians (targets of issue 15 in brackets):")
     print(f"  summary, 1 worker, N={n}: {rate('summary 1w')[0] / flat:.2f}x flat [>= 2.5x]")
     if big:
@@ -318,7 +335,7 @@ def main() -> None:
             f"2 workers / 1: {cpu('summary 2w big') / cpu('summary 1w big'):.2f}"
         )
     if args.before:
-        for name in ("summary 1w", "jsonl 1w", "summary 1w big"):
+        for name in ("summary 1w", "summary 2w", "jsonl 1w", "summary 1w big", "summary 2w big"):
             if f"{name} before" in commands:
                 print(
                     f"  {name}: {rate(name)[0] / rate(name + ' before')[0]:.2f}x the throughput "
