@@ -15,10 +15,13 @@ What is measured, each figure with the command that produced it:
   workers, the fast path and the real engine (``--engine transitions``);
 - ``facialflow check --random 10000`` here and in ``--previous`` (a checkout
   of the previous commit, e.g. ``git worktree add /tmp/prev ff5ffe5``);
-- with ``--before`` (another checkout), the fast path's summary and jsonl runs there too;
+- with ``--before`` (another checkout), the fast path's summary (one and two
+  workers) and jsonl runs there too;
 - CPU seconds of every command, its worker processes included (a split into
-  workers shows the work it repeats even when no second core is free);
-- peak resident memory of the summary runs (``os.wait4``).
+  workers shows what it costs beyond one worker's work even when no second core
+  is free: work done twice, sessions shipped between workers, the coordination);
+- peak resident memory of the largest process (``os.wait4``); the sessions two
+  workers ship each other wait in ``/dev/shm`` files, outside it (a few MB at most).
 
 Rounds are interleaved (each round runs every command once, in turn); the
 figures are medians of the rounds, with min and max. On a shared machine the
@@ -187,7 +190,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--previous", default=None, help="a checkout of the previous commit")
     parser.add_argument(
-        "--before", default=None, help="a checkout to compare the fast path with (summary, jsonl)"
+        "--before",
+        default=None,
+        help="a checkout to compare the fast path with (summary 1 and 2 workers, jsonl)",
     )
     args = parser.parse_args()
     n, big = args.sessions, args.big
@@ -322,7 +327,7 @@ def main() -> None:
     print(
         f"  2-worker speed-up, summary, N={n}: "
         f"{rate('summary 2w')[0] / rate('summary 1w')[0]:.2f}x [>= 1.7x]; CPU seconds "
-        f"2 workers / 1: {cpu('summary 2w') / cpu('summary 1w'):.2f} (1.00: no work repeated)"
+        f"2 workers / 1: {cpu('summary 2w') / cpu('summary 1w'):.2f} (1.00: nothing beyond one worker's work)"
     )
     print(
         f"  2-worker speed-up, jsonl, N={n}: {rate('jsonl 2w')[0] / rate('jsonl 1w')[0]:.2f}x; "

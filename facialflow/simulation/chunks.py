@@ -83,8 +83,9 @@ class Batch:
     """Consecutive sessions: their JSON (if asked for) and what they exercised.
 
     A batch holds one chunk, or, in a summary that workers split by skin type,
-    ``chunks`` consecutive chunks from ``chunk`` on (a tally a chunk would
-    cross processes many more times).
+    ``chunks`` consecutive chunks from ``chunk`` on: the workers report a tally
+    per group of chunks they were given, since a tally per chunk would cost this
+    process more to receive and add up than the rest of its work.
     """
 
     chunk: int

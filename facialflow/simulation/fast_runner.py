@@ -176,20 +176,18 @@ class FastRunner:
     def client(self, raw: RawClient, index: int) -> Client:
         return raw_to_client(raw, client_id(self.spec.seed, index), self.spec.date)
 
-    def chunk(self, chunk: int, part: frozenset[int] | None = None) -> ChunkResult:
-        """Run chunk ``chunk``, or only its sessions whose drawn skin type is in ``part``.
-
-        Screening and selection keys both hold the skin type: runners given
-        disjoint parts never compute the same screening or selection.
-        """
-        return self._run(self._drawn(chunk), part, None)
+    def chunk(self, chunk: int) -> ChunkResult:
+        """Run every session of chunk ``chunk``."""
+        return self._run(self._drawn(chunk), None, None)
 
     def chunks(self, chunks: Sequence[int], part: frozenset[int], foreign: Foreign) -> ChunkResult:
         """Run the sessions of ``chunks`` whose skin type is in ``part``; ship the others.
 
-        The sessions left out go to ``foreign`` (a :class:`Shipment` for each skin
+        Screening and selection keys both hold the skin type: runners given
+        disjoint parts never compute the same screening or selection. The
+        sessions left out go to ``foreign`` (a :class:`Shipment` for each skin
         type outside ``part``), for the runner that owns their skin type
-        (:meth:`shipped`): each chunk is drawn by one runner only.
+        (:meth:`shipped`), so that each chunk is drawn by one runner only.
         """
         return self._run(chain.from_iterable(map(self._drawn, chunks)), part, foreign)
 
@@ -236,12 +234,12 @@ class FastRunner:
         ran = 0
         for raw, index, hit, kind, where in sessions:
             if part is not None and raw.skin_type not in part:
-                if foreign is not None:
-                    # a plain tuple (a named tuple costs ten times as much to pickle)
-                    raws, indices, uniforms = foreign[raw.skin_type]
-                    raws.append(tuple(raw))
-                    indices.append(index)
-                    uniforms.extend((hit, kind, where))
+                assert foreign is not None
+                # a plain tuple (a named tuple costs ten times as much to pickle)
+                raws, indices, uniforms = foreign[raw.skin_type]
+                raws.append(tuple(raw))
+                indices.append(index)
+                uniforms.extend((hit, kind, where))
                 continue
             ran += 1
             if universe is None:

@@ -11,11 +11,14 @@ Two ways to share it out:
   the worker that draws it runs its own clients and ships the others, as plain
   tuples pickled once into a file in memory (``/dev/shm`` where there is one),
   to the workers that own them; this process passes on only the file's name.
-  Drawing is handed to whichever worker is free, so the worker
-  with the lighter skin types draws more, and the two finish together.
+  A worker is given chunks to draw only when no shipped sessions wait for it,
+  so the workers with the lighter skin types draw more and none sits idle
+  while another still has work. Drawing runs at most a few groups ahead of
+  the output, which bounds the files waiting and the reports held here.
 
-Workers are forked from this process after it has built the run's runner
-(plugins loaded, products and knowledge read): built once, not once per worker.
+Where workers are forked (Linux), they start from the runner this process built
+for the run (plugins loaded, products and knowledge read): built once, not once
+per worker; elsewhere each worker builds its own.
 """
 
 from __future__ import annotations
@@ -42,6 +45,11 @@ __all__ = ["Merger", "parallel", "skin_parts"]
 
 #: tasks a worker holds at once: one running, one queued, so it never waits for this process
 _WINDOW = 2
+#: draw tasks per worker a run is cut into at least (up to 8 chunks each): enough for
+#: drawing to even the workers out, few enough that each task's overhead stays small
+_DRAW_TASKS = 16
+#: groups drawn and not yet output, per worker, at most
+_AHEAD = 4
 
 # -- in a worker --------------------------------------------------------------------------------
 
@@ -117,7 +125,7 @@ def _exchange(
             reports.append(_report(group, count, tally))
         if not draw:
             return reports, (None,) * len(parts)
-        # one shipment per other worker, shared by its skin types
+        # a shipment per worker, not per skin type: one file per worker to write and read
         outgoing = [shipment() if i != me else None for i in range(len(parts))]
         foreign = {
             skin: out
@@ -188,7 +196,7 @@ class Merger:
         self.numbers: list[dict[int, int]] = [{} for _ in range(workers)]
         self.run_numbers: dict[TallyKey, int] = {}
         self.keys: list[TallyKey] = []
-        #: first chunk of a group -> (counts by key number, reports, sessions, chunks)
+        #: first chunk of a group -> (counts by key number, [reports, sessions, chunks])
         self.groups: dict[int, tuple[dict[int, int], list[int]]] = {}
 
     def add(self, worker: int, report: Report) -> None:
@@ -242,10 +250,9 @@ def parallel(spec: SimulationSpec) -> Iterator[Batch]:
     parts = skin_parts(spec, workers)
     interrupted: list[int] = []
     global _RUNNER
-    if context.get_start_method() == "fork":
-        _RUNNER = make_runner(spec)
-    # leaving the block for any reason (Ctrl-C, the consumer closing us) terminates the
-    # workers, then removes the folder of shipped sessions
+    # leaving the block for any reason (Ctrl-C, the consumer closing us, a pool that
+    # failed to start) terminates the workers started, then removes the folder of
+    # shipped sessions
     with ExitStack() as stack:
         folder = ""
         if parts is not None:
@@ -253,20 +260,21 @@ def parallel(spec: SimulationSpec) -> Iterator[Batch]:
             folder = stack.enter_context(
                 tempfile.TemporaryDirectory(prefix=f"facialflow-{os.getpid()}-", dir=shm)
             )
+        pools: list[Any] = []
         try:
+            if context.get_start_method() == "fork":
+                _RUNNER = make_runner(spec)
             with _sigint_deferred(interrupted):
                 if parts is None:
-                    pools = [context.Pool(workers, initializer=_init_worker, initargs=(spec,))]
-                else:
-                    pools = [
-                        context.Pool(1, initializer=_init_worker, initargs=(spec, parts, i, folder))
-                        for i in range(len(parts))
-                    ]
+                    pool = context.Pool(workers, initializer=_init_worker, initargs=(spec,))
+                    pools.append(stack.enter_context(pool))
+                for i in range(len(parts or ())):
+                    args = (spec, parts, i, folder)
+                    pool = context.Pool(1, initializer=_init_worker, initargs=args)
+                    pools.append(stack.enter_context(pool))
         finally:
             # the workers hold their copies; this process keeps nothing of the run
             _RUNNER = None
-        for pool in pools:
-            stack.enter_context(pool)
         if interrupted:
             raise KeyboardInterrupt
         if parts is None:
@@ -294,18 +302,22 @@ def _by_chunks(spec: SimulationSpec, pool: Any, workers: int) -> Iterator[Batch]
 
 def _by_skin_type(spec: SimulationSpec, pools: Sequence[Any]) -> Iterator[Batch]:
     workers = len(pools)
-    # small draw tasks while a run is short, so that drawing can even the workers out
-    size = max(1, min(8, len(spec.chunks) // (16 * workers)))
-    todo = deque(groups(spec, size))
+    size = max(1, min(8, len(spec.chunks) // (_DRAW_TASKS * workers)))
+    todo = groups(spec, size)
+    drawn = output = 0  # groups
     done: SimpleQueue[tuple[int, Any, BaseException | None]] = SimpleQueue()
     busy = [0] * workers
     inbox: list[list[str]] = [[] for _ in range(workers)]
 
     def give(w: int) -> bool:
+        nonlocal drawn
         # sessions already drawn first: a worker is given chunks to draw only when it has
         # none waiting, so the worker with the heavier skin types draws less
         incoming = tuple(inbox[w])
-        draw = todo.popleft() if todo and not incoming else ()
+        draw: tuple[int, ...] = ()
+        if not incoming and drawn - output < _AHEAD * workers:
+            draw = next(todo, ())
+            drawn += bool(draw)
         if not draw and not incoming:
             return False
         inbox[w].clear()
@@ -340,3 +352,4 @@ def _by_skin_type(spec: SimulationSpec, pools: Sequence[Any]) -> Iterator[Batch]
         while (batch := merger.pop(following)) is not None:
             yield batch
             following += batch.chunks
+            output += 1

@@ -8,8 +8,10 @@ that exchange (shipments, reports, the merge) to the one-process run.
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
 import os
 import pickle
+import tempfile
 from collections import Counter
 from pathlib import Path
 
@@ -18,10 +20,11 @@ import pytest
 from facialflow.clinic.policy import load_policy
 from facialflow.model import SkinType
 from facialflow.qa.population import Population
+from facialflow.simulation import parallel
 from facialflow.simulation.chunks import SimulationSpec, make_runner
-from facialflow.simulation.fast_runner import shipment
+from facialflow.simulation.fast_runner import FastRunner, shipment
 from facialflow.simulation.parallel import Merger, skin_parts
-from facialflow.simulation.run import run_summary, simulate, summary_lines
+from facialflow.simulation.run import Tally, run_summary, simulate, summarize, summary_lines
 
 DATE = dt.date(2026, 11, 25)
 
@@ -50,20 +53,69 @@ def test_split_batches_cover_the_chunks_in_order_with_whole_counts() -> None:
         assert b.count == sum(end - start for start, end in bounds)
 
 
-def test_the_folder_of_shipped_sessions_is_gone_after_a_run_and_after_one_left_early() -> None:
-    def left() -> list[str]:
-        shm = Path("/dev/shm")
-        folder = shm if os.access(shm, os.W_OK) else Path(os.environ.get("TMPDIR", "/tmp"))
-        return [p.name for p in folder.glob(f"facialflow-{os.getpid()}-*")]
+def _left_behind() -> list[str]:
+    """This process's folders of shipped sessions that still exist."""
+    shm = Path("/dev/shm")
+    folder = shm if os.access(shm, os.W_OK) else Path(tempfile.gettempdir())
+    return [p.name for p in folder.glob(f"facialflow-{os.getpid()}-*")]
 
+
+def test_the_folder_of_shipped_sessions_is_gone_after_a_run_and_after_one_left_early() -> None:
     spec = _spec(n=20000, seed=23, workers=2)
     list(simulate(spec))
-    assert left() == []
+    assert _left_behind() == []
     batches = simulate(spec)
     next(batches)
-    assert left() != []  # the run ships through it
+    assert _left_behind() != []  # the run ships through it
     batches.close()  # what a consumer that stops early does
-    assert left() == []
+    assert _left_behind() == []
+
+
+FORKED = pytest.mark.skipif(
+    "fork" not in multiprocessing.get_all_start_methods(),
+    reason="workers see this process's patches only when forked",
+)
+
+
+@FORKED
+def test_a_worker_that_fails_fails_the_run_and_leaves_no_folder(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def planted(self: FastRunner, shipment: object) -> object:
+        raise RuntimeError("planted failure")
+
+    monkeypatch.setattr(FastRunner, "shipped", planted)
+    with pytest.raises(RuntimeError, match="planted failure"):
+        run_summary(_spec(n=20000, seed=26, workers=2))
+    assert _left_behind() == []
+
+
+@FORKED
+def test_each_chunk_is_drawn_once_in_groups_of_several_and_the_summary_is_one_workers(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    log = tmp_path / "drawn"
+    drawn = FastRunner._drawn
+
+    def logged(self: FastRunner, chunk: int) -> object:
+        # one short append per chunk: whole lines even from two processes at once
+        with log.open("a") as file:
+            file.write(f"{chunk}\n")
+        return drawn(self, chunk)
+
+    common = {"n": 20000, "seed": 27, "adverse_rate": 0.1}
+    one = run_summary(_spec(**common))
+    # few draw tasks: groups of several chunks (8, 8 and 4 of the 20)
+    monkeypatch.setattr(parallel, "_DRAW_TASKS", 1)
+    monkeypatch.setattr(FastRunner, "_drawn", logged)
+    spec = _spec(**common, workers=2)
+    batches = list(simulate(spec))
+    assert [b.chunks for b in batches] == [8, 8, 4]
+    assert sorted(map(int, log.read_text().split())) == list(spec.chunks)
+    tally = Tally()
+    for batch in batches:
+        tally.add(batch)
+    assert summarize(tally, spec).to_dict() == one.to_dict()
 
 
 def test_the_skin_types_are_split_evenly_and_disjointly() -> None:
