@@ -106,7 +106,8 @@ class FastRunner:
         # 382k distinct draws, 70k screening keys, 43k selection parts; a generation
         # holds the working set of a run, so growth stays linear in the distinct classes
         self.clients = ClientJson(spec.date, dumps)
-        #: (intake, id(selection), route) -> (selection, the session JSON after the client)
+        #: (intake, id(selection), route) -> (selection, the pieces of the session JSON after
+        #: the client)
         self.fragments = Memo(1 << 15)
         #: (spart, intake.serial) -> (settled intake, settled selection)
         self.finals = Memo(1 << 17)
@@ -276,7 +277,7 @@ class FastRunner:
                 key = (intake, id(selection), route)
                 cached = fragments.young.get(key) or fragments.get(key)
                 if cached is not None and cached[0] is selection:
-                    fragment: str = cached[1]
+                    fragment: tuple[str, ...] = cached[1]
                 else:
                     fragment = self.writer.fragment(Plan(intake, selection), variant)
                     fragments.put(key, (selection, fragment))
@@ -285,7 +286,7 @@ class FastRunner:
                 # joined once per chunk, each copied once
                 lines += (newline, '{"client":{"id":"', ident, '"')
                 client_pieces(lines, raw, ident)
-                lines.append(fragment)
+                lines += fragment
                 newline = "\n"
         text = "".join(lines) if lines is not None else None
         return ran, text, _tally(natural, reacted)
