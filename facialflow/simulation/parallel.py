@@ -16,7 +16,7 @@ Two ways to share it out:
   close together (busy within 3% of each other in a 100k run). Drawing runs at most a few groups ahead of
   the output, which bounds the files waiting and the reports held here.
 
-Where workers are forked (Linux), they start from the runner this process built
+Where workers are forked (wherever ``fork`` is available), they start from the runner this process built
 for the run (plugins loaded, products and knowledge read): built once, not once
 per worker; elsewhere each worker builds its own.
 """
@@ -26,6 +26,7 @@ from __future__ import annotations
 import gc
 import os
 import pickle
+import shutil
 import signal
 import tempfile
 import threading
@@ -41,12 +42,12 @@ from facialflow.simulation.collector import collector_paused
 from facialflow.simulation.fast_runner import shipment
 from facialflow.simulation.writer import TallyKey
 
-__all__ = ["Merger", "parallel", "skin_parts"]
+__all__ = ["Merger", "parallel", "skin_parts", "sweep_orphans"]
 
 #: tasks a worker holds at once: one running, one queued, so it never waits for this process
 _WINDOW = 2
-#: draw tasks per worker a run is cut into at least (up to 8 chunks each): enough for
-#: drawing to even the workers out, few enough that each task's overhead stays small
+#: draw tasks per worker a run is cut into (up to 8 chunks each, one at the least): enough
+#: for drawing to even the workers out, few enough that each task's overhead stays small
 _DRAW_TASKS = 16
 #: groups drawn and not yet output, per worker, at most
 _AHEAD = 4
@@ -145,6 +146,40 @@ def _exchange(
 
 
 # -- in the parent ------------------------------------------------------------------------------
+
+
+#: a run's folder of shipped sessions is named for the process that made it
+_PREFIX = "facialflow-"
+
+
+def sweep_orphans(where: str) -> None:
+    """Remove the folders of shipped sessions whose run ended without removing them.
+
+    A run removes its own folder however its code is left (an error, Ctrl-C, a
+    consumer that stops early); only a process killed outright (SIGKILL, or SIGTERM,
+    whose default is to end the process at once) leaves one behind. Its files are in
+    memory when ``where`` is ``/dev/shm``, so the next run clears them. A folder
+    whose process still exists is kept, whatever that process is now.
+    """
+    try:
+        names = os.listdir(where)
+    except OSError:
+        return
+    for name in names:
+        pid = name[len(_PREFIX) :].split("-", 1)[0]
+        if not name.startswith(_PREFIX) or not pid.isdigit() or _alive(int(pid)):
+            continue
+        shutil.rmtree(os.path.join(where, name), ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # exists, owned by another user
+    return True
 
 
 def skin_parts(spec: SimulationSpec, workers: int) -> tuple[frozenset[int], ...] | None:
@@ -256,9 +291,10 @@ def parallel(spec: SimulationSpec) -> Iterator[Batch]:
     with ExitStack() as stack:
         folder = ""
         if parts is not None:
-            shm = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
+            shm = "/dev/shm" if os.access("/dev/shm", os.W_OK) else tempfile.gettempdir()
+            sweep_orphans(shm)
             folder = stack.enter_context(
-                tempfile.TemporaryDirectory(prefix=f"facialflow-{os.getpid()}-", dir=shm)
+                tempfile.TemporaryDirectory(prefix=f"{_PREFIX}{os.getpid()}-", dir=shm)
             )
         pools: list[Any] = []
         try:

@@ -170,7 +170,7 @@ class Fragments:
             warnings = dumps(list(said))
             self.warned.put(said, warnings)
         # the pieces, not their concatenation: each is shared with other sessions, so a
-        # kept fragment costs a tuple (a joined one cost 1.8 KB, 60 MB per 100k sessions),
+        # kept fragment costs a tuple (a joined one cost 1.8 KB: 60 MB of a 100k run),
         # and the chunk's one join copies each piece once
         parts = (
             head[0],

@@ -8,6 +8,7 @@ mid-stream), in every output format.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -110,3 +111,32 @@ def test_ctrl_c_ends_every_format_promptly_with_130_and_no_traceback(tmp_path: P
         if code != 130 or seconds > PROMPT or "Traceback" in err or err.strip() != "Interrupted"
     ]
     assert bad == []
+
+
+@pytest.mark.slow
+def test_a_run_killed_outright_leaves_its_folder_and_the_next_run_removes_it(
+    tmp_path: Path,
+) -> None:
+    proc = subprocess.Popen(
+        [*COMMAND, "--format", "summary"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd=ROOT,
+        start_new_session=True,
+    )
+    wait_for_workers(proc.pid)
+    time.sleep(0.3)
+    os.kill(proc.pid, signal.SIGTERM)  # what `kill PID` sends: the process ends at once
+    proc.wait(timeout=PROMPT + 8)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)  # its workers, if any outlived it
+    assert group_gone(proc.pid)
+    left = [p for d in SHIPPED for p in Path(d).glob(f"facialflow-{proc.pid}-*")]
+    assert left, "the run was killed before it made its folder"
+    subprocess.run(
+        [*COMMAND[:5], "20000", *COMMAND[6:], "--format", "summary"],
+        check=True,
+        stdout=subprocess.DEVNULL,
+        cwd=ROOT,
+    )
+    assert not [p for p in left if p.exists()]

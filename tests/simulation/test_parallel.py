@@ -8,11 +8,16 @@ that exchange (shipments, reports, the merge) to the one-process run.
 from __future__ import annotations
 
 import datetime as dt
+import faulthandler
 import multiprocessing
 import os
 import pickle
+import subprocess
+import sys
 import tempfile
+import time
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,10 +28,19 @@ from facialflow.qa.population import Population
 from facialflow.simulation import parallel
 from facialflow.simulation.chunks import SimulationSpec, make_runner
 from facialflow.simulation.fast_runner import FastRunner, shipment
-from facialflow.simulation.parallel import Merger, skin_parts
+from facialflow.simulation.parallel import Merger, skin_parts, sweep_orphans
 from facialflow.simulation.run import Tally, run_summary, simulate, summarize, summary_lines
 
 DATE = dt.date(2026, 11, 25)
+
+
+@pytest.fixture(autouse=True)
+def _no_hang() -> Iterator[None]:
+    """A run that hangs (a lost report, a lost error) fails the suite with tracebacks
+    instead of stalling it."""
+    faulthandler.dump_traceback_later(120, exit=True)
+    yield
+    faulthandler.cancel_dump_traceback_later()
 
 
 def _spec(**kw: object) -> SimulationSpec:
@@ -194,3 +208,57 @@ def test_the_merger_adds_a_key_named_twice_and_keys_numbered_apart_by_two_worker
     later = merger.pop(2)
     assert later is not None and dict(later.tally) == {KEY_A: 1, KEY_B: 1}
     assert merger.pop(2) is None
+
+
+@FORKED
+def test_drawing_runs_at_most_a_few_groups_ahead_of_the_output(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # sessions shipped to a worker run slowly: a worker with none waiting would draw on
+    # and on, the shipments piling up, if drawing were not bounded by the output
+    shipped = FastRunner.shipped
+
+    def slow(self: FastRunner, shipment: object) -> object:
+        time.sleep(0.03)
+        return shipped(self, shipment)  # type: ignore[arg-type]
+
+    taken: list[tuple[int, ...]] = []
+    real_groups = parallel.groups
+
+    def counted(spec: SimulationSpec, size: int | None = None) -> Iterator[tuple[int, ...]]:
+        for group in real_groups(spec, size):
+            taken.append(group)
+            yield group
+
+    monkeypatch.setattr(FastRunner, "shipped", slow)
+    monkeypatch.setattr(parallel, "groups", counted)
+    monkeypatch.setattr(parallel, "_AHEAD", 1)
+    spec = _spec(n=24 * 1024, seed=28, workers=2)
+    ahead = []
+    for output, _ in enumerate(simulate(spec)):
+        ahead.append(len(taken) - output)
+    assert len(taken) == 24  # groups of one chunk
+    assert max(ahead) <= 1 * 2
+
+
+def test_orphaned_folders_are_swept_and_a_live_runs_folder_is_kept(tmp_path: Path) -> None:
+    ended = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    dead = int(ended.stdout)
+    for name in (
+        f"facialflow-{dead}-abc",
+        f"facialflow-{os.getpid()}-xyz",
+        "facialflow-x-1",
+        "other",
+    ):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "0-1").write_bytes(b"shipped")
+    sweep_orphans(str(tmp_path))
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [f"facialflow-{os.getpid()}-xyz", "facialflow-x-1", "other"]
+    )
+    sweep_orphans(str(tmp_path / "missing"))  # no folder: nothing to do, no error
