@@ -78,7 +78,7 @@ __all__ = ["FastRunner", "Foreign", "Shipment", "shipment"]
 #: pickling a tuple a session): raw draws as plain tuples, the clients' indices, and
 #: their adverse uniforms, three a client
 Shipment = tuple[list[tuple[Any, ...]], "array[int]", "array[float]"]
-#: the shipments of a run's sessions outside a runner's part, by skin type
+#: where a runner ships the sessions of skin types other runners own: a shipment by skin type
 Foreign = Mapping[int, Shipment]
 
 
@@ -179,18 +179,18 @@ class FastRunner:
 
     def chunk(self, chunk: int) -> ChunkResult:
         """Run every session of chunk ``chunk``."""
-        return self._run(self._drawn(chunk), None, None)
+        return self._run(self._drawn(chunk), None)
 
-    def chunks(self, chunks: Sequence[int], part: frozenset[int], foreign: Foreign) -> ChunkResult:
-        """Run the sessions of ``chunks`` whose skin type is in ``part``; ship the others.
+    def chunks(self, chunks: Sequence[int], foreign: Foreign) -> ChunkResult:
+        """Run the sessions of ``chunks``, except those of a skin type in ``foreign``.
 
-        Screening and selection keys both hold the skin type: runners given
-        disjoint parts never compute the same screening or selection. The
-        sessions left out go to ``foreign`` (a :class:`Shipment` for each skin
-        type outside ``part``), for the runner that owns their skin type
-        (:meth:`shipped`), so that each chunk is drawn by one runner only.
+        Those are shipped instead, each to its skin type's :class:`Shipment`, for
+        the runner that owns the skin type (:meth:`shipped`): each chunk is drawn
+        by one runner only. Screening and selection keys both hold the skin type,
+        so runners given disjoint skin types never compute the same screening or
+        selection.
         """
-        return self._run(chain.from_iterable(map(self._drawn, chunks)), part, foreign)
+        return self._run(chain.from_iterable(map(self._drawn, chunks)), foreign)
 
     def shipped(self, shipment: Shipment) -> ChunkResult:
         """Run the sessions another runner drew and shipped here (see :meth:`chunks`)."""
@@ -199,7 +199,7 @@ class FastRunner:
         raw_client = partial(tuple.__new__, RawClient)
         # strict: a shipment with columns of unequal lengths fails instead of running short
         sessions = zip(map(raw_client, raws), indices, adverse, adverse, adverse, strict=True)
-        return self._run(sessions, None, None)
+        return self._run(sessions, None)
 
     def _drawn(self, chunk: int) -> Iterator[tuple[RawClient, int, float, float, float]]:
         """A chunk's clients in order, each with its index and three adverse uniforms."""
@@ -213,7 +213,6 @@ class FastRunner:
     def _run(
         self,
         sessions: Iterable[tuple[RawClient, int, float, float, float]],
-        part: frozenset[int] | None,
         foreign: Foreign | None,
     ) -> ChunkResult:
         spec = self.spec
@@ -234,8 +233,7 @@ class FastRunner:
         client_pieces = self.clients.extend
         ran = 0
         for raw, index, hit, kind, where in sessions:
-            if part is not None and raw.skin_type not in part:
-                assert foreign is not None
+            if foreign is not None and raw.skin_type in foreign:
                 # a plain tuple (a named tuple costs ten times as much to pickle)
                 raws, indices, uniforms = foreign[raw.skin_type]
                 raws.append(tuple(raw))

@@ -134,7 +134,7 @@ def _exchange(
             if out is not None
             for skin in part
         }
-        count, _, tally = runner.chunks(draw, parts[me], foreign)
+        count, _, tally = runner.chunks(draw, foreign)
         reports.append(_report(draw, count, tally))
     names: list[str | None] = [None] * len(parts)
     for i, out in enumerate(outgoing):

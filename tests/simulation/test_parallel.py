@@ -153,7 +153,7 @@ def test_a_drawer_and_the_owner_of_what_it_ships_run_each_session_once() -> None
     whole, drawer, owner = make_runner(spec), make_runner(spec), make_runner(spec)
     chunks = tuple(spec.chunks)
     out = shipment()
-    own, _, own_tally = drawer.chunks(chunks, parts[0], dict.fromkeys(parts[1], out))
+    own, _, own_tally = drawer.chunks(chunks, dict.fromkeys(parts[1], out))
     # the shipment crosses a process boundary as a pickle
     shipped, _, shipped_tally = owner.shipped(pickle.loads(pickle.dumps(out)))
     expected: Counter[object] = Counter()
@@ -180,7 +180,7 @@ def test_a_shipment_with_columns_of_unequal_lengths_fails_instead_of_running_sho
     parts = skin_parts(spec, 2)
     assert parts is not None
     out = shipment()
-    make_runner(spec).chunks((0,), parts[0], dict.fromkeys(parts[1], out))
+    make_runner(spec).chunks((0,), dict.fromkeys(parts[1], out))
     raws, indices, uniforms = out
     del uniforms[-1]
     with pytest.raises(ValueError, match="shorter"):
