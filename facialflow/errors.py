@@ -41,6 +41,7 @@ __all__ = [
     "ScheduleError",
     "SnapshotError",
     "UnknownNameError",
+    "WorkerLost",
 ]
 
 
@@ -170,6 +171,10 @@ class PathExplosion(FacialflowError, RuntimeError):
 
 class ScheduleError(FacialflowError, ValueError):
     """A visit plan cannot be made from the given options."""
+
+
+class WorkerLost(FacialflowError, RuntimeError):
+    """A worker process of a split run ended before finishing its work (killed from outside)."""
 
 
 class StoreError(FacialflowError, RuntimeError):

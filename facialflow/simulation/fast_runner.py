@@ -186,9 +186,9 @@ class FastRunner:
 
         Those are shipped instead, each to its skin type's :class:`Shipment`, for
         the runner that owns the skin type (:meth:`shipped`): each chunk is drawn
-        by one runner only. Screening and selection keys both hold the skin type,
-        so runners given disjoint skin types never compute the same screening or
-        selection.
+        by one runner only. Selection keys hold the skin type, so runners given
+        disjoint skin types never compute the same selection (only the coarser
+        screening that skin types other than sensitive share may be computed twice).
         """
         return self._run(chain.from_iterable(map(self._drawn, chunks)), foreign)
 

@@ -140,3 +140,37 @@ def test_a_run_killed_outright_leaves_its_folder_and_the_next_run_removes_it(
         cwd=ROOT,
     )
     assert not [p for p in left if p.exists()]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="finds a worker in /proc")
+@pytest.mark.parametrize("fmt", ["summary", "jsonl"])
+def test_a_worker_killed_from_outside_fails_the_run_with_one_error_line(
+    fmt: str, tmp_path: Path
+) -> None:
+    # what the kernel's out-of-memory killer does to one worker: the run must not wait for ever
+    proc = subprocess.Popen(
+        [*COMMAND, "--format", fmt],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        cwd=ROOT,
+        start_new_session=True,
+    )
+    wait_for_workers(proc.pid)
+    time.sleep(0.3)
+    victim = int(Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()[-1])
+    os.kill(victim, signal.SIGKILL)
+    try:
+        _, err = proc.communicate(timeout=PROMPT + 8)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        raise AssertionError("the run hung after losing a worker") from None
+    assert group_gone(proc.pid), "a worker outlived its parent"
+    assert not [p for d in SHIPPED for p in Path(d).glob(f"facialflow-{proc.pid}-*")]
+    lines = err.decode().strip().splitlines()
+    assert lines == [
+        f"Error: worker process {victim} was killed by signal 9 before finishing its work"
+        " (killed from outside: out of memory? try fewer --workers)"
+    ]
+    assert proc.returncode == 2
