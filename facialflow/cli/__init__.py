@@ -8,6 +8,9 @@ Heavy modules are imported inside the commands so ``--help`` starts fast.
 
 from __future__ import annotations
 
+import os
+import sys
+
 import click
 
 from facialflow.cli.check_command import check_command
@@ -61,7 +64,24 @@ def run() -> None:
     The process is then the command's own; a host that calls :func:`main` keeps
     its process as it is.
     """
-    from facialflow.cli.options import become_program
+    from facialflow.cli.options import become_program, teardown_skipped
 
     become_program()
-    main()
+    try:
+        main()
+    except SystemExit as done:
+        code = 0 if done.code is None else done.code
+        # the output is complete once flushed; what the teardown would free dies with the
+        # process (os._exit, as mypy's --fast-exit). Any doubt keeps the normal exit
+        if isinstance(code, int) and teardown_skipped() and _flushed():
+            os._exit(code)
+        raise
+
+
+def _flushed() -> bool:
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        return False  # a closed pipe or stream: the normal exit reports it as it always has
+    return True

@@ -23,6 +23,7 @@ from facialflow.cli.options import (
     junit_option,
     policy_file,
     policy_option,
+    skip_teardown,
 )
 
 # -- check --------------------------------------------------------------------------------------
@@ -119,6 +120,7 @@ def check_command(
     violated invariant with the smallest client that shows it, shrunk field by
     field, as a ready-to-run client file.
     """
+    skip_teardown()
     import time
 
     from facialflow.clinic.policy import load_policy

@@ -25,6 +25,7 @@ from facialflow.cli.options import (
     handle_errors,
     owns_process,
     policy_option,
+    skip_teardown,
     workers_option,
 )
 
@@ -251,6 +252,7 @@ def _simulate_random(
 ) -> None:
     if fmt not in ("summary", "jsonl", "json"):
         raise click.UsageError("with --random, --format is summary, jsonl or json")
+    skip_teardown()
     from facialflow.clinic.policy import load_policy
 
     pol = load_policy(policy)

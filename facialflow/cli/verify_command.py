@@ -18,6 +18,7 @@ from facialflow.cli.options import (
     invariant_option,
     junit_option,
     policy_option,
+    skip_teardown,
 )
 
 
@@ -114,6 +115,7 @@ def verify_command(
     a ready-to-run client file that shows it (replay it with
     `facialflow simulate --client FILE`).
     """
+    skip_teardown()
     from facialflow.clinic.policy import load_policy
     from facialflow.products.loading import load_plugins
     from facialflow.qa.classes import COMPONENTS

@@ -225,3 +225,54 @@ def test_client_file_dates_must_be_yyyy_mm_dd(runner: CliRunner, tmp_path: Path)
     )
     r = runner.invoke(main, ["simulate", "--client", str(f)])
     assert r.exit_code == 2 and "isotretinoin_last_dose" in r.stderr
+
+
+#: the program, with an exit handler that says whether the interpreter was torn down
+_PROGRAM_WITH_HANDLER = (
+    "import atexit, sys; "
+    "atexit.register(lambda: sys.stderr.write('torn down\\n')); "
+    "from facialflow.cli import run; sys.argv[0] = 'facialflow'; run()"
+)
+
+
+def _program(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", _PROGRAM_WITH_HANDLER, *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize("fmt", ["summary", "jsonl"])
+def test_simulate_random_skips_the_teardown_and_its_output_is_whole(
+    runner: CliRunner, fmt: str
+) -> None:
+    args = ["simulate", "--random", "3000", "--seed", "5", "--date", "2026-11-25"]
+    args += ["--adverse-rate", "0.1", "--format", fmt]
+    done = _program(*args)
+    assert done.returncode == 0, done.stderr
+    assert "torn down" not in done.stderr
+    # everything written reached the pipe before the process ended
+    assert done.stdout == runner.invoke(main, args).stdout
+    assert len(done.stdout.splitlines()) == (
+        3000 if fmt == "jsonl" else len(done.stdout.splitlines())
+    )
+
+
+def test_a_failed_check_exit_code_and_message_survive_the_skipped_teardown(
+    runner: CliRunner,
+) -> None:
+    args = ["simulate", "--random", "50", "--seed", "5", "--date", "2026-11-25"]
+    done = _program(*args, "--fail-under", "100")
+    assert done.returncode == 1
+    assert "torn down" not in done.stderr
+    assert done.stderr.strip().splitlines()[-1].startswith("Error: coverage ")
+    assert done.stdout == runner.invoke(main, [*args, "--fail-under", "100"]).stdout
+
+
+def test_commands_that_hold_a_store_or_nothing_large_exit_normally() -> None:
+    done = _program("plugins")
+    assert done.returncode == 0, done.stderr
+    assert "torn down" in done.stderr
