@@ -6,8 +6,10 @@ import tomllib
 from collections.abc import Iterator, Mapping, Set
 from contextlib import contextmanager
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
+from facialflow.knowledge._parsed import parse
 from facialflow.knowledge.errors import KnowledgeBaseError
 
 __all__ = [
@@ -27,9 +29,10 @@ SCHEMA = 1
 
 def read_data(filename: str) -> dict[str, Any]:
     """Parse a TOML file shipped inside this package."""
-    text = resources.files("facialflow.knowledge").joinpath(filename).read_text(encoding="utf-8")
+    resource = resources.files("facialflow.knowledge").joinpath(filename)
+    text = resource.read_text(encoding="utf-8")
     try:
-        return tomllib.loads(text)
+        return parse(text, resource if isinstance(resource, Path) else None)
     except tomllib.TOMLDecodeError as exc:
         raise KnowledgeBaseError(f"{filename}: not valid TOML: {exc}") from exc
 
