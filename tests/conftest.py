@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import faulthandler
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -95,3 +96,12 @@ def private_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path
             os.environ.pop(key, None)
         else:
             os.environ[key] = value
+
+
+@pytest.fixture
+def no_hang() -> Iterator[None]:
+    """A test of worker processes that hangs (a lost report, a lost error, a worker never
+    told to stop) fails the suite with every thread's traceback instead of stalling it."""
+    faulthandler.dump_traceback_later(120, exit=True)
+    yield
+    faulthandler.cancel_dump_traceback_later()

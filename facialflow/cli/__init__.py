@@ -8,6 +8,7 @@ Heavy modules are imported inside the commands so ``--help`` starts fast.
 
 from __future__ import annotations
 
+import atexit
 import os
 import sys
 
@@ -71,17 +72,21 @@ def run() -> None:
         main()
     except SystemExit as done:
         code = 0 if done.code is None else done.code
-        # the output is complete once flushed; what the teardown would free dies with the
-        # process (os._exit, as mypy's --fast-exit). Any doubt keeps the normal exit
         if isinstance(code, int) and teardown_skipped() and _flushed():
-            os._exit(code)
+            # the exit handlers still run (a plugin's or an invariant module's, logging's);
+            # then what the teardown would free one object at a time dies with the process
+            # (os._exit, as mypy's --fast-exit). Any doubt keeps the normal exit
+            atexit._run_exitfuncs()
+            if _flushed():
+                os._exit(code)
         raise
 
 
 def _flushed() -> bool:
     try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except (OSError, ValueError):
+        for stream in {sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__}:
+            if stream is not None:  # None: the descriptor was closed before the program ran
+                stream.flush()
+    except Exception:
         return False  # a closed pipe or stream: the normal exit reports it as it always has
     return True

@@ -303,7 +303,7 @@ def _simulate_random(
                         first = False
                 bar.update(batch.count)
         finally:
-            # ends the worker pool at once when the loop ends early (Ctrl-C, a closed pipe)
+            # ends the workers at once when the loop ends early (Ctrl-C, a closed pipe)
             close = getattr(batches, "close", None)
             if close is not None:
                 close()

@@ -21,6 +21,7 @@ import datetime as dt
 import time
 from collections.abc import Hashable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 import attrs
@@ -28,7 +29,7 @@ from attrs import frozen
 
 from facialflow.clinic.policy import Policy, load_policy
 from facialflow.clinic.reactions import AdverseRecord, reaction_response
-from facialflow.errors import ProtocolError
+from facialflow.errors import ProtocolError, WorkerLost
 from facialflow.model import AdverseKind, Client
 from facialflow.protocol.engine import engine_for
 from facialflow.protocol.facial import FACIAL
@@ -313,8 +314,15 @@ def verify(
         }
         size = max(1, len(reps) // (workers * 8))
         chunks = [(lo, min(lo + size, len(reps))) for lo in range(0, len(reps), size)]
-        with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(full,)) as pool:
-            results = list(pool.map(_run_chunk, chunks))
+        try:
+            with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(full,)) as pool:
+                results = list(pool.map(_run_chunk, chunks))
+        except BrokenProcessPool as exc:
+            # what a worker killed from outside (the out-of-memory killer) leaves
+            raise WorkerLost(
+                "a worker process of verify ended before finishing its work"
+                " (killed from outside: out of memory? fewer workers use less)"
+            ) from exc
     sessions = sum(n for n, _ in results)
     first: dict[str, tuple[int, str, Any]] = {}
     counts: dict[str, int] = {}

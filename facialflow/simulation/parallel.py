@@ -43,7 +43,7 @@ from facialflow.qa.draws import SKIN_TYPES
 from facialflow.simulation.chunks import Batch, SimulationSpec, groups, make_runner, run_group
 from facialflow.simulation.collector import collector_paused
 from facialflow.simulation.fast_runner import shipment
-from facialflow.simulation.workers import Workers
+from facialflow.simulation.workers import Workers, worker_context
 from facialflow.simulation.writer import TallyKey
 
 __all__ = ["Merger", "parallel", "skin_parts", "sweep_orphans"]
@@ -72,8 +72,8 @@ def _init_worker(
 ) -> None:
     global _RUNNER, _PARTS, _ME, _FOLDER
     _PARTS, _ME, _FOLDER = parts, me, folder
-    # Ctrl-C reaches the whole process group: only the parent handles it (it ends the pool),
-    # so no worker prints a traceback or dies holding the pool's queue lock
+    # Ctrl-C reaches the whole process group: only the parent handles it (it ends the
+    # workers), so no worker prints a traceback
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # a forked worker holds the parent's objects; the collector need never look at
     # them again (and looking would copy their memory pages into the worker)
@@ -281,10 +281,7 @@ def _sigint_deferred(seen: list[int]) -> Iterator[None]:
 
 def parallel(spec: SimulationSpec) -> Iterator[Batch]:
     """Run ``spec`` in ``spec.workers`` processes, yielding batches in chunk order."""
-    import multiprocessing
-
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    context = worker_context()
     count = min(spec.workers, len(spec.chunks))
     parts = skin_parts(spec, count)
     interrupted: list[int] = []
@@ -330,12 +327,13 @@ def _by_chunks(spec: SimulationSpec, workers: Workers) -> Iterator[Batch]:
     sent: list[deque[int]] = [deque() for _ in range(count)]
     done: dict[int, list[Batch]] = {}
     given = following = 0
+    owed = workers.owed
 
     def fill() -> None:
         nonlocal given
         while given - following < limit:
-            w = min(range(count), key=lambda w: len(sent[w]))
-            group = next(todo, None) if len(sent[w]) < _WINDOW else None
+            w = min(range(count), key=owed.__getitem__)
+            group = next(todo, None) if owed[w] < _WINDOW else None
             if group is None:
                 return
             workers.send(w, _run_group_in_worker, group)
@@ -348,9 +346,10 @@ def _by_chunks(spec: SimulationSpec, workers: Workers) -> Iterator[Batch]:
             w, batches = workers.receive()
             done[sent[w].popleft()] = batches
             fill()
-        yield from done.pop(following)
+        batches = done.pop(following)
         following += 1
-        fill()
+        fill()  # before the consumer takes its time: a freed worker never waits for it
+        yield from batches
 
 
 def _by_skin_type(spec: SimulationSpec, workers: Workers) -> Iterator[Batch]:

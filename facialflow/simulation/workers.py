@@ -14,17 +14,23 @@ which in a pool take CPU time from the workers on a machine with no core to spar
 
 from __future__ import annotations
 
+import multiprocessing
 import pickle
+import signal
 import traceback
+import weakref
 from collections.abc import Callable, Sequence
 from contextlib import suppress
 from multiprocessing.connection import Connection, wait
+from multiprocessing.context import BaseContext
+from multiprocessing.process import BaseProcess
+from multiprocessing.reduction import ForkingPickler
 from types import TracebackType
 from typing import Any
 
 from facialflow.errors import WorkerLost
 
-__all__ = ["Workers"]
+__all__ = ["RemoteTraceback", "Workers", "worker_context"]
 
 
 class RemoteTraceback(Exception):
@@ -34,8 +40,19 @@ class RemoteTraceback(Exception):
         return str(self.args[0])
 
 
-#: seconds a worker told to stop may take to exit before it is terminated
+#: seconds a worker told to stop may take to exit before it is terminated, and a
+#: terminated one before it is killed
 _GRACE = 5.0
+
+#: this process's ends of the pipes of every live worker, whatever ``Workers`` made it: a
+#: worker forked later closes its copies (see ``_serve``)
+_PARENT_ENDS: weakref.WeakSet[Connection] = weakref.WeakSet()
+
+
+def worker_context() -> BaseContext:
+    """``fork`` wherever there is one (workers start from what this process built), else the default."""
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("fork" if "fork" in methods else None)
 
 
 def _serve(
@@ -44,60 +61,92 @@ def _serve(
     args: tuple[Any, ...],
     inherited: Sequence[Connection] = (),
 ) -> None:
-    """A worker's life: set up, then answer each task in turn until told to stop."""
-    # a forked worker holds copies of the parent's ends of every pipe made so far, its own
-    # included: closed, so that each pipe reaches EOF when the parent is gone
+    """A worker's life: set up, then answer each task in turn until told to stop.
+
+    Whatever a task does (raise, return something that cannot be pickled, arrive in a
+    form that cannot be unpickled), the worker answers it: a worker that ends before
+    it is told to was killed, or met a bug below Python.
+    """
+    # a forked worker holds copies of this process's ends of every pipe made so far, its
+    # own included: closed, so that each pipe reaches EOF when the parent is gone
     for end in inherited:
         end.close()
-    failed: tuple[bool, Any, str] | None = None
+    failed: bytes | None = None
     try:
         init(*args)
     except BaseException as exc:  # every task is then answered with why the worker cannot run it
         failed = _failure(exc)
     while True:
         try:
-            task = conn.recv()
+            message = conn.recv_bytes()
         except (EOFError, OSError):
             return  # the parent is gone
-        if task is None:
-            return
         reply = failed
         if reply is None:
-            fn, fn_args = task
             try:
-                reply = (True, fn(*fn_args), "")
+                task = _loads(message)
+                if task is None:
+                    return
+                fn, fn_args = task
+                reply = _dumps((True, fn(*fn_args), ""))
             except BaseException as exc:
                 reply = _failure(exc)
+        elif _loads(message) is None:
+            return
         try:
-            conn.send(reply)
+            conn.send_bytes(reply)
         except OSError:
             return  # the parent is gone (killed outright): nobody is left to tell
 
 
-def _failure(exc: BaseException) -> tuple[bool, Any, str]:
+#: how a worker is killed from outside (the out-of-memory killer sends SIGKILL); any other
+#: early end is a bug (a crash in C code, an abort)
+_FROM_OUTSIDE = frozenset(
+    int(getattr(signal, name))
+    for name in ("SIGKILL", "SIGTERM", "SIGHUP", "SIGINT")
+    if hasattr(signal, name)
+)
+
+
+def _dumps(value: Any) -> bytes:
+    return bytes(ForkingPickler.dumps(value, pickle.HIGHEST_PROTOCOL))
+
+
+def _loads(data: bytes) -> Any:
+    return pickle.loads(data)
+
+
+#: the message that tells a worker to stop
+_STOP = pickle.dumps(None)
+
+
+def _failure(exc: BaseException) -> bytes:
+    """A reply that carries ``exc`` back, or what it was when it cannot cross intact."""
     text = "".join(traceback.format_exception(exc))
     try:
-        pickle.dumps(exc)
+        reply = _dumps((False, exc, text))
+        _loads(reply)  # some errors pickle but fail to unpickle (required arguments)
     except Exception:
-        # an error that cannot cross the pipe still says what it was
-        return False, RuntimeError(f"{type(exc).__name__}: {exc}"), text
-    return False, exc, text
+        return _dumps((False, RuntimeError(f"{type(exc).__name__}: {exc}"), text))
+    return reply
 
 
 class Workers:
-    """``count`` worker processes, started from ``context``, each set up with its own arguments.
+    """Worker processes started from ``context``, each set up with its own arguments.
 
     Tasks are module-level functions (they cross the pipe by name) sent to a chosen
-    worker; each worker answers its tasks in the order it was sent them.
+    worker; each worker answers its tasks in the order it was sent them. A task and
+    its arguments must stay small (a few KB): this process sends while a worker may
+    be sending a large answer on the same pipe, and reads only after it has sent.
     """
 
     def __init__(
         self,
-        context: Any,
+        context: BaseContext,
         init: Callable[..., None],
         args: Sequence[tuple[Any, ...]],
     ) -> None:
-        self.processes: list[Any] = []
+        self.processes: list[BaseProcess] = []
         self.conns: list[Connection] = []
         #: tasks sent to each worker and not yet answered
         self.owed: list[int] = []
@@ -107,12 +156,13 @@ class Workers:
             forked = context.get_start_method() == "fork"
             for worker_args in args:
                 here, there = context.Pipe()
-                inherited = [*self.conns, here] if forked else []
-                process = context.Process(
+                inherited = [*_PARENT_ENDS, here] if forked else []
+                process = context.Process(  # type: ignore[attr-defined]
                     target=_serve, args=(there, init, worker_args, inherited), daemon=True
                 )
                 process.start()
                 there.close()  # only the worker's end: EOF reaches each side when the other goes
+                _PARENT_ENDS.add(here)
                 self.processes.append(process)
                 self.conns.append(here)
                 self.owed.append(0)
@@ -125,7 +175,7 @@ class Workers:
 
     def send(self, worker: int, fn: Callable[..., Any], *args: Any) -> None:
         try:
-            self.conns[worker].send((fn, args))
+            self.conns[worker].send_bytes(_dumps((fn, args)))
         except (BrokenPipeError, ConnectionResetError):
             raise self._lost(worker) from None
         self.owed[worker] += 1
@@ -155,53 +205,75 @@ class Workers:
 
     def _answer(self, w: int, conn: Connection) -> Any:
         try:
-            ok, value, text = conn.recv()
+            message = conn.recv_bytes()
         except (EOFError, OSError):
             raise self._lost(w) from None
         self.owed[w] -= 1
+        try:
+            ok, value, text = _loads(message)
+        except Exception as exc:
+            raise RuntimeError(f"worker {w}'s answer cannot be read: {exc}") from exc
         if not ok:
             error: BaseException = value
             error.__cause__ = RemoteTraceback(text)
             raise error
         return value
 
-    def _lost(self, worker: int) -> WorkerLost:
+    def _lost(self, worker: int) -> Exception:
+        """Why worker ``worker`` ended early: killed from outside, or a bug (say, a crash in C)."""
         process = self.processes[worker]
-        process.join(0.1)
+        process.join(_GRACE)
         code = process.exitcode
-        how = (
-            f"was killed by signal {-code}"
-            if code is not None and code < 0
-            else f"exited with status {code}"
+        if code is None or code >= 0:
+            return RuntimeError(
+                f"worker process {process.pid} ended before finishing its work (exit status {code})"
+            )
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        if -code not in _FROM_OUTSIDE:
+            return RuntimeError(
+                f"worker process {process.pid} ended by {name} before finishing its work"
+            )
+        hint = (
+            "out of memory? fewer workers use less" if name == "SIGKILL" else "killed from outside"
         )
         return WorkerLost(
-            f"worker process {process.pid} {how} before finishing its work"
-            " (killed from outside: out of memory? try fewer --workers)"
+            f"worker process {process.pid} was killed by {name} before finishing its work ({hint})"
         )
 
     def close(self) -> None:
         """Tell every worker to stop, and wait for them (terminating any that lingers)."""
-        for conn in self.conns:
-            with suppress(OSError):  # already gone
-                conn.send(None)
-        for process in self.processes:
-            process.join(_GRACE)
-        self.terminate()
+        try:
+            for conn in self.conns:
+                with suppress(OSError):  # already gone
+                    conn.send_bytes(_STOP)
+            for process in self.processes:
+                process.join(_GRACE)
+        finally:
+            self.terminate()
 
     def terminate(self) -> None:
-        """Stop every worker now: nothing they hold can keep this process waiting."""
-        for process in self.processes:
-            if process.is_alive():
-                process.terminate()
-        for process in self.processes:
-            process.join()
-            self.exitcodes.append(process.exitcode)
-            process.close()
-        for conn in self.conns:
-            conn.close()
-        self.processes.clear()
-        self.conns.clear()
-        self.owed.clear()
+        """Stop every worker now: SIGTERM, then SIGKILL for one that outlives the grace."""
+        try:
+            for process in self.processes:
+                if process.is_alive():
+                    process.terminate()
+            for process in self.processes:
+                process.join(_GRACE)
+                if process.exitcode is None:  # stopped, or a handler that ignores SIGTERM
+                    process.kill()
+                    process.join()
+                self.exitcodes.append(process.exitcode)
+                process.close()
+        finally:
+            for conn in self.conns:
+                _PARENT_ENDS.discard(conn)
+                conn.close()
+            self.processes.clear()
+            self.conns.clear()
+            self.owed.clear()
 
     def __enter__(self) -> Workers:
         return self

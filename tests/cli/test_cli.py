@@ -227,11 +227,16 @@ def test_client_file_dates_must_be_yyyy_mm_dd(runner: CliRunner, tmp_path: Path)
     assert r.exit_code == 2 and "isotretinoin_last_dose" in r.stderr
 
 
-#: the program, with an exit handler that says whether the interpreter was torn down
+#: the program, with an exit handler and an object that says when the interpreter is torn down
 _PROGRAM_WITH_HANDLER = (
-    "import atexit, sys; "
-    "atexit.register(lambda: sys.stderr.write('torn down\\n')); "
-    "from facialflow.cli import run; sys.argv[0] = 'facialflow'; run()"
+    "import atexit, sys\n"
+    "atexit.register(lambda: sys.stderr.write('exit handler\\n'))\n"
+    "class Teardown:\n"
+    "    def __del__(self): sys.stderr.write('torn down\\n')\n"
+    "kept = Teardown()\n"
+    "from facialflow.cli import run\n"
+    "sys.argv[0] = 'facialflow'\n"
+    "run()\n"
 )
 
 
@@ -245,20 +250,20 @@ def _program(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-@pytest.mark.parametrize("fmt", ["summary", "jsonl"])
+@pytest.mark.parametrize(("fmt", "workers"), [("summary", "1"), ("jsonl", "1"), ("summary", "2")])
 def test_simulate_random_skips_the_teardown_and_its_output_is_whole(
-    runner: CliRunner, fmt: str
+    runner: CliRunner, fmt: str, workers: str
 ) -> None:
     args = ["simulate", "--random", "3000", "--seed", "5", "--date", "2026-11-25"]
-    args += ["--adverse-rate", "0.1", "--format", fmt]
+    args += ["--adverse-rate", "0.1", "--format", fmt, "--workers", workers]
     done = _program(*args)
     assert done.returncode == 0, done.stderr
     assert "torn down" not in done.stderr
-    # everything written reached the pipe before the process ended
+    # the exit handlers ran (a plugin's, logging's), and everything written reached the pipe
+    assert "exit handler" in done.stderr
     assert done.stdout == runner.invoke(main, args).stdout
-    assert len(done.stdout.splitlines()) == (
-        3000 if fmt == "jsonl" else len(done.stdout.splitlines())
-    )
+    if fmt == "jsonl":
+        assert len(done.stdout.splitlines()) == 3000
 
 
 def test_a_failed_check_exit_code_and_message_survive_the_skipped_teardown(
@@ -268,11 +273,36 @@ def test_a_failed_check_exit_code_and_message_survive_the_skipped_teardown(
     done = _program(*args, "--fail-under", "100")
     assert done.returncode == 1
     assert "torn down" not in done.stderr
-    assert done.stderr.strip().splitlines()[-1].startswith("Error: coverage ")
+    assert "Error: coverage " in done.stderr
     assert done.stdout == runner.invoke(main, [*args, "--fail-under", "100"]).stdout
 
 
-def test_commands_that_hold_a_store_or_nothing_large_exit_normally() -> None:
-    done = _program("plugins")
+def test_check_skips_the_teardown_and_its_junit_file_is_whole(tmp_path: Path) -> None:
+    junit = tmp_path / "check.xml"
+    args = ["check", "--random", "300", "--seed", "5", "--date", "2026-11-25"]
+    done = _program(*args, "--junit", str(junit))
     assert done.returncode == 0, done.stderr
-    assert "torn down" in done.stderr
+    assert "torn down" not in done.stderr and "exit handler" in done.stderr
+    assert junit.read_text(encoding="utf-8").rstrip().endswith("</testsuites>")
+
+
+def test_closed_stdout_still_ends_quietly(tmp_path: Path) -> None:
+    # a program started with its stdout closed (`>&-`): Python gives it no sys.stdout
+    done = subprocess.run(
+        [sys.executable, "-c", _PROGRAM_WITH_HANDLER, "simulate", "--random", "20"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+        preexec_fn=lambda: os.close(1),
+    )
+    assert "Traceback" not in done.stderr
+    assert done.returncode == 0, done.stderr
+
+
+def test_commands_that_may_hold_a_store_exit_normally(tmp_path: Path) -> None:
+    for args in (["plugins"], ["session", "list", "--db", str(tmp_path / "s.db")]):
+        done = _program(*args)
+        assert done.returncode == 0, done.stderr
+        assert "torn down" in done.stderr, args

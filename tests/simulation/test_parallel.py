@@ -8,7 +8,6 @@ that exchange (shipments, reports, the merge) to the one-process run.
 from __future__ import annotations
 
 import datetime as dt
-import faulthandler
 import multiprocessing
 import os
 import pickle
@@ -31,16 +30,9 @@ from facialflow.simulation.fast_runner import FastRunner, shipment
 from facialflow.simulation.parallel import Merger, skin_parts, sweep_orphans
 from facialflow.simulation.run import Tally, run_summary, simulate, summarize, summary_lines
 
+pytestmark = pytest.mark.usefixtures("no_hang")
+
 DATE = dt.date(2026, 11, 25)
-
-
-@pytest.fixture(autouse=True)
-def _no_hang() -> Iterator[None]:
-    """A run that hangs (a lost report, a lost error) fails the suite with tracebacks
-    instead of stalling it."""
-    faulthandler.dump_traceback_later(120, exit=True)
-    yield
-    faulthandler.cancel_dump_traceback_later()
 
 
 def _spec(**kw: object) -> SimulationSpec:

@@ -2,30 +2,27 @@
 
 from __future__ import annotations
 
-import faulthandler
 import multiprocessing
 import os
 import signal
 import time
-from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
-from facialflow.errors import FacialflowError, WorkerLost
-from facialflow.simulation.workers import RemoteTraceback, Workers
+from facialflow.errors import FacialflowError, InvalidStep, WorkerLost
+from facialflow.simulation import workers as workers_module
+from facialflow.simulation.workers import RemoteTraceback, Workers, worker_context
 
-CONTEXT = multiprocessing.get_context(
-    "fork" if "fork" in multiprocessing.get_all_start_methods() else None
-)
+pytestmark = pytest.mark.usefixtures("no_hang")
 
-
-@pytest.fixture(autouse=True)
-def hang_guard() -> Iterator[None]:
-    # a broken error path would wait for ever: fail with every thread's traceback instead
-    faulthandler.dump_traceback_later(60, exit=True)
-    yield
-    faulthandler.cancel_dump_traceback_later()
-
+CONTEXT = worker_context()
+#: the start methods a platform may use: fork (Linux) and spawn (macOS, Windows)
+CONTEXTS = [
+    pytest.param(multiprocessing.get_context(m), id=m)
+    for m in ("fork", "spawn")
+    if m in multiprocessing.get_all_start_methods()
+]
 
 _SETTING: list[int] = []
 
@@ -38,6 +35,10 @@ def _fail_to_set(value: int) -> None:
     raise ValueError(f"cannot set {value}")
 
 
+def _ignore_sigterm(value: int) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+
 def _plus_setting(x: int) -> tuple[int, int]:
     return os.getpid(), x + _SETTING[-1]
 
@@ -47,7 +48,7 @@ def _raise(message: str) -> None:
 
 
 class _Unpicklable(Exception):
-    def __reduce__(self) -> object:
+    def __reduce__(self) -> Any:
         raise TypeError("not this one")
 
 
@@ -55,13 +56,34 @@ def _raise_unpicklable() -> None:
     raise _Unpicklable("deep inside")
 
 
+def _raise_invalid_step() -> None:
+    # pickles, but its __init__ wants three arguments: it cannot be unpickled
+    raise InvalidStep("advance", "mask", ["adverse"])
+
+
+def _return_unpicklable() -> Any:
+    return lambda: None
+
+
 def _sleep(seconds: float) -> int:
     time.sleep(seconds)
     return os.getpid()
 
 
-def test_each_worker_is_set_up_with_its_own_arguments_and_answers_in_order() -> None:
-    with Workers(CONTEXT, _set, [(100,), (200,)]) as workers:
+def _exit_now(code: int) -> None:
+    os._exit(code)
+
+
+def _crash() -> None:
+    # a signal whose default ends the process, as a crash in C code would (SIGSEGV, SIGABRT),
+    # without the crash report pytest's faulthandler would print for those
+    os.kill(os.getpid(), signal.SIGUSR1)
+    time.sleep(10)
+
+
+@pytest.mark.parametrize("context", CONTEXTS)
+def test_each_worker_is_set_up_with_its_own_arguments_and_answers_in_order(context: Any) -> None:
+    with Workers(context, _set, [(100,), (200,)]) as workers:
         for x in range(5):
             workers.send(0, _plus_setting, x)
             workers.send(1, _plus_setting, x)
@@ -75,10 +97,14 @@ def test_each_worker_is_set_up_with_its_own_arguments_and_answers_in_order() -> 
     assert answers == {0: [100, 101, 102, 103, 104], 1: [200, 201, 202, 203, 204]}
     assert len(pids[0]) == len(pids[1]) == 1 and pids[0] != pids[1]
     assert os.getpid() not in pids[0] | pids[1]
+    assert workers.exitcodes == [0, 0]
 
 
-def test_a_tasks_error_is_raised_here_with_where_it_was_raised_and_the_worker_goes_on() -> None:
-    with Workers(CONTEXT, _set, [(1,)]) as workers:
+@pytest.mark.parametrize("context", CONTEXTS)
+def test_a_tasks_error_is_raised_here_with_where_it_was_raised_and_the_worker_goes_on(
+    context: Any,
+) -> None:
+    with Workers(context, _set, [(1,)]) as workers:
         workers.send(0, _raise, "no such key")
         with pytest.raises(KeyError, match="no such key") as caught:
             workers.receive()
@@ -88,11 +114,30 @@ def test_a_tasks_error_is_raised_here_with_where_it_was_raised_and_the_worker_go
         assert workers.receive()[1][1] == 2
 
 
-def test_an_error_that_cannot_be_pickled_still_says_what_it_was() -> None:
+@pytest.mark.parametrize(
+    ("task", "what"),
+    [
+        (_raise_unpicklable, "_Unpicklable: deep inside"),
+        (_raise_invalid_step, "InvalidStep: "),
+    ],
+)
+def test_an_error_that_cannot_cross_intact_still_says_what_it_was(task: Any, what: str) -> None:
     with Workers(CONTEXT, _set, [(1,)]) as workers:
-        workers.send(0, _raise_unpicklable)
-        with pytest.raises(RuntimeError, match="_Unpicklable: deep inside"):
+        workers.send(0, task)
+        with pytest.raises(RuntimeError, match=what):
             workers.receive()
+        workers.send(0, _plus_setting, 1)  # the worker lives on
+        assert workers.receive()[1][1] == 2
+
+
+def test_an_answer_that_cannot_be_pickled_is_an_error_not_a_dead_worker() -> None:
+    with Workers(CONTEXT, _set, [(1,)]) as workers:
+        workers.send(0, _return_unpicklable)
+        with pytest.raises(Exception, match=r"pickle|lambda") as caught:
+            workers.receive()
+        assert not isinstance(caught.value, WorkerLost)
+        workers.send(0, _plus_setting, 1)
+        assert workers.receive()[1][1] == 2
 
 
 def test_a_worker_that_failed_to_set_up_answers_every_task_with_why() -> None:
@@ -102,9 +147,10 @@ def test_a_worker_that_failed_to_set_up_answers_every_task_with_why() -> None:
         for _ in range(2):
             with pytest.raises(ValueError, match="cannot set 7"):
                 workers.receive()
+    assert workers.exitcodes == [0]  # and it still stops when told
 
 
-def _kill_one_while_both_work(workers: Workers, how: int) -> int:
+def _kill_one_while_both_work(workers: Workers, how: int) -> None:
     workers.send(0, _sleep, 60)
     workers.send(1, _sleep, 60)
     time.sleep(0.2)
@@ -112,24 +158,43 @@ def _kill_one_while_both_work(workers: Workers, how: int) -> int:
     assert victim is not None
     os.kill(victim, how)
     workers.receive()
-    return victim
 
 
-@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM])
-def test_a_worker_killed_with_work_unanswered_fails_the_run_at_once(how: int) -> None:
+@pytest.mark.parametrize(
+    ("how", "hint"),
+    [
+        (signal.SIGKILL, "out of memory? fewer workers use less"),
+        (signal.SIGTERM, "killed from outside"),
+    ],
+)
+def test_a_worker_killed_with_work_unanswered_fails_the_run_at_once(how: int, hint: str) -> None:
     workers = Workers(CONTEXT, _set, [(1,), (2,)])
+    victim = workers.processes[1].pid
     started = time.monotonic()
     with pytest.raises(WorkerLost) as caught, workers:
         _kill_one_while_both_work(workers, how)
     assert time.monotonic() - started < 5
-    victim = str(caught.value).split()[2]
+    name = signal.Signals(how).name
     assert str(caught.value) == (
-        f"worker process {victim} was killed by signal {how} before finishing its work"
-        " (killed from outside: out of memory? try fewer --workers)"
+        f"worker process {victim} was killed by {name} before finishing its work ({hint})"
     )
     assert isinstance(caught.value, FacialflowError) and isinstance(caught.value, RuntimeError)
     # leaving on the error terminated the other worker, busy as it was
     assert workers.exitcodes == [-signal.SIGTERM, -how]
+
+
+@pytest.mark.parametrize(
+    ("task", "arg", "what"),
+    [(_exit_now, (3,), "exit status 3"), (_crash, (), "ended by SIGUSR1")],
+)
+def test_a_worker_that_ends_by_itself_is_a_bug_not_the_environment(
+    task: Any, arg: tuple[Any, ...], what: str
+) -> None:
+    w = Workers(CONTEXT, _set, [(1,)])
+    w.send(0, task, *arg)
+    with pytest.raises(RuntimeError, match=what) as caught, w:
+        w.receive()
+    assert not isinstance(caught.value, FacialflowError)  # the CLI reports a bug: exit 70
 
 
 def test_a_worker_killed_while_idle_fails_the_wait_too() -> None:
@@ -138,24 +203,19 @@ def test_a_worker_killed_while_idle_fails_the_wait_too() -> None:
     pid = workers.processes[1].pid
     assert pid is not None
     os.kill(pid, signal.SIGKILL)
-    with pytest.raises(WorkerLost, match=f"{pid} was killed by signal 9"), workers:
+    with pytest.raises(WorkerLost, match=f"{pid} was killed by SIGKILL"), workers:
         workers.receive()
     assert workers.exitcodes == [-signal.SIGTERM, -signal.SIGKILL]
 
 
-def _gone(workers: Workers) -> None:
+def test_sending_to_a_worker_that_is_gone_fails_too() -> None:
+    workers = Workers(CONTEXT, _set, [(1,)])
     pid = workers.processes[0].pid
     assert pid is not None
     os.kill(pid, signal.SIGKILL)
     workers.processes[0].join(5)
-    for _ in range(100):  # the pipe's buffer may take a few sends before it breaks
+    with pytest.raises(WorkerLost, match="SIGKILL"), workers:
         workers.send(0, _plus_setting, 1)
-    workers.receive()
-
-
-def test_sending_to_a_worker_that_is_gone_fails_too() -> None:
-    with Workers(CONTEXT, _set, [(1,)]) as workers, pytest.raises(WorkerLost):
-        _gone(workers)
 
 
 def test_closing_ends_every_worker_and_an_error_terminates_busy_ones() -> None:
@@ -171,6 +231,36 @@ def test_closing_ends_every_worker_and_an_error_terminates_busy_ones() -> None:
     assert time.monotonic() - started < 5
     assert busy.exitcodes == [-signal.SIGTERM]
     assert busy.processes == [] and busy.conns == []
+
+
+def test_a_worker_that_ignores_sigterm_is_killed_after_the_grace(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(workers_module, "_GRACE", 0.3)
+    stubborn = Workers(CONTEXT, _ignore_sigterm, [(1,)])
+    stubborn.send(0, _sleep, 0)
+    stubborn.receive()  # set up: SIGTERM is ignored from here on
+    stubborn.send(0, _sleep, 60)
+    started = time.monotonic()
+    with pytest.raises(ZeroDivisionError), stubborn:
+        raise ZeroDivisionError
+    assert time.monotonic() - started < 5
+    assert stubborn.exitcodes == [-signal.SIGKILL]
+
+
+@pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="forks")
+def test_a_worker_ends_when_its_parent_end_closes_though_later_workers_were_forked() -> None:
+    # each later fork inherits the earlier pipes' parent ends: unless closed there, the
+    # first worker would never see EOF, and would outlive a parent killed outright
+    first = Workers(CONTEXT, _set, [(1,)])
+    later = Workers(CONTEXT, _set, [(2,), (3,)])
+    try:
+        first.conns[0].close()
+        first.processes[0].join(5)
+        assert first.processes[0].exitcode == 0
+    finally:
+        later.close()
+        first.processes[0].kill()
 
 
 def test_waiting_with_nothing_sent_is_a_bug_not_a_hang() -> None:
