@@ -113,19 +113,25 @@ def test_ctrl_c_ends_every_format_promptly_with_130_and_no_traceback(tmp_path: P
     assert bad == []
 
 
-@pytest.mark.slow
-def test_a_run_killed_outright_leaves_its_folder_and_the_next_run_removes_it(
-    tmp_path: Path,
-) -> None:
+def started_run(fmt: str, stderr: int) -> subprocess.Popen[bytes]:
+    """A long run in its own process group, a moment after its workers started."""
     proc = subprocess.Popen(
-        [*COMMAND, "--format", "summary"],
+        [*COMMAND, "--format", fmt],
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=stderr,
         cwd=ROOT,
         start_new_session=True,
     )
     wait_for_workers(proc.pid)
     time.sleep(0.3)
+    return proc
+
+
+@pytest.mark.slow
+def test_a_run_killed_outright_leaves_its_folder_and_the_next_run_removes_it(
+    tmp_path: Path,
+) -> None:
+    proc = started_run("summary", subprocess.DEVNULL)
     os.kill(proc.pid, signal.SIGTERM)  # what `kill PID` sends: the process ends at once
     proc.wait(timeout=PROMPT + 8)
     # its workers end by themselves once their task is done: their pipes to it are closed
@@ -151,15 +157,7 @@ def test_a_worker_killed_from_outside_fails_the_run_with_one_error_line(
     fmt: str, tmp_path: Path
 ) -> None:
     # what the kernel's out-of-memory killer does to one worker: the run must not wait for ever
-    proc = subprocess.Popen(
-        [*COMMAND, "--format", fmt],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        cwd=ROOT,
-        start_new_session=True,
-    )
-    wait_for_workers(proc.pid)
-    time.sleep(0.3)
+    proc = started_run(fmt, subprocess.PIPE)
     victim = int(Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()[-1])
     os.kill(victim, signal.SIGKILL)
     try:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 import tomllib
 from pathlib import Path
@@ -82,17 +81,8 @@ def test_nothing_is_written_where_python_writes_no_bytecode(
     assert caches(source) == []
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
-def test_a_read_only_folder_parses_each_time_without_error(source: Path) -> None:
-    source.parent.chmod(0o555)
-    try:
-        assert parse(TABLE, source) == tomllib.loads(TABLE)
-    finally:
-        source.parent.chmod(0o755)
-    assert caches(source) == []
-
-
 def test_a_cache_folder_that_cannot_be_made_parses_each_time(source: Path) -> None:
+    # (what a read-only install gives too; root may write anywhere, so the test blocks the name)
     (source.parent / "__pycache__").write_text("a file where the folder would be")
     assert parse(TABLE, source) == tomllib.loads(TABLE)
 
