@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import signal
 import sys
 
 import click
@@ -68,9 +69,17 @@ def run() -> None:
     from facialflow.cli.options import become_program, teardown_skipped
 
     become_program()
+    for signum in _ENDING:
+        signal.signal(signum, _unwind)
     try:
         main()
     except SystemExit as done:
+        if isinstance(done, _Ended):
+            # cleaned up (workers stopped, temporary files and folders removed): now end as
+            # the signal ends a program, so the caller sees exactly what it always saw
+            _flushed()
+            signal.signal(done.signum, signal.SIG_DFL)
+            os.kill(os.getpid(), done.signum)
         code = 0 if done.code is None else done.code
         if isinstance(code, int) and teardown_skipped() and _flushed():
             # the exit handlers still run (a plugin's or an invariant module's, logging's);
@@ -80,6 +89,24 @@ def run() -> None:
             if _flushed():
                 os._exit(code)
         raise
+
+
+#: signals that ask the program to end (``kill PID``, a closed terminal): it unwinds first
+_ENDING = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+
+class _Ended(SystemExit):
+    """Raised by an ending signal, so that every ``finally`` and context manager runs."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(128 + signum)
+        self.signum = signum
+
+
+def _unwind(signum: int, frame: object) -> None:
+    for other in _ENDING:  # a second signal must not cut the clean-up short
+        signal.signal(other, signal.SIG_IGN)
+    raise _Ended(signum)
 
 
 def _flushed() -> bool:

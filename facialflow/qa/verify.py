@@ -18,6 +18,7 @@ breaks it.
 from __future__ import annotations
 
 import datetime as dt
+import signal
 import time
 from collections.abc import Hashable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -208,6 +209,10 @@ _WORKER: dict[str, Any] = {}
 
 def _init_worker(settings: Mapping[str, Any]) -> None:
     from facialflow.products.loading import load_plugins
+
+    # a forked worker may inherit the program's handler that turns SIGTERM into an exit
+    # the parent unwinds through: a worker just ends
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     from facialflow.qa.custom import load_invariants
 
     policy = load_policy(settings["policy"])

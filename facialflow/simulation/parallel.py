@@ -72,9 +72,11 @@ def _init_worker(
 ) -> None:
     global _RUNNER, _PARTS, _ME, _FOLDER
     _PARTS, _ME, _FOLDER = parts, me, folder
-    # Ctrl-C reaches the whole process group: only the parent handles it (it ends the
-    # workers), so no worker prints a traceback
+    # Ctrl-C and a closed terminal reach the whole process group: only the parent handles
+    # them (it ends the workers), so no worker prints a traceback or ends on its own
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "SIGHUP"):
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
     # a forked worker holds the parent's objects; the collector need never look at
     # them again (and looking would copy their memory pages into the worker)
     gc.freeze()

@@ -71,6 +71,9 @@ def _serve(
     # own included: closed, so that each pipe reaches EOF when the parent is gone
     for end in inherited:
         end.close()
+    # and it may hold the program's handler that turns SIGTERM into an exit to unwind
+    # through: a worker told to terminate just ends
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     failed: bytes | None = None
     try:
         init(*args)

@@ -132,7 +132,7 @@ def test_a_run_killed_outright_leaves_its_folder_and_the_next_run_removes_it(
     tmp_path: Path,
 ) -> None:
     proc = started_run("summary", subprocess.DEVNULL)
-    os.kill(proc.pid, signal.SIGTERM)  # what `kill PID` sends: the process ends at once
+    os.kill(proc.pid, signal.SIGKILL)  # nothing runs after this one
     proc.wait(timeout=PROMPT + 8)
     # its workers end by themselves once their task is done: their pipes to it are closed
     ended = group_gone(proc.pid, grace=10.0)
@@ -148,6 +148,34 @@ def test_a_run_killed_outright_leaves_its_folder_and_the_next_run_removes_it(
         cwd=ROOT,
     )
     assert not [p for p in left if p.exists()]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("fmt", "how"),
+    [("summary", signal.SIGTERM), ("jsonl", signal.SIGTERM), ("summary", signal.SIGHUP)],
+)
+def test_kill_or_a_closed_terminal_cleans_up_and_ends_the_run_as_the_signal_does(
+    fmt: str, how: int, tmp_path: Path
+) -> None:
+    # `kill PID` (SIGTERM) and a closed terminal (SIGHUP) reach the program alone or the
+    # whole group: either way it stops its workers and removes its folder, then ends by
+    # the signal, as a caller has always seen it end
+    proc = started_run(fmt, subprocess.PIPE)
+    if how == signal.SIGHUP:
+        os.killpg(proc.pid, how)
+    else:
+        os.kill(proc.pid, how)
+    try:
+        _, err = proc.communicate(timeout=PROMPT + 8)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        raise AssertionError("the run hung after the signal") from None
+    assert proc.returncode == -how
+    assert group_gone(proc.pid), "a worker outlived its parent"
+    assert not [p for d in SHIPPED for p in Path(d).glob(f"facialflow-{proc.pid}-*")]
+    assert err.decode().strip() == ""
 
 
 @pytest.mark.slow
