@@ -40,6 +40,7 @@ __all__ = [
     "InvariantError",
     "ScheduleError",
     "SnapshotError",
+    "Signalled",
     "UnknownNameError",
     "WorkerLost",
 ]
@@ -171,6 +172,19 @@ class PathExplosion(FacialflowError, RuntimeError):
 
 class ScheduleError(FacialflowError, ValueError):
     """A visit plan cannot be made from the given options."""
+
+
+class Signalled(SystemExit):
+    """A signal asked the program to end (SIGTERM, SIGHUP): raised so that every ``finally``
+    and context manager runs; the program then ends by that signal. Nothing may turn it
+    into another error (a plugin guard catching ``SystemExit`` lets it through)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(128 + signum)
+        self.signum = signum
+
+    def __reduce__(self) -> tuple[type[Signalled], tuple[int]]:
+        return type(self), (self.signum,)
 
 
 class WorkerLost(FacialflowError, RuntimeError):

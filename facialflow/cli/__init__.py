@@ -25,6 +25,7 @@ from facialflow.cli.plugins_command import plugins_command
 from facialflow.cli.session_command import session_group
 from facialflow.cli.simulate_command import simulate
 from facialflow.cli.verify_command import verify_command
+from facialflow.errors import Signalled
 
 __all__ = ["main", "run"]
 
@@ -70,16 +71,20 @@ def run() -> None:
 
     become_program()
     for signum in _ENDING:
-        signal.signal(signum, _unwind)
+        # a signal the program was started ignoring stays ignored (nohup, `trap '' HUP`)
+        if signal.getsignal(signum) is signal.SIG_DFL:
+            signal.signal(signum, _unwind)
     try:
         main()
+    except Signalled as ended:
+        # cleaned up (workers stopped, temporary files and folders removed): now end as
+        # the signal ends a program, so the caller sees exactly what it always saw
+        _default_endings()
+        _flushed()
+        os.kill(os.getpid(), ended.signum)
+        raise  # where a signal cannot end a process (no such default)
     except SystemExit as done:
-        if isinstance(done, _Ended):
-            # cleaned up (workers stopped, temporary files and folders removed): now end as
-            # the signal ends a program, so the caller sees exactly what it always saw
-            _flushed()
-            signal.signal(done.signum, signal.SIG_DFL)
-            os.kill(os.getpid(), done.signum)
+        _default_endings()  # the exit handlers and the teardown are not to be unwound
         code = 0 if done.code is None else done.code
         if isinstance(code, int) and teardown_skipped() and _flushed():
             # the exit handlers still run (a plugin's or an invariant module's, logging's);
@@ -95,18 +100,17 @@ def run() -> None:
 _ENDING = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
 
 
-class _Ended(SystemExit):
-    """Raised by an ending signal, so that every ``finally`` and context manager runs."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(128 + signum)
-        self.signum = signum
-
-
 def _unwind(signum: int, frame: object) -> None:
-    for other in _ENDING:  # a second signal must not cut the clean-up short
-        signal.signal(other, signal.SIG_IGN)
-    raise _Ended(signum)
+    # a second signal ends the program at once, as a second Ctrl-C does in many programs:
+    # a clean-up that hangs (a stalled pipe reader) never needs SIGKILL
+    _default_endings()
+    raise Signalled(signum)
+
+
+def _default_endings() -> None:
+    for signum in _ENDING:
+        if signal.getsignal(signum) is _unwind:
+            signal.signal(signum, signal.SIG_DFL)
 
 
 def _flushed() -> bool:

@@ -41,7 +41,8 @@ def parse(text: str, source: Path | None) -> dict[str, Any]:
     ``source`` is the TOML file ``text`` was read from, or None when it is not a
     plain file (a zipped package): then the text is parsed.
     """
-    if source is None:
+    if source is None or sys.pycache_prefix is not None:
+        # (bytecode goes elsewhere under PYTHONPYCACHEPREFIX: so would this; kept simple)
         return tomllib.loads(text)
     raw = text.encode("utf-8")
     prefix = f"{source.name}.{_VERSION}."
@@ -81,13 +82,15 @@ def _store(cache: Path, prefix: str, data: dict[str, Any]) -> None:
         try:
             with os.fdopen(fd, "wb") as file:
                 file.write(_digest(payload) + payload)
+            # readable by whoever may read the table (mkstemp makes it its owner's alone)
+            os.chmod(name, 0o644)
             os.replace(name, cache)
         except BaseException:
             Path(name).unlink(missing_ok=True)
             raise
         # the caches of earlier versions of the same table
-        for old in cache.parent.glob(f"{prefix}*.marshal"):
+        for old in [*cache.parent.glob(f"{prefix}*.marshal"), *cache.parent.glob(f".{prefix}*")]:
             if old != cache:
-                old.unlink(missing_ok=True)
+                old.unlink(missing_ok=True)  # and a half-written one a killed process left
     except OSError:
         return  # a read-only install: parse each time, as without a cache

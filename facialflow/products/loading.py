@@ -23,7 +23,7 @@ from typing import Any
 import pluggy
 from attrs import frozen
 
-from facialflow.errors import PluginError
+from facialflow.errors import PluginError, Signalled
 from facialflow.model import Client
 from facialflow.products.catalog import Offer, OfferPlugin, load_catalog
 from facialflow.products.hookspecs import Candidate, FacialflowSpec, PluginInfo, SelectionContext
@@ -79,6 +79,9 @@ def _import_file_locked(path: Path) -> ModuleType:
     sys.modules[name] = module
     try:
         spec.loader.exec_module(module)
+    except Signalled:
+        del sys.modules[name]
+        raise
     except (Exception, SystemExit) as exc:
         del sys.modules[name]
         raise PluginError(
@@ -258,6 +261,8 @@ class PluginSet:
     def _call(function: Any, name: str, kwargs: dict[str, Any]) -> Any:
         try:
             return function(**kwargs)
+        except Signalled:
+            raise  # the program is ending (kill): not the plugin's doing
         except SystemExit as exc:
             # a plugin must not end the caller's process (or a web server's worker)
             raise PluginError(f"plugin {name} {_failure(exc)} instead of returning") from None

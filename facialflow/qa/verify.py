@@ -208,11 +208,13 @@ _WORKER: dict[str, Any] = {}
 
 
 def _init_worker(settings: Mapping[str, Any]) -> None:
-    from facialflow.products.loading import load_plugins
-
-    # a forked worker may inherit the program's handler that turns SIGTERM into an exit
-    # the parent unwinds through: a worker just ends
+    # a forked worker may inherit the program's handlers that turn SIGTERM and SIGHUP into
+    # an exit to unwind through: a worker told to terminate just ends, and a closed
+    # terminal is the parent's to handle
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if hasattr(signal, "SIGHUP"):
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    from facialflow.products.loading import load_plugins
     from facialflow.qa.custom import load_invariants
 
     policy = load_policy(settings["policy"])

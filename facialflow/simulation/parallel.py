@@ -8,7 +8,7 @@ Two ways to share it out:
   type, so a worker that runs only its own skin types never computes a selection
   another worker computes (split by chunks, each worker would compute most of them
   again); nor a screening, but for the coarser screening the skin types other than
-  sensitive share (R24 reads only "sensitive or not"): two workers made 30% more
+  sensitive share (R24 reads only "sensitive or not"): two workers made 26% more
   of those than one, at 100k sessions. Each chunk is still drawn once:
   the worker that draws it runs its own clients and ships the others, as plain
   tuples pickled once into a file in memory (``/dev/shm`` where there is one),
@@ -162,8 +162,9 @@ def sweep_orphans(where: str) -> None:
     """Remove the folders of shipped sessions whose run ended without removing them.
 
     A run removes its own folder however its code is left (an error, Ctrl-C, a
-    consumer that stops early); only a process killed outright (SIGKILL, or SIGTERM,
-    whose default is to end the process at once) leaves one behind. Its files are in
+    consumer that stops early; SIGTERM and SIGHUP too, when the program runs as
+    ``facialflow``); a process killed by a signal it does not catch (SIGKILL) leaves
+    one behind. Its files are in
     memory when ``where`` is ``/dev/shm``, so the next run clears them. A folder
     whose process still exists is kept, whatever that process is now.
     """

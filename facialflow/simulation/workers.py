@@ -71,9 +71,11 @@ def _serve(
     # own included: closed, so that each pipe reaches EOF when the parent is gone
     for end in inherited:
         end.close()
-    # and it may hold the program's handler that turns SIGTERM into an exit to unwind
-    # through: a worker told to terminate just ends
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    # and it may hold the program's handlers that turn SIGTERM and SIGHUP into an exit to
+    # unwind through: a worker told to terminate just ends
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_DFL)
     failed: bytes | None = None
     try:
         init(*args)

@@ -306,3 +306,20 @@ def test_commands_that_may_hold_a_store_exit_normally(tmp_path: Path) -> None:
         done = _program(*args)
         assert done.returncode == 0, done.stderr
         assert "torn down" in done.stderr, args
+
+
+def test_the_first_ending_signal_unwinds_and_a_second_one_ends_at_once() -> None:
+    import signal
+
+    from facialflow import cli
+    from facialflow.errors import Signalled
+
+    previous = signal.signal(signal.SIGTERM, cli._unwind)
+    try:
+        with pytest.raises(Signalled) as caught:
+            cli._unwind(signal.SIGTERM, None)
+        assert caught.value.code == 128 + signal.SIGTERM
+        # the clean-up runs under the default: a second `kill` ends a hung clean-up
+        assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+    finally:
+        signal.signal(signal.SIGTERM, previous)

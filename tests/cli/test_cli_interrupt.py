@@ -127,6 +127,19 @@ def started_run(fmt: str, stderr: int) -> subprocess.Popen[bytes]:
     return proc
 
 
+def ended_cleanly(proc: subprocess.Popen[bytes], after: str) -> str:
+    """Its stderr, once the run ended promptly with no worker and no folder left behind."""
+    try:
+        _, err = proc.communicate(timeout=PROMPT + 8)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        raise AssertionError(f"the run hung after {after}") from None
+    assert group_gone(proc.pid), "a worker outlived its parent"
+    assert not [p for d in SHIPPED for p in Path(d).glob(f"facialflow-{proc.pid}-*")]
+    return (err or b"").decode().strip()
+
+
 @pytest.mark.slow
 def test_a_run_killed_outright_leaves_its_folder_and_the_next_run_removes_it(
     tmp_path: Path,
@@ -166,16 +179,31 @@ def test_kill_or_a_closed_terminal_cleans_up_and_ends_the_run_as_the_signal_does
         os.killpg(proc.pid, how)
     else:
         os.kill(proc.pid, how)
-    try:
-        _, err = proc.communicate(timeout=PROMPT + 8)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.communicate()
-        raise AssertionError("the run hung after the signal") from None
+    err = ended_cleanly(proc, "the signal")
     assert proc.returncode == -how
-    assert group_gone(proc.pid), "a worker outlived its parent"
-    assert not [p for d in SHIPPED for p in Path(d).glob(f"facialflow-{proc.pid}-*")]
-    assert err.decode().strip() == ""
+    assert err == ""
+
+
+@pytest.mark.slow
+def test_a_run_started_ignoring_sighup_keeps_running_when_the_terminal_closes() -> None:
+    # nohup: a hang-up the program was started ignoring stays ignored
+    proc = subprocess.Popen(
+        [*COMMAND, "--format", "summary"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd=ROOT,
+        start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN),
+    )
+    try:
+        wait_for_workers(proc.pid)
+        os.killpg(proc.pid, signal.SIGHUP)
+        time.sleep(1.0)
+        assert proc.poll() is None, "the hang-up ended a run started under nohup"
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
 
 
 @pytest.mark.slow
@@ -188,15 +216,7 @@ def test_a_worker_killed_from_outside_fails_the_run_with_one_error_line(
     proc = started_run(fmt, subprocess.PIPE)
     victim = int(Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()[-1])
     os.kill(victim, signal.SIGKILL)
-    try:
-        _, err = proc.communicate(timeout=PROMPT + 8)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.communicate()
-        raise AssertionError("the run hung after losing a worker") from None
-    assert group_gone(proc.pid), "a worker outlived its parent"
-    assert not [p for d in SHIPPED for p in Path(d).glob(f"facialflow-{proc.pid}-*")]
-    lines = err.decode().strip().splitlines()
+    lines = ended_cleanly(proc, "losing a worker").splitlines()
     assert lines == [
         f"Error: worker process {victim} was killed by SIGKILL before finishing its work"
         " (out of memory? fewer workers use less)"

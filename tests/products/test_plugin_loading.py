@@ -11,7 +11,7 @@ import pytest
 from conftest import DATE, build_client
 
 from facialflow import Candidate, Product, ProductKind, hookimpl
-from facialflow.errors import PluginError
+from facialflow.errors import PluginError, Signalled
 from facialflow.products.loading import builtin_plugin_dir, load_plugins
 from facialflow.session.live import Session
 
@@ -168,6 +168,31 @@ def test_plugin_failure_during_selection_names_the_plugin(plugin: object, words:
     ps = load_plugins(extra=[("faulty", plugin)], entry_point_plugins=False)
     with pytest.raises(PluginError, match=words):
         Session.start(build_client(), date=DATE, plugins=ps)
+
+
+class Exits(Info):
+    @hookimpl
+    def facialflow_candidates(self, client: Any) -> list[Any]:
+        sys.exit(3)
+
+
+class Killed(Info):
+    """What the program's SIGTERM handler does while a plugin runs."""
+
+    @hookimpl
+    def facialflow_candidates(self, client: Any) -> list[Any]:
+        raise Signalled(15)
+
+
+def test_a_plugin_that_exits_is_an_error_but_a_signal_to_the_program_passes_through() -> None:
+    exits = load_plugins(extra=[("faulty", Exits())], entry_point_plugins=False)
+    with pytest.raises(PluginError, match=r"plugin faulty called sys.exit\(3\)"):
+        Session.start(build_client(), date=DATE, plugins=exits)
+    # a `kill` that lands while a plugin runs is the program's to end by, not the plugin's fault
+    killed = load_plugins(extra=[("slow", Killed())], entry_point_plugins=False)
+    with pytest.raises(Signalled) as caught:
+        Session.start(build_client(), date=DATE, plugins=killed)
+    assert caught.value.signum == 15 and caught.value.code == 143
 
 
 class Unsafe(Info):

@@ -65,6 +65,10 @@ def _return_unpicklable() -> Any:
     return lambda: None
 
 
+def _handlers() -> tuple[Any, Any]:
+    return signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGHUP)
+
+
 def _sleep(seconds: float) -> int:
     time.sleep(seconds)
     return os.getpid()
@@ -262,6 +266,24 @@ def test_a_worker_ends_when_its_parent_end_closes_though_later_workers_were_fork
     finally:
         later.close()
         first.processes[0].kill()
+
+
+def _raising_handler(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
+@pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="forks")
+def test_a_forked_worker_drops_the_programs_ending_handlers() -> None:
+    # the program turns SIGTERM and SIGHUP into an exit to unwind through; a worker that kept
+    # that handler would answer `terminate()` with an error reply instead of ending
+    previous = [signal.signal(s, _raising_handler) for s in (signal.SIGTERM, signal.SIGHUP)]
+    try:
+        with Workers(CONTEXT, _set, [(1,)]) as workers:
+            workers.send(0, _handlers)
+            assert workers.receive()[1] == (signal.SIG_DFL, signal.SIG_DFL)
+    finally:
+        for signum, handler in zip((signal.SIGTERM, signal.SIGHUP), previous, strict=True):
+            signal.signal(signum, handler)
 
 
 def test_waiting_with_nothing_sent_is_a_bug_not_a_hang() -> None:
