@@ -12,11 +12,13 @@ facialflow so every layer can raise these.
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Sequence
 
 __all__ = [
     "CatalogError",
     "ClientFileError",
+    "ENDING_SIGNALS",
     "JournalError",
     "RecordIncomplete",
     "StaleRevision",
@@ -172,6 +174,13 @@ class PathExplosion(FacialflowError, RuntimeError):
 
 class ScheduleError(FacialflowError, ValueError):
     """A visit plan cannot be made from the given options."""
+
+
+#: the signals the program ends by only after unwinding (``kill PID``, a closed terminal):
+#: each raises :class:`Signalled` where the program installed its handler, POSIX only
+ENDING_SIGNALS: tuple[int, ...] = tuple(
+    getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
 
 
 class Signalled(SystemExit):

@@ -25,7 +25,7 @@ from facialflow.cli.plugins_command import plugins_command
 from facialflow.cli.session_command import session_group
 from facialflow.cli.simulate_command import simulate
 from facialflow.cli.verify_command import verify_command
-from facialflow.errors import Signalled
+from facialflow.errors import ENDING_SIGNALS, Signalled
 
 __all__ = ["main", "run"]
 
@@ -70,7 +70,7 @@ def run() -> None:
     from facialflow.cli.options import become_program, teardown_skipped
 
     become_program()
-    for signum in _ENDING:
+    for signum in ENDING_SIGNALS:
         # a signal the program was started ignoring stays ignored (nohup, `trap '' HUP`)
         if signal.getsignal(signum) is signal.SIG_DFL:
             signal.signal(signum, _unwind)
@@ -96,10 +96,6 @@ def run() -> None:
         raise
 
 
-#: signals that ask the program to end (``kill PID``, a closed terminal): it unwinds first
-_ENDING = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
-
-
 def _unwind(signum: int, frame: object) -> None:
     # a second signal ends the program at once, as a second Ctrl-C does in many programs:
     # a clean-up that hangs (a stalled pipe reader) never needs SIGKILL
@@ -108,7 +104,7 @@ def _unwind(signum: int, frame: object) -> None:
 
 
 def _default_endings() -> None:
-    for signum in _ENDING:
+    for signum in ENDING_SIGNALS:
         if signal.getsignal(signum) is _unwind:
             signal.signal(signum, signal.SIG_DFL)
 

@@ -28,7 +28,7 @@ from multiprocessing.reduction import ForkingPickler
 from types import TracebackType
 from typing import Any
 
-from facialflow.errors import WorkerLost
+from facialflow.errors import ENDING_SIGNALS, WorkerLost
 
 __all__ = ["RemoteTraceback", "Workers", "worker_context"]
 
@@ -73,9 +73,8 @@ def _serve(
         end.close()
     # and it may hold the program's handlers that turn SIGTERM and SIGHUP into an exit to
     # unwind through: a worker told to terminate just ends
-    for name in ("SIGTERM", "SIGHUP"):
-        if hasattr(signal, name):
-            signal.signal(getattr(signal, name), signal.SIG_DFL)
+    for signum in ENDING_SIGNALS:
+        signal.signal(signum, signal.SIG_DFL)
     failed: bytes | None = None
     try:
         init(*args)
@@ -86,22 +85,21 @@ def _serve(
             message = conn.recv_bytes()
         except (EOFError, OSError):
             return  # the parent is gone
-        reply = failed
-        if reply is None:
-            try:
-                task = _loads(message)
-                if task is None:
-                    return
-                fn, fn_args = task
-                reply = _dumps((True, fn(*fn_args), ""))
-            except BaseException as exc:
-                reply = _failure(exc)
-        elif _loads(message) is None:
+        if message == _STOP:
             return
         try:
-            conn.send_bytes(reply)
+            conn.send_bytes(failed if failed is not None else _run(message))
         except OSError:
             return  # the parent is gone (killed outright): nobody is left to tell
+
+
+def _run(message: bytes) -> bytes:
+    """The answer to one task: its result, or the error it raised (see :func:`_failure`)."""
+    try:
+        fn, args = pickle.loads(message)
+        return _dumps((True, fn(*args), ""))
+    except BaseException as exc:
+        return _failure(exc)
 
 
 #: how a worker is killed from outside (the out-of-memory killer sends SIGKILL); any other
@@ -117,10 +115,6 @@ def _dumps(value: Any) -> bytes:
     return bytes(ForkingPickler.dumps(value, pickle.HIGHEST_PROTOCOL))
 
 
-def _loads(data: bytes) -> Any:
-    return pickle.loads(data)
-
-
 #: the message that tells a worker to stop
 _STOP = pickle.dumps(None)
 
@@ -130,7 +124,7 @@ def _failure(exc: BaseException) -> bytes:
     text = "".join(traceback.format_exception(exc))
     try:
         reply = _dumps((False, exc, text))
-        _loads(reply)  # some errors pickle but fail to unpickle (required arguments)
+        pickle.loads(reply)  # some errors pickle but fail to unpickle (required arguments)
     except Exception:
         return _dumps((False, RuntimeError(f"{type(exc).__name__}: {exc}"), text))
     return reply
@@ -215,7 +209,7 @@ class Workers:
             raise self._lost(w) from None
         self.owed[w] -= 1
         try:
-            ok, value, text = _loads(message)
+            ok, value, text = pickle.loads(message)
         except Exception as exc:
             raise RuntimeError(f"worker {w}'s answer cannot be read: {exc}") from exc
         if not ok:
