@@ -33,10 +33,9 @@ import pickle
 import shutil
 import signal
 import tempfile
-import threading
 from collections import deque
 from collections.abc import Iterable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from typing import Any
 
 from facialflow.qa.draws import SKIN_TYPES
@@ -269,25 +268,11 @@ class Merger:
         return Batch(first, sessions, None, tally, chunks=chunks)
 
 
-@contextmanager
-def _sigint_deferred(seen: list[int]) -> Iterator[None]:
-    """Hold Ctrl-C while the workers fork: they must not inherit the raising handler."""
-    if threading.current_thread() is not threading.main_thread():
-        yield  # only the main thread may set handlers; the initializer still ignores SIGINT
-        return
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: seen.append(signum))
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-
-
 def parallel(spec: SimulationSpec) -> Iterator[Batch]:
     """Run ``spec`` in ``spec.workers`` processes, yielding batches in chunk order."""
     context = worker_context()
     count = min(spec.workers, len(spec.chunks))
     parts = skin_parts(spec, count)
-    interrupted: list[int] = []
     global _RUNNER
     # leaving the block for any reason (Ctrl-C, the consumer closing us, a worker lost)
     # terminates the workers started, then removes the folder of shipped sessions
@@ -307,13 +292,10 @@ def parallel(spec: SimulationSpec) -> Iterator[Batch]:
                 args = [(spec,)] * count
             else:
                 args = [(spec, parts, i, folder) for i in range(count)]
-            with _sigint_deferred(interrupted):
-                workers = stack.enter_context(Workers(context, _init_worker, args))
+            workers = stack.enter_context(Workers(context, _init_worker, args))
         finally:
             # the workers hold their copies; this process keeps nothing of the run
             _RUNNER = None
-        if interrupted:
-            raise KeyboardInterrupt
         if parts is None:
             yield from _by_chunks(spec, workers)
         else:

@@ -19,8 +19,8 @@ import pickle
 import signal
 import traceback
 import weakref
-from collections.abc import Callable, Sequence
-from contextlib import suppress
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from multiprocessing.connection import Connection, wait
 from multiprocessing.context import BaseContext
 from multiprocessing.process import BaseProcess
@@ -44,6 +44,37 @@ class RemoteTraceback(Exception):
 #: terminated one before it is killed
 _GRACE = 5.0
 
+#: the signals held while a worker is forked: a terminal's (Ctrl-C, a closed terminal) and
+#: ``kill``'s, where signals can be held (POSIX)
+_HOLD: tuple[int, ...] = (
+    (int(signal.SIGINT), *ENDING_SIGNALS) if hasattr(signal, "pthread_sigmask") else ()
+)
+
+
+@contextmanager
+def _held() -> Iterator[frozenset[int] | None]:
+    """Hold (block) :data:`_HOLD` while a worker is forked; yields the mask to restore, if any.
+
+    A signal that reaches a worker between its fork and its own handlers is otherwise
+    lost or misread: CPython drops a signal that arrives before its after-fork
+    clean-up (the parent's ``terminate()`` of a worker not yet scheduled then waits
+    out the grace), and one that arrives later runs the parent's handler in the
+    worker. Held, it waits: in this process until the worker is started, in the
+    worker until it has set its own handlers (see :func:`_serve`).
+    """
+    if not _HOLD:
+        yield None
+        return
+    # the mask as it is first, then held: a handler that raises on the way (a signal that
+    # came just before) leaves no signal held
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, ())
+    try:
+        signal.pthread_sigmask(signal.SIG_BLOCK, _HOLD)
+        yield frozenset(previous)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
 #: this process's ends of the pipes of every live worker, whatever ``Workers`` made it: a
 #: worker forked later closes its copies (see ``_serve``)
 _PARENT_ENDS: weakref.WeakSet[Connection] = weakref.WeakSet()
@@ -60,6 +91,7 @@ def _serve(
     init: Callable[..., None],
     args: tuple[Any, ...],
     inherited: Sequence[Connection] = (),
+    mask: frozenset[int] | None = None,
 ) -> None:
     """A worker's life: set up, then answer each task in turn until told to stop.
 
@@ -72,14 +104,21 @@ def _serve(
     for end in inherited:
         end.close()
     # and it may hold the program's handlers that turn SIGTERM and SIGHUP into an exit to
-    # unwind through: a worker told to terminate just ends
+    # unwind through: a worker told to terminate just ends. Those signals were held
+    # (blocked) across the fork (see `_held`): one sent meanwhile waits, and is delivered
+    # by its default once let through
     for signum in ENDING_SIGNALS:
         signal.signal(signum, signal.SIG_DFL)
+    if mask is not None:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, ENDING_SIGNALS)
     failed: bytes | None = None
     try:
         init(*args)
     except BaseException as exc:  # every task is then answered with why the worker cannot run it
         failed = _failure(exc)
+    if mask is not None:
+        # Ctrl-C, once the initializer has said what it does with it
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
     while True:
         try:
             message = conn.recv_bytes()
@@ -156,15 +195,21 @@ class Workers:
             for worker_args in args:
                 here, there = context.Pipe()
                 inherited = [*_PARENT_ENDS, here] if forked else []
-                process = context.Process(  # type: ignore[attr-defined]
-                    target=_serve, args=(there, init, worker_args, inherited), daemon=True
-                )
-                process.start()
-                there.close()  # only the worker's end: EOF reaches each side when the other goes
-                _PARENT_ENDS.add(here)
-                self.processes.append(process)
-                self.conns.append(here)
-                self.owed.append(0)
+                with _held() as mask:
+                    process = context.Process(  # type: ignore[attr-defined]
+                        target=_serve, args=(there, init, worker_args, inherited, mask), daemon=True
+                    )
+                    process.start()
+                    # recorded before a held signal can interrupt: every worker started is stopped
+                    self.processes.append(process)
+                    self.conns.append(here)
+                    self.owed.append(0)
+                    _PARENT_ENDS.add(here)
+                    # only the worker's end: EOF reaches each side when the other goes. Dropped
+                    # here, not when the name is next bound: a Ctrl-C whose handler runs in a
+                    # finalizer (``Connection.__del__``) is reported and lost
+                    there.close()
+                    del there
         except BaseException:
             self.terminate()
             raise

@@ -289,3 +289,53 @@ def test_a_forked_worker_drops_the_programs_ending_handlers() -> None:
 def test_waiting_with_nothing_sent_is_a_bug_not_a_hang() -> None:
     with Workers(CONTEXT, _set, [(1,)]) as workers, pytest.raises(RuntimeError, match="no task"):
         workers.receive()
+
+
+#: signals a forked child sends itself as it starts (see the test below)
+_AS_FORKED: list[int] = []
+
+
+def _signal_self_as_forked() -> None:
+    for signum in _AS_FORKED:
+        os.kill(os.getpid(), signum)
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_signal_self_as_forked)
+
+
+def _ignore_sigint(value: int) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="forks")
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_a_signal_that_reaches_a_worker_as_it_forks_waits_for_the_workers_own_handlers(
+    signum: int, tmp_path: Any
+) -> None:
+    # a group-wide Ctrl-C or kill can reach a worker before it sets its handlers: run by
+    # this process's handler there, it is lost (a terminated worker went on running and was
+    # killed only after the grace). Held until the worker's own, SIGTERM ends it at once,
+    # and SIGINT meets the initializer's SIG_IGN
+    ran = tmp_path / "ran"
+
+    def record(signum: int, frame: object) -> None:
+        ran.write_text(f"{signum} in {os.getpid()}")
+
+    previous = signal.signal(signum, record)
+    _AS_FORKED[:] = [signum]
+    try:
+        workers = Workers(CONTEXT, _ignore_sigint, [(1,)])
+    finally:
+        _AS_FORKED.clear()
+        signal.signal(signum, previous)
+    try:
+        if signum == signal.SIGTERM:
+            workers.processes[0].join(5)
+            assert workers.processes[0].exitcode == -signal.SIGTERM
+        else:
+            workers.send(0, _handlers)
+            assert workers.receive()[1] == (signal.SIG_DFL, signal.SIG_DFL)
+        assert not ran.exists(), ran.read_text()
+    finally:
+        workers.terminate()
