@@ -21,8 +21,6 @@ import datetime as dt
 import signal
 import time
 from collections.abc import Hashable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 import attrs
@@ -30,7 +28,8 @@ from attrs import frozen
 
 from facialflow.clinic.policy import Policy, load_policy
 from facialflow.clinic.reactions import AdverseRecord, reaction_response
-from facialflow.errors import ProtocolError, WorkerLost
+from facialflow.errors import ProtocolError
+from facialflow.io.workers import Workers, worker_context
 from facialflow.model import AdverseKind, Client
 from facialflow.protocol.engine import engine_for
 from facialflow.protocol.facial import FACIAL
@@ -208,10 +207,9 @@ _WORKER: dict[str, Any] = {}
 
 
 def _init_worker(settings: Mapping[str, Any]) -> None:
-    # a forked worker may inherit the program's handlers that turn SIGTERM and SIGHUP into
-    # an exit to unwind through: a worker told to terminate just ends, and a closed
-    # terminal is the parent's to handle
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    # Ctrl-C and a closed terminal reach the whole process group: only the parent handles
+    # them (it ends the workers), so no worker prints a traceback or ends on its own
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     if hasattr(signal, "SIGHUP"):
         signal.signal(signal.SIGHUP, signal.SIG_IGN)
     from facialflow.products.loading import load_plugins
@@ -321,15 +319,10 @@ def verify(
         }
         size = max(1, len(reps) // (workers * 8))
         chunks = [(lo, min(lo + size, len(reps))) for lo in range(0, len(reps), size)]
-        try:
-            with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(full,)) as pool:
-                results = list(pool.map(_run_chunk, chunks))
-        except BrokenProcessPool as exc:
-            # what a worker killed from outside (the out-of-memory killer) leaves
-            raise WorkerLost(
-                "a worker process of verify ended before finishing its work"
-                " (killed from outside: out of memory? fewer workers use less)"
-            ) from exc
+        # a worker killed from outside fails the run at once (WorkerLost); Ctrl-C or SIGTERM
+        # here terminates the workers mid-chunk
+        with Workers(worker_context(), _init_worker, [(full,)] * workers) as pool:
+            results = list(pool.map(_run_chunk, chunks))
     sessions = sum(n for n, _ in results)
     first: dict[str, tuple[int, str, Any]] = {}
     counts: dict[str, int] = {}

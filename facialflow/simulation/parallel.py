@@ -21,7 +21,7 @@ Two ways to share it out:
 Where workers are forked (wherever ``fork`` is available), they start from the runner this process built
 for the run (plugins loaded, products and knowledge read): built once, not once
 per worker; elsewhere each worker builds its own. The processes are
-:class:`~facialflow.simulation.workers.Workers`: a worker killed from outside fails
+:class:`~facialflow.io.workers.Workers`: a worker killed from outside fails
 the run instead of leaving it waiting.
 """
 
@@ -33,16 +33,15 @@ import pickle
 import shutil
 import signal
 import tempfile
-from collections import deque
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack
 from typing import Any
 
+from facialflow.io.workers import Workers, worker_context
 from facialflow.qa.draws import SKIN_TYPES
 from facialflow.simulation.chunks import Batch, SimulationSpec, groups, make_runner, run_group
 from facialflow.simulation.collector import collector_paused
 from facialflow.simulation.fast_runner import shipment
-from facialflow.simulation.workers import Workers, worker_context
 from facialflow.simulation.writer import TallyKey
 
 __all__ = ["Merger", "parallel", "skin_parts", "sweep_orphans"]
@@ -303,37 +302,8 @@ def parallel(spec: SimulationSpec) -> Iterator[Batch]:
 
 
 def _by_chunks(spec: SimulationSpec, workers: Workers) -> Iterator[Batch]:
-    # a bounded window of groups not yet output: ordered output, and no pile-up
-    # of finished groups when the consumer (a pipe, a disk) is slower
-    count = len(workers)
-    limit = _WINDOW * count
-    todo = groups(spec)
-    #: each worker's groups in flight, in the order it answers them
-    sent: list[deque[int]] = [deque() for _ in range(count)]
-    done: dict[int, list[Batch]] = {}
-    given = following = 0
-    owed = workers.owed
-
-    def fill() -> None:
-        nonlocal given
-        while given - following < limit:
-            w = min(range(count), key=owed.__getitem__)
-            group = next(todo, None) if owed[w] < _WINDOW else None
-            if group is None:
-                return
-            workers.send(w, _run_group_in_worker, group)
-            sent[w].append(given)
-            given += 1
-
-    fill()
-    while following < given:
-        while following not in done:
-            w, batches = workers.receive()
-            done[sent[w].popleft()] = batches
-            fill()
-        batches = done.pop(following)
-        following += 1
-        fill()  # before the consumer takes its time: a freed worker never waits for it
+    # in chunk order, a bounded window of groups not yet output
+    for batches in workers.map(_run_group_in_worker, groups(spec), _WINDOW):
         yield from batches
 
 

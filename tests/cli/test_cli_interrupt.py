@@ -222,3 +222,40 @@ def test_a_worker_killed_from_outside_fails_the_run_with_one_error_line(
         " (out of memory? fewer workers use less)"
     ]
     assert proc.returncode == 2
+
+
+#: a run of ``verify`` far too long to finish while a test waits (tens of seconds)
+VERIFY = (sys.executable, "-m", "facialflow", "verify", "--date", "2026-12-01", "--workers", "2")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="finds a worker in /proc")
+@pytest.mark.parametrize("how", ["SIGTERM", "Ctrl-C", "a worker killed"])
+def test_verify_with_workers_ends_promptly_however_it_is_stopped(how: str) -> None:
+    # its workers are terminated mid-chunk: nothing waits for a chunk to finish
+    proc = subprocess.Popen(
+        VERIFY, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT, start_new_session=True
+    )
+    wait_for_workers(proc.pid)
+    time.sleep(1.0)
+    assert proc.poll() is None, "verify ended before it was stopped"
+    if how == "SIGTERM":
+        os.kill(proc.pid, signal.SIGTERM)
+    elif how == "Ctrl-C":
+        os.killpg(proc.pid, signal.SIGINT)
+    else:
+        victim = int(Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()[-1])
+        os.kill(victim, signal.SIGKILL)
+    started = time.monotonic()
+    err = ended_cleanly(proc, how)
+    assert time.monotonic() - started < PROMPT
+    if how == "SIGTERM":
+        assert (proc.returncode, err) == (-signal.SIGTERM, "")
+    elif how == "Ctrl-C":
+        assert (proc.returncode, err) == (130, "Interrupted")
+    else:
+        assert proc.returncode == 2
+        assert err == (
+            f"Error: worker process {victim} was killed by SIGKILL before finishing its work"
+            " (out of memory? fewer workers use less)"
+        )

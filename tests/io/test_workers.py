@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from facialflow.errors import FacialflowError, InvalidStep, WorkerLost
-from facialflow.simulation import workers as workers_module
-from facialflow.simulation.workers import RemoteTraceback, Workers, worker_context
+from facialflow.io import workers as workers_module
+from facialflow.io.workers import RemoteTraceback, Workers, worker_context
 
 pytestmark = pytest.mark.usefixtures("no_hang")
 

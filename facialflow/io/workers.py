@@ -19,7 +19,8 @@ import pickle
 import signal
 import traceback
 import weakref
-from collections.abc import Callable, Iterator, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from multiprocessing.connection import Connection, wait
 from multiprocessing.context import BaseContext
@@ -156,6 +157,8 @@ def _dumps(value: Any) -> bytes:
 
 #: the message that tells a worker to stop
 _STOP = pickle.dumps(None)
+#: what ``Workers.map`` meets when its items run out
+_END = object()
 
 
 def _failure(exc: BaseException) -> bytes:
@@ -246,6 +249,48 @@ class Workers:
             for w, sentinel in enumerate(sentinels):
                 if sentinel in ready:
                     raise self._lost(w)
+
+    def map(self, fn: Callable[[Any], Any], items: Iterable[Any], window: int = 2) -> Iterator[Any]:
+        """``fn(item)`` for each of ``items``, in their order, each run by a worker free for it.
+
+        A worker holds at most ``window`` tasks at once (one running, the next queued, so
+        it never waits for this process), and at most ``window`` per worker are taken
+        from ``items`` and not yet yielded: no pile-up of answers when the consumer (a
+        pipe, a disk) is slower than the workers. The next task is handed out before an
+        answer is yielded, so a freed worker never waits for the consumer either.
+        """
+        count = len(self)
+        limit = window * count
+        todo = iter(items)
+        #: each worker's tasks in flight, by number, in the order it answers them
+        sent: list[deque[int]] = [deque() for _ in range(count)]
+        done: dict[int, Any] = {}
+        given = following = 0
+        owed = self.owed
+
+        def fill() -> None:
+            nonlocal given
+            while given - following < limit:
+                w = min(range(count), key=owed.__getitem__)
+                if owed[w] >= window:
+                    return
+                item = next(todo, _END)
+                if item is _END:
+                    return
+                self.send(w, fn, item)
+                sent[w].append(given)
+                given += 1
+
+        fill()
+        while following < given:
+            while following not in done:
+                w, answer = self.receive()
+                done[sent[w].popleft()] = answer
+                fill()
+            answer = done.pop(following)
+            following += 1
+            fill()
+            yield answer
 
     def _answer(self, w: int, conn: Connection) -> Any:
         try:
