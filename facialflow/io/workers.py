@@ -1,4 +1,4 @@
-"""Worker processes for a split simulation: a pipe each, so a worker that dies fails the run.
+"""Worker processes (a split simulation, verify): a pipe each, so a worker that dies fails the run.
 
 ``multiprocessing.Pool`` shares one task queue and one result queue between its
 workers, each guarded by a lock. A worker killed from outside (the kernel's
@@ -17,11 +17,12 @@ from __future__ import annotations
 import multiprocessing
 import pickle
 import signal
+import sys
 import traceback
 import weakref
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager, nullcontext, suppress
 from multiprocessing.connection import Connection, wait
 from multiprocessing.context import BaseContext
 from multiprocessing.process import BaseProcess
@@ -52,6 +53,12 @@ _HOLD: tuple[int, ...] = (
 )
 
 
+def _flush_standard_streams() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        with suppress(AttributeError, ValueError, OSError):  # absent, closed, or a closed pipe
+            stream.flush()
+
+
 @contextmanager
 def _held() -> Iterator[frozenset[int] | None]:
     """Hold (block) :data:`_HOLD` while a worker is forked; yields the mask to restore, if any.
@@ -61,7 +68,11 @@ def _held() -> Iterator[frozenset[int] | None]:
     clean-up (the parent's ``terminate()`` of a worker not yet scheduled then waits
     out the grace), and one that arrives later runs the parent's handler in the
     worker. Held, it waits: in this process until the worker is started, in the
-    worker until it has set its own handlers (see :func:`_serve`).
+    worker until it has set its own handlers (see :func:`_serve`). Only for ``fork``:
+    a spawned worker starts a new interpreter, with none of this process's handlers.
+
+    The hold is the calling thread's: in a process with other threads, one of them may
+    take such a signal meanwhile, and the handler then runs on the main thread as usual.
     """
     if not _HOLD:
         yield None
@@ -105,21 +116,29 @@ def _serve(
     for end in inherited:
         end.close()
     # and it may hold the program's handlers that turn SIGTERM and SIGHUP into an exit to
-    # unwind through: a worker told to terminate just ends. Those signals were held
-    # (blocked) across the fork (see `_held`): one sent meanwhile waits, and is delivered
-    # by its default once let through
+    # unwind through. SIGTERM is how a worker is stopped (`terminate`): it just ends, and
+    # promptly, even while the initializer runs. A handler for SIGHUP is dropped, but a
+    # hang-up the program ignores (nohup) stays ignored
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     for signum in ENDING_SIGNALS:
-        signal.signal(signum, signal.SIG_DFL)
+        if callable(signal.getsignal(signum)):
+            signal.signal(signum, signal.SIG_DFL)
+    # what was held across the fork (see `_held`) waits no longer than the initializer,
+    # which says what the worker does with Ctrl-C and a closed terminal (a signal sent
+    # meanwhile then meets that, not the parent's handler)
     if mask is not None:
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, ENDING_SIGNALS)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGTERM])
     failed: bytes | None = None
     try:
-        init(*args)
+        try:
+            init(*args)
+        finally:
+            if mask is not None:
+                # a Ctrl-C held meanwhile, where the initializer left Python's handler,
+                # raises here: the worker then answers every task with it
+                signal.pthread_sigmask(signal.SIG_SETMASK, mask)
     except BaseException as exc:  # every task is then answered with why the worker cannot run it
         failed = _failure(exc)
-    if mask is not None:
-        # Ctrl-C, once the initializer has said what it does with it
-        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
     while True:
         try:
             message = conn.recv_bytes()
@@ -198,21 +217,31 @@ class Workers:
             for worker_args in args:
                 here, there = context.Pipe()
                 inherited = [*_PARENT_ENDS, here] if forked else []
-                with _held() as mask:
-                    process = context.Process(  # type: ignore[attr-defined]
-                        target=_serve, args=(there, init, worker_args, inherited, mask), daemon=True
-                    )
-                    process.start()
-                    # recorded before a held signal can interrupt: every worker started is stopped
-                    self.processes.append(process)
-                    self.conns.append(here)
-                    self.owed.append(0)
-                    _PARENT_ENDS.add(here)
-                    # only the worker's end: EOF reaches each side when the other goes. Dropped
-                    # here, not when the name is next bound: a Ctrl-C whose handler runs in a
-                    # finalizer (``Connection.__del__``) is reported and lost
-                    there.close()
-                    del there
+                # the fork writes what the standard streams buffer: written first, so that a
+                # stalled reader of stdout never blocks this process while signals are held
+                _flush_standard_streams()
+                with _held() if forked else nullcontext() as mask:
+                    try:
+                        process = context.Process(  # type: ignore[attr-defined]
+                            target=_serve,
+                            args=(there, init, worker_args, inherited, mask),
+                            daemon=True,
+                        )
+                        process.start()
+                        # recorded before a held signal can interrupt: every worker started
+                        # is stopped
+                        self.processes.append(process)
+                        self.conns.append(here)
+                        self.owed.append(0)
+                        _PARENT_ENDS.add(here)
+                    finally:
+                        # only the worker's end: EOF reaches each side when the other goes.
+                        # Its last reference dropped here too, while signals are held: a
+                        # Ctrl-C whose handler runs on entry to a finalizer (the
+                        # ``Connection.__del__`` call, when the name is next bound) is
+                        # reported and lost
+                        there.close()
+                        del there
         except BaseException:
             self.terminate()
             raise
@@ -232,6 +261,13 @@ class Workers:
 
         Raises :class:`~facialflow.errors.WorkerLost` if a worker ends before it is told to.
         """
+        w, (ok, value) = self._outcome()
+        if not ok:
+            raise value
+        return w, value
+
+    def _outcome(self) -> tuple[int, tuple[bool, Any]]:
+        """The next answer of any worker, as ``(worker, (ok, result or error))``."""
         waiting = [w for w in range(len(self.conns)) if self.owed[w]]
         if not waiting:
             raise RuntimeError("no task is waiting for an answer")
@@ -258,13 +294,22 @@ class Workers:
         from ``items`` and not yet yielded: no pile-up of answers when the consumer (a
         pipe, a disk) is slower than the workers. The next task is handed out before an
         answer is yielded, so a freed worker never waits for the consumer either.
+
+        A task's error is raised in its turn, after the answers of the items before it,
+        whichever worker finished first. The workers must be idle at the start; after an
+        error, or a consumer that stops early, tasks may still be running: end the
+        workers (leaving the ``with`` block does).
         """
+        if window < 1:
+            raise ValueError(f"window must be at least 1, not {window}")
+        if not self.processes or any(self.owed):
+            raise RuntimeError("map needs workers with no task in flight")
         count = len(self)
         limit = window * count
         todo = iter(items)
         #: each worker's tasks in flight, by number, in the order it answers them
         sent: list[deque[int]] = [deque() for _ in range(count)]
-        done: dict[int, Any] = {}
+        done: dict[int, tuple[bool, Any]] = {}
         given = following = 0
         owed = self.owed
 
@@ -284,15 +329,18 @@ class Workers:
         fill()
         while following < given:
             while following not in done:
-                w, answer = self.receive()
-                done[sent[w].popleft()] = answer
+                w, outcome = self._outcome()
+                done[sent[w].popleft()] = outcome
                 fill()
-            answer = done.pop(following)
+            ok, answer = done.pop(following)
+            if not ok:
+                raise answer
             following += 1
             fill()
             yield answer
 
-    def _answer(self, w: int, conn: Connection) -> Any:
+    def _answer(self, w: int, conn: Connection) -> tuple[bool, Any]:
+        """``(True, result)``, or ``(False, the error the task raised)``."""
         try:
             message = conn.recv_bytes()
         except (EOFError, OSError):
@@ -303,10 +351,8 @@ class Workers:
         except Exception as exc:
             raise RuntimeError(f"worker {w}'s answer cannot be read: {exc}") from exc
         if not ok:
-            error: BaseException = value
-            error.__cause__ = RemoteTraceback(text)
-            raise error
-        return value
+            value.__cause__ = RemoteTraceback(text)
+        return ok, value
 
     def _lost(self, worker: int) -> Exception:
         """Why worker ``worker`` ended early: killed from outside, or a bug (say, a crash in C)."""

@@ -321,7 +321,8 @@ def verify(
         chunks = [(lo, min(lo + size, len(reps))) for lo in range(0, len(reps), size)]
         # a worker killed from outside fails the run at once (WorkerLost); Ctrl-C or SIGTERM
         # here terminates the workers mid-chunk
-        with Workers(worker_context(), _init_worker, [(full,)] * workers) as pool:
+        count = min(workers, len(chunks))
+        with Workers(worker_context(), _init_worker, [(full,)] * count) as pool:
             results = list(pool.map(_run_chunk, chunks))
     sessions = sum(n for n, _ in results)
     first: dict[str, tuple[int, str, Any]] = {}

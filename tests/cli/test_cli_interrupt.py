@@ -1,9 +1,11 @@
-"""Ctrl-C ends ``simulate --random --workers 2`` promptly, with exit 130 and no traceback.
+"""Runs with workers (``simulate --random``, ``verify``) end promptly however they are stopped.
 
-Real processes, signalled the way a terminal does it: SIGINT to the whole process
-group, so the workers receive it too. The runs are far too long to finish on
-their own; each is signalled at a different moment (as the workers start, early,
-mid-stream), in every output format.
+Real processes, signalled the way a terminal does it (Ctrl-C and a hang-up reach the
+whole process group, workers included), or as ``kill`` does, or with a worker killed
+as the out-of-memory killer would. The runs are far too long to finish on their own;
+Ctrl-C comes at different moments (as the workers start, early, mid-stream), in every
+output format. Each ends with its documented exit, no traceback, no worker left
+running and no folder left behind.
 """
 
 from __future__ import annotations

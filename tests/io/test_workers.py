@@ -69,6 +69,12 @@ def _handlers() -> tuple[Any, Any]:
     return signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGHUP)
 
 
+def _signal_state() -> tuple[Any, Any, Any, set[int]]:
+    """A worker's handlers for SIGTERM, SIGHUP and SIGINT, and the signals it blocks."""
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, [])
+    return (*_handlers(), signal.getsignal(signal.SIGINT), set(blocked))
+
+
 def _sleep(seconds: float) -> int:
     time.sleep(seconds)
     return os.getpid()
@@ -286,6 +292,67 @@ def test_a_forked_worker_drops_the_programs_ending_handlers() -> None:
             signal.signal(signum, handler)
 
 
+@pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="forks")
+def test_a_forked_worker_keeps_a_hang_up_the_program_ignores() -> None:
+    # nohup: the program runs on when its terminal closes, and so do its workers
+    previous = signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    try:
+        with Workers(CONTEXT, _set, [(1,)]) as workers:
+            workers.send(0, _handlers)
+            assert workers.receive()[1] == (signal.SIG_DFL, signal.SIG_IGN)
+    finally:
+        signal.signal(signal.SIGHUP, previous)
+
+
+def _slow_first(item: int) -> int:
+    # the first item finishes last: answers come back out of order
+    if item == 0:
+        time.sleep(0.5)
+    if item == 3:
+        raise KeyError(f"item {item}")
+    return item * 10
+
+
+def test_map_answers_in_item_order_and_raises_an_error_in_its_turn() -> None:
+    with Workers(CONTEXT, _set, [(1,), (2,)]) as workers:
+        answers = workers.map(_slow_first, range(3))
+        assert list(answers) == [0, 10, 20]
+    with Workers(CONTEXT, _set, [(1,), (2,)]) as workers:
+        answers = workers.map(_slow_first, range(6))
+        # item 3 fails long before item 0 is done: its error still waits for 0, 1 and 2
+        assert [next(answers), next(answers), next(answers)] == [0, 10, 20]
+        with pytest.raises(KeyError, match="item 3") as raised:
+            next(answers)
+        assert isinstance(raised.value.__cause__, RemoteTraceback)
+
+
+def test_map_takes_no_more_items_than_its_window_ahead_of_the_consumer() -> None:
+    taken: list[int] = []
+
+    def items() -> Any:
+        for i in range(40):
+            taken.append(i)
+            yield i
+
+    with Workers(CONTEXT, _set, [(1,), (2,)]) as workers:
+        for yielded, answer in enumerate(workers.map(_plus_setting, items(), window=2), 1):
+            assert answer[1] == taken[yielded - 1] + 2 or answer[1] == taken[yielded - 1] + 1
+            assert len(taken) - yielded <= 2 * 2
+        assert len(taken) == 40
+
+
+def test_map_refuses_a_window_below_one_and_workers_already_busy() -> None:
+    with Workers(CONTEXT, _set, [(1,)]) as workers:
+        with pytest.raises(ValueError, match="window"):
+            next(workers.map(_plus_setting, [1], window=0))
+        workers.send(0, _sleep, 0)
+        with pytest.raises(RuntimeError, match="no task in flight"):
+            next(workers.map(_plus_setting, [1]))
+        workers.receive()
+    with pytest.raises(RuntimeError, match="no task in flight"):
+        next(workers.map(_plus_setting, [1]))  # closed: no workers left
+
+
 def test_waiting_with_nothing_sent_is_a_bug_not_a_hang() -> None:
     with Workers(CONTEXT, _set, [(1,)]) as workers, pytest.raises(RuntimeError, match="no task"):
         workers.receive()
@@ -304,19 +371,24 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_signal_self_as_forked)
 
 
-def _ignore_sigint(value: int) -> None:
+def _ignore_the_terminal(value: int) -> None:
+    # what the simulation's and verify's initializers do: the parent handles Ctrl-C and a
+    # closed terminal for the whole run
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
 
 
 @pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="forks")
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+@pytest.mark.parametrize(
+    "signum", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP], ids=["SIGTERM", "SIGINT", "SIGHUP"]
+)
 def test_a_signal_that_reaches_a_worker_as_it_forks_waits_for_the_workers_own_handlers(
     signum: int, tmp_path: Any
 ) -> None:
     # a group-wide Ctrl-C or kill can reach a worker before it sets its handlers: run by
     # this process's handler there, it is lost (a terminated worker went on running and was
     # killed only after the grace). Held until the worker's own, SIGTERM ends it at once,
-    # and SIGINT meets the initializer's SIG_IGN
+    # and SIGINT and SIGHUP meet the initializer's SIG_IGN (not the default, before it ran)
     ran = tmp_path / "ran"
 
     def record(signum: int, frame: object) -> None:
@@ -325,7 +397,7 @@ def test_a_signal_that_reaches_a_worker_as_it_forks_waits_for_the_workers_own_ha
     previous = signal.signal(signum, record)
     _AS_FORKED[:] = [signum]
     try:
-        workers = Workers(CONTEXT, _ignore_sigint, [(1,)])
+        workers = Workers(CONTEXT, _ignore_the_terminal, [(1,)])
     finally:
         _AS_FORKED.clear()
         signal.signal(signum, previous)
@@ -334,8 +406,10 @@ def test_a_signal_that_reaches_a_worker_as_it_forks_waits_for_the_workers_own_ha
             workers.processes[0].join(5)
             assert workers.processes[0].exitcode == -signal.SIGTERM
         else:
-            workers.send(0, _handlers)
-            assert workers.receive()[1] == (signal.SIG_DFL, signal.SIG_DFL)
+            # and, ready, it blocks what this process blocks: nothing held is left held
+            workers.send(0, _signal_state)
+            here = set(signal.pthread_sigmask(signal.SIG_BLOCK, []))
+            assert workers.receive()[1] == (signal.SIG_DFL, signal.SIG_IGN, signal.SIG_IGN, here)
         assert not ran.exists(), ran.read_text()
     finally:
         workers.terminate()
