@@ -209,21 +209,23 @@ def main() -> None:
             s.run()
 
     flat, flat_model = flat_machine()
+    flat_start = str(flat.initial)
 
     def bare_flat() -> None:
         m = flat_model
         for f in facts:
-            flat.set_state(flat.initial, m)
+            flat.set_state(flat_start, m)
             m.facts = f
             while m.state not in finals_internal:
                 m.advance()  # type: ignore[attr-defined]
 
     hsm, hsm_model = hsm_machine()
+    hsm_start = str(hsm.initial)
 
     def bare_hsm() -> None:
         m = hsm_model
         for f in facts:
-            hsm.set_state(hsm.initial, m)
+            hsm.set_state(hsm_start, m)
             m.facts = f
             while m.state not in finals_internal:
                 m.advance()  # type: ignore[attr-defined]
@@ -262,7 +264,7 @@ def main() -> None:
         out = []
         to_public = {v: k for k, v in names.items()}
         for f in facts:
-            flat.set_state(flat.initial, flat_model)
+            flat.set_state(flat_start, flat_model)
             flat_model.facts = f
             path = [FACIAL.initial]
             while flat_model.state not in finals_internal:

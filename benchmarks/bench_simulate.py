@@ -110,7 +110,7 @@ def _tree() -> list[Any]:
 def bare_rate(kind: str, n: int, seed: int = 1) -> float:
     """Sessions per second stepping the protocol with a bare shared machine and one model."""
     model = BareModel()
-    common = {
+    common: dict[str, Any] = {
         "model": model,
         "transitions": _transitions(),
         "initial": _internal(FACIAL.initial),
@@ -242,10 +242,10 @@ def main() -> None:
             bare[kind].append(bare_rate(kind, args.bare))
         for name, (command, count, tree) in commands.items():
             beside = bare_rate("flat", args.bare // 2)
-            wall, peak, cpu = run(command, tree)
+            wall, peak, seconds = run(command, tree)
             paired[name].append(count / wall / beside)
             walls[name].append(wall)
-            cpus[name].append(cpu)
+            cpus[name].append(seconds)
             peaks[name] = max(peaks.get(name, 0.0), peak)
 
     def rate(name: str) -> tuple[float, float, float]:
