@@ -126,7 +126,7 @@ def _serve(
     # what was held across the fork (see `_held`) waits no longer than the initializer,
     # which says what the worker does with Ctrl-C and a closed terminal (a signal sent
     # meanwhile then meets that, not the parent's handler)
-    if mask is not None:
+    if hasattr(signal, "pthread_sigmask"):  # held, or blocked by whoever started the program
         signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGTERM])
     failed: bytes | None = None
     try:
@@ -136,7 +136,9 @@ def _serve(
             if mask is not None:
                 # a Ctrl-C held meanwhile, where the initializer left Python's handler,
                 # raises here: the worker then answers every task with it
-                signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+                # SIGTERM stays let through, whatever the parent blocked: it is how the
+                # worker is stopped
+                signal.pthread_sigmask(signal.SIG_SETMASK, mask - {signal.SIGTERM})
     except BaseException as exc:  # every task is then answered with why the worker cannot run it
         failed = _failure(exc)
     while True:
@@ -217,8 +219,9 @@ class Workers:
             for worker_args in args:
                 here, there = context.Pipe()
                 inherited = [*_PARENT_ENDS, here] if forked else []
-                # the fork writes what the standard streams buffer: written first, so that a
-                # stalled reader of stdout never blocks this process while signals are held
+                # multiprocessing flushes the standard streams before it forks: flushed first,
+                # so that a stalled reader of stdout never blocks this process while signals
+                # are held
                 _flush_standard_streams()
                 with _held() if forked else nullcontext() as mask:
                     try:
@@ -236,7 +239,7 @@ class Workers:
                         _PARENT_ENDS.add(here)
                     finally:
                         # only the worker's end: EOF reaches each side when the other goes.
-                        # Its last reference dropped here too, while signals are held: a
+                        # Its last reference dropped here too, while signals are held (fork): a
                         # Ctrl-C whose handler runs on entry to a finalizer (the
                         # ``Connection.__del__`` call, when the name is next bound) is
                         # reported and lost
@@ -296,14 +299,19 @@ class Workers:
         answer is yielded, so a freed worker never waits for the consumer either.
 
         A task's error is raised in its turn, after the answers of the items before it,
-        whichever worker finished first. The workers must be idle at the start; after an
-        error, or a consumer that stops early, tasks may still be running: end the
-        workers (leaving the ``with`` block does).
+        whichever worker finished first. The workers must be idle when this is called
+        (it refuses at once otherwise); after an error, or a consumer that stops early,
+        tasks may still be running: end the workers (leaving the ``with`` block does).
         """
         if window < 1:
             raise ValueError(f"window must be at least 1, not {window}")
-        if not self.processes or any(self.owed):
+        if not self.processes:
+            raise RuntimeError("map needs workers: none is running")
+        if any(self.owed):
             raise RuntimeError("map needs workers with no task in flight")
+        return self._map(fn, items, window)
+
+    def _map(self, fn: Callable[[Any], Any], items: Iterable[Any], window: int) -> Iterator[Any]:
         count = len(self)
         limit = window * count
         todo = iter(items)

@@ -308,7 +308,7 @@ def verify(
     reps = _unique(space)
     runner = _Runner(date, policy, plugins, invariants)
     results: list[tuple[int, list[tuple[int, str, str, Any]]]]
-    if workers == 1 or settings is None:  # settings is None only with one worker
+    if workers == 1 or settings is None or not reps:  # settings is None only with one worker
         results = [_run_range(runner, reps, 0, len(reps))]
     else:
         full = {

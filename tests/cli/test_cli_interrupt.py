@@ -4,8 +4,10 @@ Real processes, signalled the way a terminal does it (Ctrl-C and a hang-up reach
 whole process group, workers included), or as ``kill`` does, or with a worker killed
 as the out-of-memory killer would. The runs are far too long to finish on their own;
 Ctrl-C comes at different moments (as the workers start, early, mid-stream), in every
-output format. Each ends with its documented exit, no traceback, no worker left
-running and no folder left behind.
+output format. Each stopped run ends with its documented exit, no traceback, no
+worker left running and no folder left behind (but for a run killed outright, whose
+folder the next run removes; and a run started under nohup, which a hang-up does not
+stop).
 """
 
 from __future__ import annotations

@@ -304,26 +304,35 @@ def test_a_forked_worker_keeps_a_hang_up_the_program_ignores() -> None:
         signal.signal(signal.SIGHUP, previous)
 
 
-def _slow_first(item: int) -> int:
-    # the first item finishes last: answers come back out of order
-    if item == 0:
-        time.sleep(0.5)
-    if item == 3:
-        raise KeyError(f"item {item}")
-    return item * 10
+def _first_waits_for_the_failure(item: tuple[int, str]) -> int:
+    # item 0 ends only once item 3 (on the other worker) has failed: answers and errors
+    # come back out of item order, whatever the machine's speed
+    number, marker = item
+    if number == 0:
+        deadline = time.monotonic() + 30
+        while not os.path.exists(marker) and time.monotonic() < deadline:
+            time.sleep(0.01)
+    if number == 3:
+        open(marker, "w").close()
+        raise KeyError(f"item {number}")
+    return number * 10
 
 
-def test_map_answers_in_item_order_and_raises_an_error_in_its_turn() -> None:
+def test_map_answers_in_item_order_and_raises_an_error_in_its_turn(tmp_path: Any) -> None:
+    marker = str(tmp_path / "item 3 failed")
     with Workers(CONTEXT, _set, [(1,), (2,)]) as workers:
-        answers = workers.map(_slow_first, range(3))
-        assert list(answers) == [0, 10, 20]
+        assert list(workers.map(_echo, range(7))) == list(range(7))
     with Workers(CONTEXT, _set, [(1,), (2,)]) as workers:
-        answers = workers.map(_slow_first, range(6))
-        # item 3 fails long before item 0 is done: its error still waits for 0, 1 and 2
+        # items 0 and 2 go to the first worker, 1 and 3 to the second
+        answers = workers.map(_first_waits_for_the_failure, [(i, marker) for i in range(6)])
         assert [next(answers), next(answers), next(answers)] == [0, 10, 20]
         with pytest.raises(KeyError, match="item 3") as raised:
             next(answers)
         assert isinstance(raised.value.__cause__, RemoteTraceback)
+
+
+def _echo(item: Any) -> Any:
+    return item
 
 
 def test_map_takes_no_more_items_than_its_window_ahead_of_the_consumer() -> None:
@@ -335,22 +344,22 @@ def test_map_takes_no_more_items_than_its_window_ahead_of_the_consumer() -> None
             yield i
 
     with Workers(CONTEXT, _set, [(1,), (2,)]) as workers:
-        for yielded, answer in enumerate(workers.map(_plus_setting, items(), window=2), 1):
-            assert answer[1] == taken[yielded - 1] + 2 or answer[1] == taken[yielded - 1] + 1
+        for yielded, answer in enumerate(workers.map(_echo, items(), window=2), 1):
+            assert answer == yielded - 1
             assert len(taken) - yielded <= 2 * 2
         assert len(taken) == 40
 
 
-def test_map_refuses_a_window_below_one_and_workers_already_busy() -> None:
+def test_map_refuses_a_window_below_one_and_workers_busy_or_gone_when_called() -> None:
     with Workers(CONTEXT, _set, [(1,)]) as workers:
         with pytest.raises(ValueError, match="window"):
-            next(workers.map(_plus_setting, [1], window=0))
+            workers.map(_echo, [1], window=0)
         workers.send(0, _sleep, 0)
         with pytest.raises(RuntimeError, match="no task in flight"):
-            next(workers.map(_plus_setting, [1]))
+            workers.map(_echo, [1])
         workers.receive()
-    with pytest.raises(RuntimeError, match="no task in flight"):
-        next(workers.map(_plus_setting, [1]))  # closed: no workers left
+    with pytest.raises(RuntimeError, match="none is running"):
+        workers.map(_echo, [1])  # closed
 
 
 def test_waiting_with_nothing_sent_is_a_bug_not_a_hang() -> None:
@@ -413,3 +422,48 @@ def test_a_signal_that_reaches_a_worker_as_it_forks_waits_for_the_workers_own_ha
         assert not ran.exists(), ran.read_text()
     finally:
         workers.terminate()
+
+
+@pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="forks")
+def test_a_ctrl_c_held_through_an_initializer_that_leaves_it_alone_is_each_tasks_answer() -> None:
+    # Python's own handler, met once the worker lets the held signal through: the worker
+    # answers with the interruption instead of dying with a traceback
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    _AS_FORKED[:] = [signal.SIGINT]
+    try:
+        workers = Workers(CONTEXT, _set, [(1,)])
+    finally:
+        _AS_FORKED.clear()
+        signal.signal(signal.SIGINT, previous)
+    with workers:
+        workers.send(0, _handlers)
+        with pytest.raises(KeyboardInterrupt) as raised:
+            workers.receive()
+        assert isinstance(raised.value.__cause__, RemoteTraceback)
+
+
+@pytest.mark.skipif("spawn" not in multiprocessing.get_all_start_methods(), reason="spawns")
+def test_spawned_workers_hold_no_signal(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a spawned worker is a new interpreter with none of this process's handlers
+    held: list[bool] = []
+    monkeypatch.setattr(workers_module, "_held", lambda: held.append(True))
+    with Workers(multiprocessing.get_context("spawn"), _set, [(1,)]) as workers:
+        workers.send(0, _plus_setting, 1)
+        assert workers.receive()[1][1] == 2
+    assert held == []
+
+
+@pytest.mark.skipif(not hasattr(signal, "pthread_sigmask"), reason="blocks signals")
+@pytest.mark.parametrize("context", CONTEXTS)
+def test_a_worker_is_stopped_promptly_though_its_parent_blocks_sigterm(context: Any) -> None:
+    # a blocked mask is inherited across exec, from whatever started the program
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGTERM])
+    try:
+        workers = Workers(context, _set, [(1,)])
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+    workers.send(0, _sleep, 0)
+    workers.receive()  # set up, its mask settled
+    workers.send(0, _sleep, 60)
+    assert _seconds_to_leave_on_an_error(workers) < 5
+    assert workers.exitcodes == [-signal.SIGTERM]
