@@ -64,9 +64,9 @@ def skip_teardown() -> None:
     For commands that fill large caches (``simulate --random``, ``check``, ``verify``):
     freeing them one object at a time took 0.3 s of the 1.8 s of ``check --random
     10000``, and 20-30 ms after a simulation (whose caches the collector no longer
-    looks at). Only when the
-    process is the program's own, and only for commands that hold nothing an exit
-    handler must close (no store, no open files, no worker left running).
+    looks at). Only when the process is the program's own, and only for commands
+    that hold nothing an exit handler must close (no store, no open files, no
+    worker left running).
     """
     if owns_process():
         _SKIP_TEARDOWN[0] = True

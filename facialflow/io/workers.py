@@ -32,7 +32,7 @@ from typing import Any
 
 from facialflow.errors import ENDING_SIGNALS, WorkerLost
 
-__all__ = ["RemoteTraceback", "Workers", "worker_context"]
+__all__ = ["RemoteTraceback", "Workers", "leave_the_terminal_to_the_parent", "worker_context"]
 
 
 class RemoteTraceback(Exception):
@@ -98,6 +98,17 @@ def worker_context() -> BaseContext:
     return multiprocessing.get_context("fork" if "fork" in methods else None)
 
 
+def leave_the_terminal_to_the_parent() -> None:
+    """For a worker's initializer: ignore Ctrl-C and a closed terminal.
+
+    Both reach the whole process group; only the parent handles them (it ends the
+    workers), so no worker prints a traceback or ends on its own.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "SIGHUP"):
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+
+
 def _serve(
     conn: Connection,
     init: Callable[..., None],
@@ -134,10 +145,9 @@ def _serve(
             init(*args)
         finally:
             if mask is not None:
-                # a Ctrl-C held meanwhile, where the initializer left Python's handler,
-                # raises here: the worker then answers every task with it
-                # SIGTERM stays let through, whatever the parent blocked: it is how the
-                # worker is stopped
+                # SIGTERM stays let through, whatever the parent blocked. A Ctrl-C held
+                # meanwhile, where the initializer left Python's handler, raises here:
+                # the worker then answers every task with it
                 signal.pthread_sigmask(signal.SIG_SETMASK, mask - {signal.SIGTERM})
     except BaseException as exc:  # every task is then answered with why the worker cannot run it
         failed = _failure(exc)

@@ -18,7 +18,6 @@ breaks it.
 from __future__ import annotations
 
 import datetime as dt
-import signal
 import time
 from collections.abc import Hashable, Mapping, Sequence
 from typing import Any
@@ -29,7 +28,7 @@ from attrs import frozen
 from facialflow.clinic.policy import Policy, load_policy
 from facialflow.clinic.reactions import AdverseRecord, reaction_response
 from facialflow.errors import ProtocolError
-from facialflow.io.workers import Workers, worker_context
+from facialflow.io.workers import Workers, leave_the_terminal_to_the_parent, worker_context
 from facialflow.model import AdverseKind, Client
 from facialflow.protocol.engine import engine_for
 from facialflow.protocol.facial import FACIAL
@@ -207,11 +206,7 @@ _WORKER: dict[str, Any] = {}
 
 
 def _init_worker(settings: Mapping[str, Any]) -> None:
-    # Ctrl-C and a closed terminal reach the whole process group: only the parent handles
-    # them (it ends the workers), so no worker prints a traceback or ends on its own
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if hasattr(signal, "SIGHUP"):
-        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    leave_the_terminal_to_the_parent()
     from facialflow.products.loading import load_plugins
     from facialflow.qa.custom import load_invariants
 

@@ -16,11 +16,12 @@ Two ways to share it out:
   A worker is given chunks to draw only when no shipped sessions wait for it,
   so the workers with the lighter skin types draw more and the workers finish
   close together (busy within 3% of each other in a 100k run). Drawing runs at
-  most a few groups ahead of the output, which bounds the files waiting and the reports held here.
+  most a few groups ahead of the output, which bounds the files waiting and the
+  reports held here.
 
-Where workers are forked (wherever ``fork`` is available), they start from the runner this process built
-for the run (plugins loaded, products and knowledge read): built once, not once
-per worker; elsewhere each worker builds its own. The processes are
+Where workers are forked (wherever ``fork`` is available), they start from the
+runner this process built for the run (plugins loaded, products and knowledge
+read): built once, not once per worker; elsewhere each worker builds its own. The processes are
 :class:`~facialflow.io.workers.Workers`: a worker killed from outside fails
 the run instead of leaving it waiting.
 """
@@ -31,13 +32,12 @@ import gc
 import os
 import pickle
 import shutil
-import signal
 import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack
 from typing import Any
 
-from facialflow.io.workers import Workers, worker_context
+from facialflow.io.workers import Workers, leave_the_terminal_to_the_parent, worker_context
 from facialflow.qa.draws import SKIN_TYPES
 from facialflow.simulation.chunks import Batch, SimulationSpec, groups, make_runner, run_group
 from facialflow.simulation.collector import collector_paused
@@ -70,11 +70,7 @@ def _init_worker(
 ) -> None:
     global _RUNNER, _PARTS, _ME, _FOLDER
     _PARTS, _ME, _FOLDER = parts, me, folder
-    # Ctrl-C and a closed terminal reach the whole process group: only the parent handles
-    # them (it ends the workers), so no worker prints a traceback or ends on its own
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if hasattr(signal, "SIGHUP"):
-        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    leave_the_terminal_to_the_parent()
     # a forked worker holds the parent's objects; the collector need never look at
     # them again (and looking would copy their memory pages into the worker)
     gc.freeze()

@@ -12,7 +12,12 @@ import pytest
 
 from facialflow.errors import FacialflowError, InvalidStep, WorkerLost
 from facialflow.io import workers as workers_module
-from facialflow.io.workers import RemoteTraceback, Workers, worker_context
+from facialflow.io.workers import (
+    RemoteTraceback,
+    Workers,
+    leave_the_terminal_to_the_parent,
+    worker_context,
+)
 
 pytestmark = pytest.mark.usefixtures("no_hang")
 
@@ -380,13 +385,6 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_signal_self_as_forked)
 
 
-def _ignore_the_terminal(value: int) -> None:
-    # what the simulation's and verify's initializers do: the parent handles Ctrl-C and a
-    # closed terminal for the whole run
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGHUP, signal.SIG_IGN)
-
-
 @pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="forks")
 @pytest.mark.parametrize(
     "signum", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP], ids=["SIGTERM", "SIGINT", "SIGHUP"]
@@ -406,7 +404,7 @@ def test_a_signal_that_reaches_a_worker_as_it_forks_waits_for_the_workers_own_ha
     previous = signal.signal(signum, record)
     _AS_FORKED[:] = [signum]
     try:
-        workers = Workers(CONTEXT, _ignore_the_terminal, [(1,)])
+        workers = Workers(CONTEXT, leave_the_terminal_to_the_parent, [()])
     finally:
         _AS_FORKED.clear()
         signal.signal(signum, previous)
