@@ -21,7 +21,17 @@ What is measured, each figure with the command that produced it:
   workers shows what it costs beyond one worker's work even when no second core
   is free: work done twice, sessions shipped between workers, the coordination);
 - peak resident memory of the largest process (``os.wait4``); the sessions two
-  workers ship each other wait in ``/dev/shm`` files, outside it (a few MB at most).
+  workers ship each other wait in ``/dev/shm`` files, outside it (a few MB at most);
+- the machine's own ceiling for two processes, in the same rounds: two copies of
+  the one-worker summary started together. If each takes longer than it does
+  alone (a second busy core slows the first: shared caches, memory, a host's
+  other guests), no split of the work into two processes can reach 2x; the
+  two-worker speed-up is given against that ceiling too;
+- with ``--instructions N``: instructions counted by ``valgrind --tool=callgrind``
+  for the one-worker summary and jsonl and for two workers, N sessions each. They
+  do not depend on the machine's load, so jsonl's cost over the summary and the
+  two-worker ceiling of this design (one worker's instructions over this
+  process's plus the busier worker's) stay put from run to run.
 
 Rounds are interleaved (each round runs every command once, in turn); the
 figures are medians of the rounds, with min and max. On a shared machine the
@@ -42,6 +52,7 @@ import random
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -55,6 +66,7 @@ sys.path.insert(0, str(ROOT))
 
 from facialflow.protocol.facial import FACIAL  # noqa: E402
 from facialflow.protocol.guards import Facts  # noqa: E402
+from facialflow.qa.draws import CHUNK  # noqa: E402
 
 DATE = "2026-11-25"
 PYTHON = sys.executable
@@ -147,16 +159,21 @@ def show(command: list[str], tree: str | None = None) -> str:
     return f"PYTHONPATH={tree} {text}" if tree else text
 
 
+def _env(tree: str | None) -> dict[str, str]:
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    if tree:
+        env["PYTHONPATH"] = tree
+    return env
+
+
 def run(command: list[str], tree: str | None = None) -> tuple[float, float, float]:
     """(wall seconds, peak resident MB, CPU seconds) of one process, stdout to /dev/null.
 
     The CPU seconds include the worker processes (waited for by the pool), so
     they show how much work a split into workers duplicates, whatever the load.
     """
-    env = dict(os.environ)
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    if tree:
-        env["PYTHONPATH"] = tree
+    env = _env(tree)
     with open(os.devnull, "wb") as sink:
         started = time.perf_counter()
         proc = subprocess.Popen(command, stdout=sink, cwd=tree or ROOT, env=env)
@@ -166,6 +183,40 @@ def run(command: list[str], tree: str | None = None) -> tuple[float, float, floa
     if code not in (0, 1):  # check exits 1 when an invariant fails
         raise SystemExit(f"failed ({code}): {show(command, tree)}")
     return wall, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
+
+
+def run_pair(command: list[str]) -> float:
+    """Wall seconds for two copies of ``command`` started together, until both have ended."""
+    env = _env(None)
+    with open(os.devnull, "wb") as sink:
+        started = time.perf_counter()
+        procs = [subprocess.Popen(command, stdout=sink, cwd=ROOT, env=env) for _ in range(2)]
+        codes = [proc.wait() for proc in procs]
+        wall = time.perf_counter() - started
+    if any(codes):
+        raise SystemExit(f"failed ({codes}): two at once: {show(command)}")
+    return wall
+
+
+def instructions(command: list[str]) -> tuple[int, list[int]]:
+    """Instructions of ``command`` and of each process it forks, counted by callgrind."""
+    with tempfile.TemporaryDirectory() as folder:
+        out = os.path.join(folder, "callgrind.%p")
+        counted = ["valgrind", "--tool=callgrind", "--quiet", f"--callgrind-out-file={out}"]
+        env = _env(None)
+        with open(os.devnull, "wb") as sink:
+            proc = subprocess.Popen([*counted, *command], stdout=sink, cwd=ROOT, env=env)
+            if proc.wait():
+                raise SystemExit(f"failed ({proc.returncode}) under callgrind: {show(command)}")
+        totals: dict[int, int] = {}
+        for name in os.listdir(folder):
+            with open(os.path.join(folder, name)) as file:
+                for line in file:
+                    if line.startswith(("summary:", "totals:")):
+                        totals[int(name.rsplit(".", 1)[1])] = int(line.split()[1])
+                        break
+    # valgrind runs the program in the process it was started as
+    return totals[proc.pid], [n for pid, n in sorted(totals.items()) if pid != proc.pid]
 
 
 def simulate(n: int, fmt: str = "summary", workers: int = 1, engine: str = "fast") -> list[str]:
@@ -188,6 +239,12 @@ def main() -> None:
     parser.add_argument("--check", type=int, default=10_000)
     parser.add_argument("--bare", type=int, default=20_000, help="sessions per baseline round")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--instructions",
+        type=int,
+        default=0,
+        help="sessions to count instructions of under callgrind (0 to skip)",
+    )
     parser.add_argument("--previous", default=None, help="a checkout of the previous commit")
     parser.add_argument(
         "--before",
@@ -196,6 +253,8 @@ def main() -> None:
     )
     args = parser.parse_args()
     n, big = args.sessions, args.big
+    if 0 < args.instructions <= CHUNK:
+        parser.error(f"--instructions: more than {CHUNK} sessions, so that two workers run")
 
     commands: dict[str, tuple[list[str], int, str | None]] = {
         "summary 1w": (simulate(n), n, None),
@@ -233,6 +292,8 @@ def main() -> None:
     paired: dict[str, list[float]] = {k: [] for k in commands}
     peaks: dict[str, float] = {}
     bare: dict[str, list[float]] = {"flat": [], "hsm": []}
+    #: two one-worker summaries at once, per round: wall seconds until both ended
+    pairs: list[float] = []
     for tree in dict.fromkeys(tree for _, _, tree in commands.values()):
         # untimed: bytecode written and files cached for every code path the rounds take
         for warm in (simulate(10), simulate(10, engine="transitions"), check(10)):
@@ -247,6 +308,8 @@ def main() -> None:
             walls[name].append(wall)
             cpus[name].append(seconds)
             peaks[name] = max(peaks.get(name, 0.0), peak)
+            if name == "summary 2w":
+                pairs.append(run_pair(simulate(n)))
 
     def rate(name: str) -> tuple[float, float, float]:
         count = commands[name][1]
@@ -258,6 +321,7 @@ def main() -> None:
         f"command: python benchmarks/bench_simulate.py --sessions {n} --big {big} "
         f"--reference {args.reference} --check {args.check} --bare {args.bare} "
         f"--rounds {args.rounds}"
+        + (f" --instructions {args.instructions}" if args.instructions else "")
         + (f" --previous {args.previous}" if args.previous else "")
         + (f" --before {args.before}" if args.before else "")
     )
@@ -300,6 +364,16 @@ def main() -> None:
     print(
         f"  2-worker speed-up, summary, N={n}: "
         f"{spread(per_round('summary 1w', 'summary 2w'))} [>= 1.7x]"
+    )
+    # the machine's ceiling: a run split in two with nothing serial and nothing done twice
+    # would take half the time its halves take side by side
+    stretch = [both / alone for both, alone in zip(pairs, walls["summary 1w"], strict=True)]
+    ceiling = [2 / x for x in stretch]
+    speedups = per_round("summary 1w", "summary 2w")
+    print(
+        f"  two one-worker summaries at once, N={n}: each took {spread(stretch)} its time alone; "
+        f"the machine's ceiling for two processes: {spread(ceiling)}; two workers reached "
+        f"{spread([a / c for a, c in zip(speedups, ceiling, strict=True)])} of it"
     )
     if big:
         print(
@@ -358,6 +432,24 @@ def main() -> None:
         print(
             f"  {name:<34} {statistics.median(w):6.2f} s ({min(w):.2f}..{max(w):.2f})   "
             f"{show(command, tree)}"
+        )
+    if args.instructions:
+        counted = args.instructions
+        one, _ = instructions(simulate(counted))
+        lines, _ = instructions(simulate(counted, "jsonl"))
+        parent, workers = instructions(simulate(counted, workers=2))
+        if not workers:
+            raise SystemExit(f"--instructions {counted}: too few sessions for two workers")
+        print(
+            f"instructions (valgrind --tool=callgrind), N={counted}: summary, 1 worker "
+            f"{one / 1e9:.2f}G; jsonl {lines / 1e9:.2f}G: {lines / one:.2f}x the summary "
+            f"[<= 1.5x]; 2 workers: this process {parent / 1e9:.2f}G, workers "
+            + ", ".join(f"{w / 1e9:.2f}G" for w in workers)
+            + f" (together with this process {(parent + sum(workers)) / one:.2f}x one "
+            "worker's instructions): "
+            f"{one / (parent + max(workers)):.2f}x one worker's instructions over this "
+            "process's and the busier worker's (a ceiling of the split that counts all of "
+            "this process's work as serial) [>= 1.7x]"
         )
     if args.previous:
         then, now = statistics.median(walls["check previous"]), statistics.median(walls["check"])
