@@ -18,6 +18,7 @@ import multiprocessing
 import pickle
 import signal
 import sys
+import time
 import traceback
 import weakref
 from collections import deque
@@ -90,6 +91,13 @@ def _held() -> Iterator[frozenset[int] | None]:
 #: this process's ends of the pipes of every live worker, whatever ``Workers`` made it: a
 #: worker forked later closes its copies (see ``_serve``)
 _PARENT_ENDS: weakref.WeakSet[Connection] = weakref.WeakSet()
+
+
+def _join_all(processes: Sequence[BaseProcess]) -> None:
+    """Wait for ``processes`` to end, all of them within one grace."""
+    deadline = time.monotonic() + _GRACE
+    for process in processes:
+        process.join(max(0.0, deadline - time.monotonic()))
 
 
 def worker_context() -> BaseContext:
@@ -402,19 +410,22 @@ class Workers:
             for conn in self.conns:
                 with suppress(OSError):  # already gone
                     conn.send_bytes(_STOP)
-            for process in self.processes:
-                process.join(_GRACE)
+            _join_all(self.processes)
         finally:
             self.terminate()
 
     def terminate(self) -> None:
-        """Stop every worker now: SIGTERM, then SIGKILL for one that outlives the grace."""
+        """Stop every worker now: SIGTERM, then SIGKILL for any that outlives the grace.
+
+        The grace is one for all the workers, not one each: however many linger, the
+        workers are gone within it (and the moment SIGKILL takes).
+        """
         try:
             for process in self.processes:
                 if process.is_alive():
                     process.terminate()
+            _join_all(self.processes)
             for process in self.processes:
-                process.join(_GRACE)
                 if process.exitcode is None:  # stopped, or a handler that ignores SIGTERM
                     process.kill()
                     process.join()

@@ -72,6 +72,23 @@ def group_gone(group: int, grace: float = 2.0) -> bool:
         time.sleep(0.02)
 
 
+def processes_state(pid: int) -> str:
+    """What a hung run's processes are doing, signals included, for the failure message."""
+    found = []
+    pids = [pid]
+    with contextlib.suppress(OSError):
+        pids += [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    for p in pids:
+        try:
+            status = Path(f"/proc/{p}/status").read_text().splitlines()
+            wchan = Path(f"/proc/{p}/wchan").read_text()
+        except OSError:
+            continue
+        keep = ("State", "SigPnd", "ShdPnd", "SigBlk", "SigIgn", "SigCgt")
+        found.append(f"{p}: " + ", ".join(x for x in status if x.startswith(keep)) + f", {wchan}")
+    return "; ".join(found)
+
+
 def interrupted_run(fmt: str, delay: float, tmp: Path) -> tuple[int | None, float, str]:
     out = tmp / f"{fmt}-{delay}.out"
     with out.open("wb") as stdout:
@@ -90,9 +107,10 @@ def interrupted_run(fmt: str, delay: float, tmp: Path) -> tuple[int | None, floa
         try:
             _, err = proc.communicate(timeout=PROMPT + 8)
         except subprocess.TimeoutExpired:
+            state = processes_state(proc.pid)
             os.killpg(proc.pid, signal.SIGKILL)
-            proc.communicate()
-            return None, time.monotonic() - signalled, "hung"
+            _, err = proc.communicate()
+            return None, time.monotonic() - signalled, f"hung ({state}): {err.decode()[-500:]}"
         seconds = time.monotonic() - signalled
         if not group_gone(proc.pid):
             return proc.returncode, seconds, "a worker outlived its parent"
@@ -136,9 +154,11 @@ def ended_cleanly(proc: subprocess.Popen[bytes], after: str) -> str:
     try:
         _, err = proc.communicate(timeout=PROMPT + 8)
     except subprocess.TimeoutExpired:
+        state = processes_state(proc.pid)
         os.killpg(proc.pid, signal.SIGKILL)
-        proc.communicate()
-        raise AssertionError(f"the run hung after {after}") from None
+        _, err = proc.communicate()
+        tail = (err or b"").decode()[-500:]
+        raise AssertionError(f"the run hung after {after} ({state}): {tail}") from None
     assert group_gone(proc.pid), "a worker outlived its parent"
     assert not [p for d in SHIPPED for p in Path(d).glob(f"facialflow-{proc.pid}-*")]
     return (err or b"").decode().strip()

@@ -264,6 +264,23 @@ def test_a_worker_that_ignores_sigterm_is_killed_after_the_grace(
     assert stubborn.exitcodes == [-signal.SIGKILL]
 
 
+def test_workers_that_outlive_sigterm_are_killed_within_one_grace_for_all_of_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # one grace each made a stop wait for as many graces as workers lingered: two
+    # stubborn workers held a stopped run for 10 s, where the promise is a prompt end
+    monkeypatch.setattr(workers_module, "_GRACE", 1.0)
+    stubborn = Workers(CONTEXT, _ignore_sigterm, [(1,), (2,), (3,)])
+    for w in range(3):
+        stubborn.send(w, _sleep, 0)
+        stubborn.receive()  # set up: SIGTERM is ignored from here on
+        stubborn.send(w, _sleep, 60)
+    started = time.monotonic()
+    stubborn.terminate()
+    assert time.monotonic() - started < 1.9
+    assert stubborn.exitcodes == [-signal.SIGKILL] * 3
+
+
 @pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="forks")
 def test_a_worker_ends_when_its_parent_end_closes_though_later_workers_were_forked() -> None:
     # each later fork inherits the earlier pipes' parent ends: unless closed there, the
