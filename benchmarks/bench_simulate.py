@@ -458,8 +458,8 @@ def instruction_counts(counted: int) -> None:
     _, one, _ = count(simulate(counted))
     _, lines, _ = count(simulate(counted, "jsonl"))
     before_fork, parent, workers = count(simulate(counted, workers=2))
-    if not workers:
-        raise SystemExit(f"--instructions {counted}: too few sessions for two workers")
+    if len(workers) != 2:
+        raise SystemExit(f"--instructions {counted}: {len(workers)} processes forked, not two")
     print(
         f"instructions (valgrind --tool=callgrind), N={counted}: summary, 1 worker "
         f"{one / 1e9:.2f}G; jsonl {lines / 1e9:.2f}G: {lines / one:.2f}x the summary [<= 1.5x]"

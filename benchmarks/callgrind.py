@@ -57,5 +57,8 @@ def instructions(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[in
             parts.setdefault(pid, {})[part or 0] = total
     # valgrind runs the program in the process it was started as
     program = parts.pop(proc.pid)
+    if parts and len(program) < 2:
+        # no dump at the fork: every worker's count would hold the program's start-up
+        raise SystemExit("callgrind found no fork or _Fork to dump before: counts not split")
     first = program[min(program)] if len(program) > 1 else sum(program.values())
     return first, sum(program.values()), [sum(p.values()) for _, p in sorted(parts.items())]

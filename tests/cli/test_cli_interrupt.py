@@ -135,6 +135,17 @@ def test_ctrl_c_ends_every_format_promptly_with_130_and_no_traceback(tmp_path: P
     assert bad == []
 
 
+def as_a_terminal_starts_it() -> None:
+    """For ``preexec_fn``: a hang-up and ``kill`` end the program, as they do when a terminal starts it.
+
+    A program started ignoring them keeps ignoring them (nohup, see below), and a test
+    run is not always started from a terminal: under ``nohup`` (a CI job, say) every
+    run the tests start would ignore the hang-up they send.
+    """
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def started_run(fmt: str, stderr: int) -> subprocess.Popen[bytes]:
     """A long run in its own process group, a moment after its workers started."""
     proc = subprocess.Popen(
@@ -143,6 +154,7 @@ def started_run(fmt: str, stderr: int) -> subprocess.Popen[bytes]:
         stderr=stderr,
         cwd=ROOT,
         start_new_session=True,
+        preexec_fn=as_a_terminal_starts_it,
     )
     wait_for_workers(proc.pid)
     time.sleep(0.3)
@@ -151,14 +163,21 @@ def started_run(fmt: str, stderr: int) -> subprocess.Popen[bytes]:
 
 def ended_cleanly(proc: subprocess.Popen[bytes], after: str) -> str:
     """Its stderr, once the run ended promptly with no worker and no folder left behind."""
+    signalled = time.monotonic()
     try:
-        _, err = proc.communicate(timeout=PROMPT + 8)
+        _, err = proc.communicate(timeout=PROMPT)
     except subprocess.TimeoutExpired:
+        # what its processes are doing (their signals included), read while they still run
         state = processes_state(proc.pid)
-        os.killpg(proc.pid, signal.SIGKILL)
-        _, err = proc.communicate()
+        try:
+            _, err = proc.communicate(timeout=8)
+            verdict = f"took {time.monotonic() - signalled:.1f} s to end"
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            _, err = proc.communicate()
+            verdict = "hung"
         tail = (err or b"").decode()[-500:]
-        raise AssertionError(f"the run hung after {after} ({state}): {tail}") from None
+        raise AssertionError(f"the run {verdict} after {after} ({state}): {tail}") from None
     assert group_gone(proc.pid), "a worker outlived its parent"
     assert not [p for d in SHIPPED for p in Path(d).glob(f"facialflow-{proc.pid}-*")]
     return (err or b"").decode().strip()
@@ -258,7 +277,12 @@ VERIFY = (sys.executable, "-m", "facialflow", "verify", "--date", "2026-12-01", 
 def test_verify_with_workers_ends_promptly_however_it_is_stopped(how: str) -> None:
     # its workers are terminated mid-chunk: nothing waits for a chunk to finish
     proc = subprocess.Popen(
-        VERIFY, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT, start_new_session=True
+        VERIFY,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        cwd=ROOT,
+        start_new_session=True,
+        preexec_fn=as_a_terminal_starts_it,
     )
     wait_for_workers(proc.pid)
     time.sleep(1.0)

@@ -267,8 +267,7 @@ def test_a_worker_that_ignores_sigterm_is_killed_after_the_grace(
 def test_workers_that_outlive_sigterm_are_killed_within_one_grace_for_all_of_them(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # one grace each made a stop wait for as many graces as workers lingered: two
-    # stubborn workers held a stopped run for 10 s, where the promise is a prompt end
+    # one grace each made a stop wait for as many graces as workers lingered
     monkeypatch.setattr(workers_module, "_GRACE", 1.0)
     stubborn = Workers(CONTEXT, _ignore_sigterm, [(1,), (2,), (3,)])
     for w in range(3):
@@ -277,7 +276,8 @@ def test_workers_that_outlive_sigterm_are_killed_within_one_grace_for_all_of_the
         stubborn.send(w, _sleep, 60)
     started = time.monotonic()
     stubborn.terminate()
-    assert time.monotonic() - started < 1.9
+    # the grace is waited out (SIGTERM is given its chance), once
+    assert 0.95 <= time.monotonic() - started < 1.9
     assert stubborn.exitcodes == [-signal.SIGKILL] * 3
 
 
