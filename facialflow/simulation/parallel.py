@@ -21,9 +21,9 @@ Two ways to share it out:
 
 Where workers are forked (wherever ``fork`` is available), they start from the
 runner this process built for the run (plugins loaded, products and knowledge
-read): built once, not once per worker; elsewhere each worker builds its own. The processes are
-:class:`~facialflow.io.workers.Workers`: a worker killed from outside fails
-the run instead of leaving it waiting.
+read): built once, not once per worker; elsewhere each worker builds its own. The
+processes are :class:`~facialflow.io.workers.Workers`: a worker killed from outside
+fails the run instead of leaving it waiting.
 """
 
 from __future__ import annotations

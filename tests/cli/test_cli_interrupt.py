@@ -89,6 +89,18 @@ def processes_state(pid: int) -> str:
     return "; ".join(found)
 
 
+def shipped_folders(pid: int) -> list[Path]:
+    """The folders in which run ``pid``'s workers ship each other sessions (a summary's)."""
+    return [p for d in SHIPPED for p in Path(d).glob(f"facialflow-{pid}-*")]
+
+
+def hung(proc: subprocess.Popen[bytes], state: str) -> str:
+    """Kill a hung run's group; what its processes were doing (``state``) and its stderr."""
+    os.killpg(proc.pid, signal.SIGKILL)
+    _, err = proc.communicate()
+    return f"({state}): {(err or b'').decode()[-500:]}"
+
+
 def interrupted_run(fmt: str, delay: float, tmp: Path) -> tuple[int | None, float, str]:
     out = tmp / f"{fmt}-{delay}.out"
     with out.open("wb") as stdout:
@@ -107,15 +119,13 @@ def interrupted_run(fmt: str, delay: float, tmp: Path) -> tuple[int | None, floa
         try:
             _, err = proc.communicate(timeout=PROMPT + 8)
         except subprocess.TimeoutExpired:
-            state = processes_state(proc.pid)
-            os.killpg(proc.pid, signal.SIGKILL)
-            _, err = proc.communicate()
-            return None, time.monotonic() - signalled, f"hung ({state}): {err.decode()[-500:]}"
+            seconds = time.monotonic() - signalled
+            return None, seconds, "hung " + hung(proc, processes_state(proc.pid))
         seconds = time.monotonic() - signalled
         if not group_gone(proc.pid):
             return proc.returncode, seconds, "a worker outlived its parent"
         # the sessions a summary's workers ship each other wait in a folder of the run's own
-        left = [str(p) for d in SHIPPED for p in Path(d).glob(f"facialflow-{proc.pid}-*")]
+        left = [str(p) for p in shipped_folders(proc.pid)]
         if left:
             return proc.returncode, seconds, f"left behind: {left}"
         return proc.returncode, seconds, err.decode()
@@ -171,15 +181,15 @@ def ended_cleanly(proc: subprocess.Popen[bytes], after: str) -> str:
         state = processes_state(proc.pid)
         try:
             _, err = proc.communicate(timeout=8)
-            verdict = f"took {time.monotonic() - signalled:.1f} s to end"
         except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            _, err = proc.communicate()
-            verdict = "hung"
+            raise AssertionError(f"the run hung after {after} {hung(proc, state)}") from None
+        ended = time.monotonic() - signalled
         tail = (err or b"").decode()[-500:]
-        raise AssertionError(f"the run {verdict} after {after} ({state}): {tail}") from None
+        raise AssertionError(
+            f"the run took {ended:.1f} s to end after {after} ({state}): {tail}"
+        ) from None
     assert group_gone(proc.pid), "a worker outlived its parent"
-    assert not [p for d in SHIPPED for p in Path(d).glob(f"facialflow-{proc.pid}-*")]
+    assert not shipped_folders(proc.pid)
     return (err or b"").decode().strip()
 
 
@@ -195,7 +205,7 @@ def test_a_run_killed_outright_leaves_its_folder_and_the_next_run_removes_it(
     with contextlib.suppress(ProcessLookupError):
         os.killpg(proc.pid, signal.SIGKILL)  # its workers, if any outlived it
     assert ended, "a worker outlived its parent"
-    left = [p for d in SHIPPED for p in Path(d).glob(f"facialflow-{proc.pid}-*")]
+    left = shipped_folders(proc.pid)
     assert left, "the run was killed before it made its folder"
     subprocess.run(
         [*COMMAND[:5], "20000", *COMMAND[6:], "--format", "summary"],
