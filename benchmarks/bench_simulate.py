@@ -29,6 +29,11 @@ What is measured, each figure with the command that produced it:
   caches, memory, the host's other guests), no split of the work into two
   processes can reach 2x; the two-worker speed-up is given against that ceiling
   too. It is a wall-clock figure, and moves with the load like the others;
+- the run alone (``run_alone.py``): ``simulate()`` timed inside a fresh process,
+  one worker and two, in the same rounds, and the process around a run (the
+  same command with one session: start-up, imports, policy and plugins, output,
+  exit). That cost is paid by one worker and two alike: it bounds what any split
+  of the run can give the command;
 - with ``--instructions N``: instructions counted by ``valgrind --tool=callgrind``
   for the one-worker summary and jsonl and for two workers, N sessions each,
   every process on its own (the program's counters are zeroed at each fork).
@@ -68,6 +73,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from callgrind import instructions  # noqa: E402
+from run_alone import report, run_alone  # noqa: E402
 
 from facialflow.protocol.facial import FACIAL  # noqa: E402
 from facialflow.protocol.guards import Facts  # noqa: E402
@@ -296,6 +302,10 @@ def main() -> None:
     #: per round: a one-worker summary alone, and two of them started together (until both
     #: ended), measured one right after the other
     pairs: list[tuple[float, float]] = []
+    #: per round: the run alone (no process around it), by workers
+    alone: dict[int, list[float]] = {1: [], 2: []}
+    #: per round: the process around a run (the one-worker summary with one session)
+    fixed: list[float] = []
     for tree in dict.fromkeys(tree for _, _, tree in commands.values()):
         # untimed: bytecode written and files cached for every code path the rounds take
         for warm in (simulate(10), simulate(10, engine="transitions"), check(10)):
@@ -313,6 +323,9 @@ def main() -> None:
             if name == "summary 2w":
                 # the machine's ceiling for two processes, next to the run it is compared with
                 pairs.append(run_pair(simulate(n), alone_first=round_ % 2 == 0))
+                for workers in (1, 2) if round_ % 2 == 0 else (2, 1):
+                    alone[workers].append(run_alone(n, workers, ROOT, _env(None)))
+                fixed.append(run(simulate(1))[0])
 
     def rate(name: str) -> tuple[float, float, float]:
         count = commands[name][1]
@@ -380,6 +393,8 @@ def main() -> None:
         f"two workers reached {spread([a / c for a, c in zip(speedups, ceiling, strict=True)])}"
         " of it"
     )
+    for line in report(n, alone[1], alone[2], fixed):
+        print(line)
     if big:
         print(
             f"  2-worker speed-up, summary, N={big}: "
@@ -473,7 +488,9 @@ def instruction_counts(counted: int) -> None:
     # what runs before the fork is serial; after it, this process mostly waits for reports
     print(
         f"  the split's ceiling by instructions: one worker's over this process's before the "
-        f"fork plus the busier worker's: {one / (before_fork + max(workers)):.2f}x [>= 1.7x]"
+        f"fork plus the busier worker's: {one / (before_fork + max(workers)):.2f}x [>= 1.7x]; "
+        f"without what runs before the fork (about what one worker runs before its first "
+        f"session too): {(one - before_fork) / max(workers):.2f}x"
     )
 
 

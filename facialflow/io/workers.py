@@ -93,9 +93,9 @@ def _held() -> Iterator[frozenset[int] | None]:
 _PARENT_ENDS: weakref.WeakSet[Connection] = weakref.WeakSet()
 
 
-def _join_all(processes: Sequence[BaseProcess]) -> None:
-    """Wait for ``processes`` to end, all of them within one grace."""
-    deadline = time.monotonic() + _GRACE
+def _join_all(processes: Sequence[BaseProcess], grace: float) -> None:
+    """Wait for ``processes`` to end, all of them within ``grace`` seconds."""
+    deadline = time.monotonic() + grace
     for process in processes:
         process.join(max(0.0, deadline - time.monotonic()))
 
@@ -405,26 +405,34 @@ class Workers:
         )
 
     def close(self) -> None:
-        """Tell every worker to stop, and wait for them (terminating any that lingers)."""
+        """Tell every worker to stop, and wait for them (terminating any that lingers).
+
+        A close takes one grace at most (and the moment SIGKILL takes): a worker still
+        running a grace after it was told to stop is given SIGTERM and a tenth of a
+        grace, not a grace more.
+        """
+        waited = False
         try:
             for conn in self.conns:
                 with suppress(OSError):  # already gone
                     conn.send_bytes(_STOP)
-            _join_all(self.processes)
+            _join_all(self.processes, _GRACE)
+            waited = True
         finally:
-            self.terminate()
+            # left early (Ctrl-C while waiting): the workers have had no grace yet
+            self.terminate(_GRACE / 10 if waited else _GRACE)
 
-    def terminate(self) -> None:
+    def terminate(self, grace: float | None = None) -> None:
         """Stop every worker now: SIGTERM, then SIGKILL for any that outlives the grace.
 
-        The grace is one for all the workers, not one each: however many linger, the
-        workers are gone within it (and the moment SIGKILL takes).
+        The grace (``_GRACE`` unless given) is one for all the workers, not one each:
+        however many linger, the workers are gone within it (and the moment SIGKILL takes).
         """
         try:
             for process in self.processes:
                 if process.is_alive():
                     process.terminate()
-            _join_all(self.processes)
+            _join_all(self.processes, _GRACE if grace is None else grace)
             for process in self.processes:
                 if process.exitcode is None:  # stopped, or a handler that ignores SIGTERM
                     process.kill()

@@ -281,6 +281,23 @@ def test_workers_that_outlive_sigterm_are_killed_within_one_grace_for_all_of_the
     assert stubborn.exitcodes == [-signal.SIGKILL] * 3
 
 
+def test_closing_workers_that_ignore_the_stop_and_sigterm_takes_one_grace_not_two(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # the stop waited a grace, then terminate() waited another before SIGKILL
+    monkeypatch.setattr(workers_module, "_GRACE", 1.0)
+    stubborn = Workers(CONTEXT, _ignore_sigterm, [(1,), (2,)])
+    for w in range(2):
+        stubborn.send(w, _sleep, 0)
+        stubborn.receive()  # set up: SIGTERM is ignored from here on
+        stubborn.send(w, _sleep, 60)  # busy: the stop message is never read
+    started = time.monotonic()
+    stubborn.close()
+    # the stop is given its grace, then SIGTERM a tenth of one
+    assert 1.05 <= time.monotonic() - started < 1.6
+    assert stubborn.exitcodes == [-signal.SIGKILL] * 2
+
+
 @pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="forks")
 def test_a_worker_ends_when_its_parent_end_closes_though_later_workers_were_forked() -> None:
     # each later fork inherits the earlier pipes' parent ends: unless closed there, the
