@@ -136,7 +136,7 @@ def test_ctrl_c_ends_every_format_promptly_with_130_and_no_traceback(tmp_path: P
     cases = [(fmt, delay) for delay in DELAYS for fmt in FORMATS]
     assert len(cases) >= 20
     with ThreadPoolExecutor(max_workers=3) as pool:
-        results = list(pool.map(lambda c: (c, *interrupted_run(*c, tmp_path)), cases))
+        results = list(pool.map(lambda c: (c, *interrupted_run(c[0], c[1], tmp_path)), cases))
     bad = [
         (case, code, round(seconds, 2), err[-300:])
         for case, code, seconds, err in results
