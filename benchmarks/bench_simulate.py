@@ -489,8 +489,8 @@ def instruction_counts(counted: int) -> None:
     print(
         f"  the split's ceiling by instructions: one worker's over this process's before the "
         f"fork plus the busier worker's: {one / (before_fork + max(workers)):.2f}x [>= 1.7x]; "
-        f"without what runs before the fork (about what one worker runs before its first "
-        f"session too): {(one - before_fork) / max(workers):.2f}x"
+        f"for what follows the fork (start-up and the runner, built before it, left out of "
+        f"both): {(one - before_fork) / max(workers):.2f}x"
     )
 
 

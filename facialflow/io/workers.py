@@ -407,20 +407,21 @@ class Workers:
     def close(self) -> None:
         """Tell every worker to stop, and wait for them (terminating any that lingers).
 
-        A close takes one grace at most (and the moment SIGKILL takes): a worker still
-        running a grace after it was told to stop is given SIGTERM and a tenth of a
-        grace, not a grace more.
+        A close takes a grace and a tenth at most (and the moment SIGKILL takes): a
+        worker still running when the grace since the stop message is over, or when
+        the wait was cut short (Ctrl-C), gets SIGTERM and what is left of that grace,
+        a tenth of one at the least, not a grace more.
         """
-        waited = False
+        deadline = time.monotonic() + _GRACE
         try:
             for conn in self.conns:
                 with suppress(OSError):  # already gone
                     conn.send_bytes(_STOP)
             _join_all(self.processes, _GRACE)
-            waited = True
         finally:
-            # left early (Ctrl-C while waiting): the workers have had no grace yet
-            self.terminate(_GRACE / 10 if waited else _GRACE)
+            # a worker's SIGTERM is the default action (the program's handlers are dropped
+            # after the fork): a tenth of a grace is enough for it to take effect
+            self.terminate(max(_GRACE / 10, deadline - time.monotonic()))
 
     def terminate(self, grace: float | None = None) -> None:
         """Stop every worker now: SIGTERM, then SIGKILL for any that outlives the grace.
