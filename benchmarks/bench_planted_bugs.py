@@ -27,7 +27,7 @@ from tempfile import TemporaryDirectory
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests" / "qa"))
 
-from planted_bugs import BUGS, DATE, planted  # type: ignore[import-not-found]  # noqa: E402  (tests/qa, on sys.path above)
+from planted_bugs import BUGS, DATE, planted  # type: ignore[import-not-found,unused-ignore]  # noqa: E402  (tests/qa, on sys.path above)
 
 from facialflow.clinic.policy import load_policy  # noqa: E402
 from facialflow.products.loading import load_plugins  # noqa: E402

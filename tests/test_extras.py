@@ -41,12 +41,12 @@ def test_the_test_extra_brings_qa_dev_and_the_suite_tools() -> None:
 
 def test_facialflow_testing_imports_only_core_dependencies_and_hypothesis() -> None:
     tree = ast.parse((ROOT / "facialflow" / "testing.py").read_text())
-    top = {
-        (n.module or "").split(".")[0] if isinstance(n, ast.ImportFrom) else a.name.split(".")[0]
-        for n in ast.walk(tree)
-        if isinstance(n, ast.Import | ast.ImportFrom)
-        for a in (n.names if isinstance(n, ast.Import) else [n])  # type: ignore[attr-defined]
-    }
+    top: set[str] = set()
+    for n in ast.walk(tree):
+        if isinstance(n, ast.ImportFrom):
+            top.add((n.module or "").split(".")[0])
+        elif isinstance(n, ast.Import):
+            top.update(a.name.split(".")[0] for a in n.names)
     core = {
         Requirement(r).name.replace("-", "_")
         for r in tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]

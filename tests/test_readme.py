@@ -38,7 +38,7 @@ def test_python_examples_run(code: str, monkeypatch: pytest.MonkeyPatch) -> None
 
 def test_every_command_in_the_table_exists() -> None:
     named = set(re.findall(r"\| `facialflow (\w+)", README))
-    assert named <= set(main.commands), named - set(main.commands)  # type: ignore[attr-defined]
+    assert named <= set(main.commands), named - set(main.commands)
     for name in named:
         assert CliRunner().invoke(main, [name, "--help"]).exit_code == 0
 

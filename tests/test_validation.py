@@ -66,7 +66,7 @@ def test_python_construction_refuses_what_a_file_refuses_in_the_same_words(
 
 def test_a_bare_string_never_becomes_letters() -> None:
     with pytest.raises(TypeError):
-        Client(**BASE, allergies="fragrance")  # type: ignore[arg-type]
+        Client(**BASE, allergies="fragrance")
     # the client's own words are kept; matching is by identity (R6)
     assert Client(**BASE, allergies=["Fragrance"]).allergies == ("Fragrance",)
 
@@ -80,13 +80,13 @@ def test_no_is_not_pregnant_and_strings_are_not_booleans() -> None:
 
 def test_assessment_and_product_fields_are_checked_the_same_way() -> None:
     with pytest.raises(ValueError, match="comedones: 'lots' is not one of"):
-        Assessment(comedones="lots")  # type: ignore[arg-type]
+        Assessment(comedones="lots")
     with pytest.raises(TypeError, match="laser_requested: expected true or false"):
         Assessment(laser_requested="yes")  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="assessment: expected an assessment table"):
         Client(**BASE, assessment={"comedones": "mild"})  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="ingredients: expected a list of strings"):
-        Product(name="P", kind="serum", ingredients="retinol")  # type: ignore[arg-type]
+        Product(name="P", kind="serum", ingredients="retinol")
     with pytest.raises(TypeError, match="rx_only: expected true or false"):
         Product(name="P", kind="serum", ingredients=["x"], rx_only="no")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match=r"finite|0-100"):
@@ -94,7 +94,7 @@ def test_assessment_and_product_fields_are_checked_the_same_way() -> None:
 
 
 def test_dates_may_be_given_as_dates_or_iso_strings() -> None:
-    a = Client(**BASE, birth_date="1980-05-01")  # type: ignore[arg-type]
+    a = Client(**BASE, birth_date="1980-05-01")
     b = Client(**BASE, birth_date=dt.date(1980, 5, 1))
     assert a == b
 
@@ -111,7 +111,8 @@ def test_a_date_after_the_session_date_is_named() -> None:
     "name", ["last_sun_exposure", "last_topical_retinoid", "last_peel", "last_injectable"]
 )
 def test_every_dated_fact_after_the_session_date_is_named(name: str) -> None:
-    c = Client(**BASE, **{name: dt.date(2026, 6, 1)})
+    dated: dict[str, Any] = {name: dt.date(2026, 6, 1)}
+    c = Client(**BASE, **dated)
     assert c.date_problems(dt.date(2026, 5, 1)) == [
         (name, "2026-06-01 is after the session date 2026-05-01")
     ]
@@ -153,7 +154,7 @@ def test_values_already_of_the_right_type_are_taken_as_they_are() -> None:
     )
     assert spaced.allergies == ("a b",)
     with pytest.raises(InvalidTypeError, match="allergies"):
-        Client(id="c-5", skin_type="dry", concerns=["acne"], fitzpatrick=2, allergies=("x", 3))
+        Client(id="c-5", skin_type="dry", concerns=["acne"], fitzpatrick=2, allergies=("x", 3))  # type: ignore[arg-type]
     with pytest.raises(InvalidValueError, match="conditions"):
         Client(
             id="c-6", skin_type="dry", concerns=["acne"], fitzpatrick=2, conditions=frozenset({"x"})

@@ -33,7 +33,7 @@ import os
 import pickle
 import shutil
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from contextlib import ExitStack
 from typing import Any
 
@@ -263,7 +263,7 @@ class Merger:
         return Batch(first, sessions, None, tally, chunks=chunks)
 
 
-def parallel(spec: SimulationSpec) -> Iterator[Batch]:
+def parallel(spec: SimulationSpec) -> Generator[Batch, None, None]:
     """Run ``spec`` in ``spec.workers`` processes, yielding batches in chunk order."""
     context = worker_context()
     count = min(spec.workers, len(spec.chunks))

@@ -26,7 +26,7 @@ application would.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterable, Mapping
 from typing import Any
 
 from attrs import frozen
@@ -65,7 +65,7 @@ def rule_universe(policy: Policy) -> tuple[str, ...]:
     return tuple(sorted(possible_rules(policy), key=lambda r: (len(r), r)))
 
 
-def simulate(spec: SimulationSpec, *, freeze_caches: bool = False) -> Iterator[Batch]:
+def simulate(spec: SimulationSpec, *, freeze_caches: bool = False) -> Generator[Batch, None, None]:
     """Run the simulation, yielding batches in client order (streamed: memory stays flat).
 
     ``freeze_caches``: the caller's process runs nothing else that needs the

@@ -82,7 +82,7 @@ def outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         futures = {
             c.id: pool.submit(_run, c, base / f"{i:03d}", snapshot) for i, c in enumerate(CASES)
         }
-        results = {name: f.result() for name, f in futures.items()}
+        results: dict[str, Any] = {name: f.result() for name, f in futures.items()}
     used = resource.getrusage(resource.RUSAGE_CHILDREN)
     results["__seconds__"] = time.perf_counter() - started
     results["__cpu__"] = used.ru_utime + used.ru_stime

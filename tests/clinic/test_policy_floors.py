@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 from pathlib import Path
+from typing import Any
 
 import attrs
 import pytest
@@ -104,11 +105,11 @@ def test_decisions_name_the_policy_that_made_them(tmp_path: Path) -> None:
 def test_nan_and_infinity_are_refused_for_every_percentage(bad: float) -> None:
     for key in ("sa_pregnancy_max_pct", "aha_strong_pct", "bha_strong_pct"):
         with pytest.raises(ValueError, match="finite"):
-            ProductPolicy(**{key: bad})
+            ProductPolicy(**{key: bad})  # type: ignore[arg-type]
 
 
-def _fields() -> list[tuple[str, attrs.Attribute]]:  # type: ignore[type-arg]
-    out = []
+def _fields() -> list[tuple[str, attrs.Attribute[Any]]]:
+    out: list[tuple[str, attrs.Attribute[Any]]] = []
     for table, cls in (
         ("screening", ScreeningPolicy),
         ("products", ProductPolicy),

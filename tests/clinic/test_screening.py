@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from operator import attrgetter
 from pathlib import Path
+from typing import Any
 
 import attrs
 import pytest
@@ -301,8 +302,10 @@ def test_a_field_read_only_in_part_changes_nothing_within_that_part(
         for other in type(value):
             if other == value or part(other) != part(value):
                 continue
-            changed = attrs.evolve(holder, **{leaf: other})
-            twin = attrs.evolve(client, **{owner: changed}) if owner else changed
+            leaf_change: dict[str, Any] = {leaf: other}
+            changed = attrs.evolve(holder, **leaf_change)
+            owner_change: dict[str, Any] = {owner: changed}
+            twin = attrs.evolve(client, **owner_change) if owner else changed
             assert screen(twin, DATE, policy) == before, (name, other)
 
 

@@ -14,7 +14,7 @@ import pytest
 
 from facialflow.diagrams.route import Route
 from facialflow.diagrams.walkthrough import page_steps, to_html
-from facialflow.model import Finding, Product
+from facialflow.model import Effect, Finding, Product
 from facialflow.protocol.facial import FACIAL
 
 ROOT = Path(__file__).parents[2]
@@ -46,7 +46,7 @@ def demo_route() -> Route:
             ("hydration", Product("Mineral Sunscreen", "sunscreen", ["zinc oxide"], spf=50)),
         ),
         findings=(
-            Finding("R8", "laser", "skip", "pregnancy (conservative policy)", "conservative"),
+            Finding("R8", "laser", Effect.SKIP, "pregnancy (conservative policy)", "conservative"),
         ),
         warnings=("serums: retinol removed (pregnancy)",),
     )

@@ -30,7 +30,7 @@ def full_disk_after(limit: int, monkeypatch: pytest.MonkeyPatch) -> None:
         written += len(chunk)
         return real_write(fd, chunk)
 
-    monkeypatch.setattr(atomic.os, "write", write)
+    monkeypatch.setattr(atomic.os, "write", write)  # type: ignore[attr-defined]
 
 
 def test_a_full_disk_leaves_the_original_file_intact_and_no_temporary_behind(

@@ -30,7 +30,7 @@ def no_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(text: str) -> None:
         raise AssertionError("parsed although a good cache was there")
 
-    monkeypatch.setattr(_parsed.tomllib, "loads", refuse)
+    monkeypatch.setattr(_parsed.tomllib, "loads", refuse)  # type: ignore[attr-defined]
 
 
 def test_the_second_read_comes_from_the_cache_and_equals_the_parse(

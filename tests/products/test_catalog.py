@@ -210,7 +210,7 @@ def test_an_offer_ranks_by_skin_and_day_and_follows_the_clients_concern_order() 
         skin_types=("oily", "dry"),
         rank=10,
         after_procedure=True,
-        skin_rank={"oily": -3},
+        skin_rank={"oily": -3},  # type: ignore[dict-item]
     )
     plugin = OfferPlugin("t", "test", [offer])
     client = build_client(skin_type="oily", concerns=["aging", "dullness", "acne"])

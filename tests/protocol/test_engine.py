@@ -84,7 +84,7 @@ def test_guard_returning_a_non_bool_is_an_error(monkeypatch: pytest.MonkeyPatch)
     def sloppy(facts: Facts) -> bool:
         return None  # type: ignore[return-value]
 
-    monkeypatch.setitem(guard_module.GUARDS, "session_blocked", sloppy)  # type: ignore[index]
+    monkeypatch.setitem(guard_module.GUARDS, "session_blocked", sloppy)
     fresh = Engine(attrs.evolve(FACIAL))
     record = Record(Facts())
     record.state = fresh.initial

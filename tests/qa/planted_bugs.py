@@ -141,7 +141,7 @@ def _retinyl_esters_forgotten(screening: Any) -> None:
     from facialflow.products import selection
     from facialflow.session import intake
 
-    original = selection.profile_problems
+    original = selection.profile_problems  # type: ignore[attr-defined]
 
     def problems(product: Any, profile: Any, context: Any, pp: Any) -> tuple[str, ...]:
         found: tuple[str, ...] = original(product, profile, context, pp)
@@ -149,8 +149,8 @@ def _retinyl_esters_forgotten(screening: Any) -> None:
             found = tuple(p for p in found if not p.startswith("retinoid in pregnancy"))
         return found
 
-    selection.profile_problems = problems
-    intake.profile_problems = problems
+    selection.profile_problems = problems  # type: ignore[attr-defined,assignment]
+    intake.profile_problems = problems  # type: ignore[attr-defined,assignment]
 
 
 BUGS: tuple[PlantedBug, ...] = (

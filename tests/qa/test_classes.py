@@ -20,7 +20,6 @@ from facialflow.qa.classes import (
     COMPONENTS,
     FIELDS,
     IGNORED_FIELDS,
-    NEUTRAL,
     POLICY_THRESHOLDS,
     ClassSpace,
     catalog_products,
@@ -29,6 +28,7 @@ from facialflow.qa.classes import (
     fitzpatrick_cuts,
     washout_boundaries,
 )
+from facialflow.qa.declarations import NEUTRAL
 from facialflow.qa.draws import iter_clients
 from facialflow.testing import clients
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from test_invariants import DAY, LASER, MAIN, SPF50, broken, client, result, serum
@@ -23,7 +24,9 @@ LASER_CLIENT = {"assessment": Assessment(laser_requested=True)}
         {"last_peel": DAY - dt.timedelta(days=3)},
     ],
 )
-def test_laser_is_caught_when_a_medication_or_a_date_contraindicates_it(extra: dict) -> None:
+def test_laser_is_caught_when_a_medication_or_a_date_contraindicates_it(
+    extra: dict[str, Any],
+) -> None:
     c = client(**LASER_CLIENT, **extra)
     assert "no_laser_when_contraindicated" in broken(result(c, path=LASER))
     old = {
@@ -103,7 +106,7 @@ def test_strong_actives_after_a_procedure_are_caught() -> None:
 @pytest.mark.parametrize(
     "who", [{"skin_type": "dry"}, {"concerns": ["dehydration"]}, {"conditions": ["rosacea"]}]
 )
-def test_clay_on_dry_dehydrated_or_rosacea_skin_is_caught(who: dict) -> None:
+def test_clay_on_dry_dehydrated_or_rosacea_skin_is_caught(who: dict[str, Any]) -> None:
     mask = Product(name="Illite Mask", kind=ProductKind.MASK, ingredients=["illite"])
     assert "clay_never_on_dry_skin" in broken(
         result(client(**who), products=[("mask", mask), ("hydration", SPF50)])

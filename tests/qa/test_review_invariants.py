@@ -128,7 +128,7 @@ def _old_filter() -> Iterator[None]:
     from facialflow.products import ingredients, selection
     from facialflow.session import intake
 
-    original = selection.profile_problems
+    original = selection.profile_problems  # type: ignore[attr-defined]
 
     def problems(product: Any, profile: Any, context: Any, pp: Any) -> tuple[str, ...]:
         kept = []
@@ -141,9 +141,9 @@ def _old_filter() -> Iterator[None]:
         return tuple(kept)
 
     with restored(selection, intake):
-        selection.profile_problems = intake.profile_problems = problems  # type: ignore[assignment]
-        selection.step_problems = intake.step_problems = lambda *a: ()  # type: ignore[assignment]
-        intake.product_classes = ingredients.tagged_classes  # type: ignore[assignment]
+        selection.profile_problems = intake.profile_problems = problems  # type: ignore[attr-defined,assignment]
+        selection.step_problems = intake.step_problems = lambda *a: ()  # type: ignore[attr-defined]
+        intake.product_classes = ingredients.tagged_classes  # type: ignore[attr-defined]
         yield
 
 

@@ -29,6 +29,7 @@ from facialflow.simulation.chunks import SimulationSpec, make_runner
 from facialflow.simulation.fast_runner import FastRunner, shipment
 from facialflow.simulation.parallel import Merger, skin_parts, sweep_orphans
 from facialflow.simulation.run import Tally, run_summary, simulate, summarize, summary_lines
+from facialflow.simulation.writer import TallyKey
 
 pytestmark = pytest.mark.usefixtures("no_hang")
 
@@ -179,8 +180,8 @@ def test_a_shipment_with_columns_of_unequal_lengths_fails_instead_of_running_sho
         make_runner(spec).shipped((raws, indices, uniforms))
 
 
-KEY_A = ((("intake", "declined"), (0,), ()), frozenset({"R7"}), None)
-KEY_B = ((("intake", "cleansing"), (1,), ()), frozenset(), None)
+KEY_A: TallyKey = ((("intake", "declined"), (0,), ()), frozenset({"R7"}), None)
+KEY_B: TallyKey = ((("intake", "cleansing"), (1,), ()), frozenset(), None)
 
 
 def test_the_merger_adds_a_key_named_twice_and_keys_numbered_apart_by_two_workers() -> None:
@@ -215,7 +216,7 @@ def test_drawing_runs_at_most_a_few_groups_ahead_of_the_output(
         return shipped(self, shipment)  # type: ignore[arg-type]
 
     taken: list[tuple[int, ...]] = []
-    real_groups = parallel.groups
+    real_groups = parallel.groups  # type: ignore[attr-defined]
 
     def counted(spec: SimulationSpec, size: int | None = None) -> Iterator[tuple[int, ...]]:
         for group in real_groups(spec, size):
