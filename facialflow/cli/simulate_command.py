@@ -304,9 +304,7 @@ def _simulate_random(
                 bar.update(batch.count)
         finally:
             # ends the workers at once when the loop ends early (Ctrl-C, a closed pipe)
-            close = getattr(batches, "close", None)
-            if close is not None:
-                close()
+            batches.close()
     summary = summarize(tally, spec)
     if fmt == "json":
         text = json.dumps(summary.to_dict(), ensure_ascii=False, separators=(",", ":"))

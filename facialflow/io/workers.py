@@ -417,7 +417,7 @@ class Workers:
             for conn in self.conns:
                 with suppress(OSError):  # already gone
                     conn.send_bytes(_STOP)
-            _join_all(self.processes, _GRACE)
+            _join_all(self.processes, max(0.0, deadline - time.monotonic()))
         finally:
             # a worker's SIGTERM is the default action (the program's handlers are dropped
             # after the fork): a tenth of a grace is enough for it to take effect
@@ -428,18 +428,22 @@ class Workers:
 
         The grace (``_GRACE`` unless given) is one for all the workers, not one each:
         however many linger, the workers are gone within it (and the moment SIGKILL takes).
+        A wait cut short (a second Ctrl-C) goes straight to SIGKILL: no worker outlives
+        this call, since nothing could stop it afterwards.
         """
         try:
-            for process in self.processes:
-                if process.is_alive():
-                    process.terminate()
-            _join_all(self.processes, _GRACE if grace is None else grace)
-            for process in self.processes:
-                if process.exitcode is None:  # stopped, or a handler that ignores SIGTERM
-                    process.kill()
-                    process.join()
-                self.exitcodes.append(process.exitcode)
-                process.close()
+            try:
+                for process in self.processes:
+                    if process.is_alive():
+                        process.terminate()
+                _join_all(self.processes, _GRACE if grace is None else grace)
+            finally:
+                for process in self.processes:
+                    if process.exitcode is None:  # stopped, or a handler that ignores SIGTERM
+                        process.kill()
+                        process.join()
+                    self.exitcodes.append(process.exitcode)
+                    process.close()
         finally:
             for conn in self.conns:
                 _PARENT_ENDS.discard(conn)

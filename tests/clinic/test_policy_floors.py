@@ -104,8 +104,9 @@ def test_decisions_name_the_policy_that_made_them(tmp_path: Path) -> None:
 @pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
 def test_nan_and_infinity_are_refused_for_every_percentage(bad: float) -> None:
     for key in ("sa_pregnancy_max_pct", "aha_strong_pct", "bha_strong_pct"):
+        percentage: dict[str, Any] = {key: bad}
         with pytest.raises(ValueError, match="finite"):
-            ProductPolicy(**{key: bad})  # type: ignore[arg-type]
+            ProductPolicy(**percentage)
 
 
 def _fields() -> list[tuple[str, attrs.Attribute[Any]]]:

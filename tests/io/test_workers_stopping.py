@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import time
 from collections.abc import Sequence
@@ -76,16 +77,35 @@ def test_workers_that_outlive_sigterm_are_killed_within_one_grace_for_all_of_the
     assert stubborn.exitcodes == [-signal.SIGKILL] * 3
 
 
+def _graces(monkeypatch: pytest.MonkeyPatch, cut_short_after: float | None = None) -> list[float]:
+    """The graces the workers' waits are given, recorded; the first wait is cut short by a
+    Ctrl-C ``cut_short_after`` seconds in, if given."""
+    join_all = workers_module._join_all
+    graces: list[float] = []
+
+    def recorded(processes: Sequence[BaseProcess], grace: float) -> None:
+        graces.append(grace)
+        if cut_short_after is not None and len(graces) == 1:
+            time.sleep(cut_short_after)
+            raise KeyboardInterrupt
+        join_all(processes, grace)
+
+    monkeypatch.setattr(workers_module, "_join_all", recorded)
+    return graces
+
+
 def test_closing_workers_that_ignore_the_stop_and_sigterm_takes_one_grace_not_two(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # the stop waited a grace, then terminate() waited another before SIGKILL
     monkeypatch.setattr(workers_module, "_GRACE", 1.0)
     stubborn = _stubborn(2)
+    graces = _graces(monkeypatch)
     started = time.monotonic()
     stubborn.close()
-    # the stop is given its grace, then SIGTERM a tenth of one (the old way took 2 s and more)
-    assert 1.05 <= time.monotonic() - started < 1.9
+    # the stop is given its grace, then SIGTERM a tenth of one
+    assert graces[0] == pytest.approx(1.0, abs=0.05) and graces[1] == pytest.approx(0.1)
+    assert 1.05 <= time.monotonic() - started < 2.5
     assert stubborn.exitcodes == [-signal.SIGKILL] * 2
 
 
@@ -95,20 +115,26 @@ def test_a_close_cut_short_by_ctrl_c_waits_out_only_what_is_left_of_its_grace(
     # cut short, the close used to give the workers a whole grace more
     monkeypatch.setattr(workers_module, "_GRACE", 1.0)
     stubborn = _stubborn(2)
-    join_all = workers_module._join_all
-    graces: list[float] = []
-
-    def cut_short(processes: Sequence[BaseProcess], grace: float) -> None:
-        graces.append(grace)
-        if len(graces) == 1:
-            time.sleep(0.8)  # most of the grace, then Ctrl-C
-            raise KeyboardInterrupt
-        join_all(processes, grace)
-
-    monkeypatch.setattr(workers_module, "_join_all", cut_short)
-    started = time.monotonic()
+    graces = _graces(monkeypatch, cut_short_after=0.5)
     with pytest.raises(KeyboardInterrupt):
         stubborn.close()
-    assert 0.95 <= time.monotonic() - started < 1.6
-    assert graces[1] == pytest.approx(0.2, abs=0.1)
+    assert 0.35 <= graces[1] <= 0.5
     assert stubborn.exitcodes == [-signal.SIGKILL] * 2
+
+
+def test_a_terminate_cut_short_by_a_second_ctrl_c_still_kills_every_worker(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # it left the workers running, and forgot them: nothing could stop them afterwards
+    monkeypatch.setattr(workers_module, "_GRACE", 1.0)
+    stubborn = _stubborn(2)
+    pids = [p.pid for p in stubborn.processes if p.pid is not None]
+    assert len(pids) == 2
+    _graces(monkeypatch, cut_short_after=0.1)
+    with pytest.raises(KeyboardInterrupt):
+        stubborn.terminate()
+    assert stubborn.exitcodes == [-signal.SIGKILL] * 2
+    assert stubborn.processes == []
+    for pid in pids:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)  # reaped, not merely signalled

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from facialflow import testing
 from facialflow.errors import CatalogError
-from facialflow.model import Client
+from facialflow.model import Client, SkinType
 from facialflow.products.catalog import load_catalog
 from facialflow.products.hookspecs import SelectionContext
 from facialflow.products.loading import load_plugins
@@ -210,7 +210,7 @@ def test_an_offer_ranks_by_skin_and_day_and_follows_the_clients_concern_order() 
         skin_types=("oily", "dry"),
         rank=10,
         after_procedure=True,
-        skin_rank={"oily": -3},  # type: ignore[dict-item]
+        skin_rank={SkinType.OILY: -3},
     )
     plugin = OfferPlugin("t", "test", [offer])
     client = build_client(skin_type="oily", concerns=["aging", "dullness", "acne"])
