@@ -80,6 +80,8 @@ from facialflow.protocol.guards import Facts  # noqa: E402
 from facialflow.qa.draws import CHUNK  # noqa: E402
 
 DATE = "2026-11-25"
+SEED = 7
+ADVERSE_RATE = 0.05
 PYTHON = sys.executable
 
 
@@ -225,15 +227,17 @@ def run_pair(command: list[str], alone_first: bool) -> tuple[float, float]:
 
 
 def simulate(n: int, fmt: str = "summary", workers: int = 1, engine: str = "fast") -> list[str]:
-    args = ["simulate", "--random", str(n), "--seed", "7", "--date", DATE]
-    args += ["--adverse-rate", "0.05", "--format", fmt, "--workers", str(workers)]
+    args = ["simulate", "--random", str(n), "--seed", str(SEED), "--date", DATE]
+    args += ["--adverse-rate", str(ADVERSE_RATE), "--format", fmt, "--workers", str(workers)]
     if engine != "fast":
         args += ["--engine", engine]
     return cli(*args)
 
 
 def check(n: int) -> list[str]:
-    return cli("check", "--random", str(n), "--seed", "7", "--date", DATE, "--adverse-rate", "0.1")
+    return cli(
+        "check", "--random", str(n), "--seed", str(SEED), "--date", DATE, "--adverse-rate", "0.1"
+    )
 
 
 def main() -> None:
@@ -324,7 +328,9 @@ def main() -> None:
                 # the machine's ceiling for two processes, next to the run it is compared with
                 pairs.append(run_pair(simulate(n), alone_first=round_ % 2 == 0))
                 for workers in (1, 2) if round_ % 2 == 0 else (2, 1):
-                    alone[workers].append(run_alone(n, workers, ROOT, _env(None)))
+                    alone[workers].append(
+                        run_alone(n, workers, SEED, DATE, ADVERSE_RATE, ROOT, _env(None))
+                    )
                 fixed.append(run(simulate(1))[0])
 
     def rate(name: str) -> tuple[float, float, float]:

@@ -8,7 +8,7 @@ batch (plugins loaded, runner built, workers forked and stopped), in a fresh
 process each time, so that no cache is warm: the split's own speed-up, and
 with the command's wall time, what the process around the run costs.
 
-Run: python benchmarks/run_alone.py N WORKERS  (prints the run's seconds)
+Run: python benchmarks/run_alone.py N WORKERS SEED DATE ADVERSE_RATE  (prints the run's seconds)
 """
 
 from __future__ import annotations
@@ -25,10 +25,12 @@ __all__ = ["report", "run_alone"]
 HERE = Path(__file__).resolve()
 
 
-def run_alone(n: int, workers: int, cwd: Path, env: dict[str, str]) -> float:
+def run_alone(
+    n: int, workers: int, seed: int, date: str, adverse_rate: float, cwd: Path, env: dict[str, str]
+) -> float:
     """Seconds a summary run of ``n`` sessions took inside a fresh process (this file run)."""
     done = subprocess.run(
-        [sys.executable, str(HERE), str(n), str(workers)],
+        [sys.executable, str(HERE), str(n), str(workers), str(seed), date, str(adverse_rate)],
         cwd=cwd,
         env=env,
         check=True,
@@ -66,7 +68,7 @@ def report(n: int, one: list[float], two: list[float], fixed: list[float]) -> li
     ]
 
 
-def _main(n: int, workers: int) -> None:
+def _main(n: int, workers: int, seed: int, date: str, adverse_rate: float) -> None:
     import datetime as dt
 
     from facialflow.clinic.policy import load_policy
@@ -76,13 +78,13 @@ def _main(n: int, workers: int) -> None:
     # as the command does before its run (bad catalogs fail once, not in every worker)
     load_plugins()
 
-    # the spec the benchmark's simulate commands give the CLI (seed 7, its date, 5% reactions)
+    # the spec the CLI makes of the benchmark's simulate commands (the default policy)
     spec = SimulationSpec(
         n=n,
-        seed=7,
-        date=dt.date(2026, 11, 25),
+        seed=seed,
+        date=dt.date.fromisoformat(date),
         policy=load_policy("conservative"),
-        adverse_rate=0.05,
+        adverse_rate=adverse_rate,
         workers=workers,
     )
     tally = Tally()
@@ -100,4 +102,5 @@ def _main(n: int, workers: int) -> None:
 
 if __name__ == "__main__":
     sys.path.insert(0, str(HERE.parent.parent))
-    _main(int(sys.argv[1]), int(sys.argv[2]))
+    n, workers, seed, date, rate = sys.argv[1:]
+    _main(int(n), int(workers), int(seed), date, float(rate))
