@@ -4,7 +4,8 @@ Run: python benchmarks/bench_engine.py [--clients 3000] [--rounds 7] [--held 200
 
 The workload is a whole live session for each of ``--clients`` distinct
 generated clients (population seed 1): start (screen and choose products),
-two steps, snapshot, restore, run to the end, result. Every baseline steps
+two steps, snapshot, restore, run to the end, result. Every baseline
+(``baselines.py``, which ``bench_simulate.py`` measures against too) steps
 the very same states for the same clients, with the same branch facts:
 
 - ``flat``: a bare transitions ``Machine`` built from the same protocol data,
@@ -48,8 +49,15 @@ def _setup_path() -> None:
 
 _setup_path()
 
-from transitions import Machine  # noqa: E402
-from transitions.extensions.nesting import HierarchicalMachine, NestedState  # noqa: E402
+from baselines import (  # noqa: E402
+    Model,
+    dispatch_table,
+    flat_machine,
+    hsm_machine,
+    internal_names,
+    psm_class,
+    routes,
+)
 
 from facialflow import FACIAL, Session, load_policy  # noqa: E402
 from facialflow.products.loading import load_plugins  # noqa: E402
@@ -65,108 +73,6 @@ def _restorer(plugins: Any) -> Callable[[Any], Session]:
     if "plugins" in inspect.signature(Session.restore).parameters:
         return lambda data: Session.restore(data, plugins=plugins)
     return Session.restore
-
-
-def internal_names() -> dict[str, str]:
-    return {
-        s.name: (f"{s.parent}.{s.name[len(s.parent) + 1 :]}" if s.parent else s.name)
-        for s in FACIAL.states
-    }
-
-
-class Model:
-    """The one reused model of the transitions baselines."""
-
-    def __init__(self) -> None:
-        self.facts: Any = None
-        self.state = ""
-
-
-def _guard(name: str) -> Callable[[Any], bool]:
-    return lambda event: bool(getattr(event.model.facts, name))
-
-
-def _table() -> list[dict[str, Any]]:
-    names = internal_names()
-    return [
-        {
-            "trigger": t.trigger,
-            "source": names[t.source],
-            "dest": names[t.dest],
-            "conditions": [_guard(g) for g in t.guards],
-        }
-        for t in FACIAL.transitions
-    ]
-
-
-def flat_machine() -> tuple[Machine, Model]:
-    model = Model()
-    names = internal_names()
-    machine = Machine(
-        model=model,
-        states=list(names.values()),
-        transitions=_table(),
-        initial=names[FACIAL.initial],
-        auto_transitions=False,
-        send_event=True,
-    )
-    return machine, model
-
-
-class _State(NestedState):
-    separator = "."
-
-
-class _HSM(HierarchicalMachine):
-    state_cls = _State
-
-
-def hsm_machine() -> tuple[HierarchicalMachine, Model]:
-    names = internal_names()
-    tree: list[Any] = []
-    seen: set[str] = set()
-    for s in FACIAL.states:
-        if s.parent is None:
-            tree.append(s.name)
-        elif s.parent not in seen:
-            seen.add(s.parent)
-            kids = [c[len(s.parent) + 1 :] for c in FACIAL.children(s.parent)]
-            tree.append({"name": s.parent, "children": kids, "initial": kids[0]})
-    model = Model()
-    machine = _HSM(
-        model=model,
-        states=tree,
-        transitions=_table(),
-        initial=names[FACIAL.initial],
-        auto_transitions=False,
-        send_event=True,
-    )
-    return machine, model
-
-
-def psm_class() -> Any:
-    from statemachine import State, StateMachine
-
-    attrs: dict[str, Any] = {}
-    for s in FACIAL.states:
-        attrs[s.name] = State(s.name, initial=s.name == FACIAL.initial, final=s.final, value=s.name)
-    events: dict[str, Any] = {}
-    for t in FACIAL.transitions:
-        cond = [f"g_{g}" for g in t.guards]
-        edge = attrs[t.source].to(attrs[t.dest], cond=cond)
-        events[t.trigger] = edge if t.trigger not in events else events[t.trigger] | edge
-    attrs.update(events)
-    for g in {g for t in FACIAL.transitions for g in t.guards}:
-        attrs[f"g_{g}"] = (lambda name: lambda self: bool(getattr(self.facts, name)))(g)
-    return type("FacialPSM", (StateMachine,), attrs)
-
-
-def dispatch_table() -> dict[str, list[tuple[tuple[str, ...], str]]]:
-    table: dict[str, list[tuple[tuple[str, ...], str]]] = {}
-    for t in FACIAL.transitions:
-        if t.trigger == "advance":
-            table.setdefault(t.source, []).append((t.guards, t.dest))
-    return table
 
 
 def interleaved(
@@ -260,22 +166,11 @@ def main() -> None:
             Session.start(c, date=DATE, policy=policy, plugins=plugins).run().path for c in clients
         ]
 
-    def routes_flat() -> list[tuple[str, ...]]:
-        out = []
-        to_public = {v: k for k, v in names.items()}
-        for f in facts:
-            flat.set_state(flat_start, flat_model)
-            flat_model.facts = f
-            path = [FACIAL.initial]
-            while flat_model.state not in finals_internal:
-                flat_model.advance()  # type: ignore[attr-defined]
-                path.append(to_public[flat_model.state])
-            out.append(tuple(path))
-        return out
-
-    if routes_ff() != routes_flat():
-        raise SystemExit("baseline routes differ from the sessions' routes")
-    steps = sum(len(p) - 1 for p in routes_ff()) / n
+    expected = routes_ff()
+    for name, got in routes(facts).items():
+        if got != expected:
+            raise SystemExit(f"the {name} baseline's routes differ from the sessions' routes")
+    steps = sum(len(p) - 1 for p in expected) / n
 
     ff()  # warm the memoised intake, as a long-running host would be
     results = interleaved(

@@ -6,7 +6,7 @@ Run: python benchmarks/bench_simulate.py [--sessions 100000] [--big 1000000] [--
 
 What is measured, each figure with the command that produced it:
 
-- baselines, in this process: a bare flat transitions ``Machine`` (compound
+- baselines (``baselines.py``), in this process: a bare flat transitions ``Machine`` (compound
   steps as dotted names, the fastest fair transitions baseline) and a bare
   ``HierarchicalMachine``, each shared with one reused model, stepping the
   protocol's states with random branch flags drawn per session. No
@@ -62,16 +62,12 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
-
-from transitions import Machine
-from transitions.extensions.nesting import HierarchicalMachine, NestedState
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from baselines import flat_machine, hsm_machine, internal_names  # noqa: E402
 from callgrind import instructions  # noqa: E402
 from run_alone import report, run_alone  # noqa: E402
 
@@ -85,69 +81,12 @@ ADVERSE_RATE = 0.05
 PYTHON = sys.executable
 
 
-def _internal(name: str) -> str:
-    parent = FACIAL.state_map[name].parent
-    return f"{parent}.{name[len(parent) + 1 :]}" if parent else name
-
-
-class BareModel:
-    def __init__(self) -> None:
-        self.facts = Facts()
-        self.state = ""
-
-
-def _transitions() -> list[dict[str, Any]]:
-    def guard(name: str) -> Callable[[Any], bool]:
-        return lambda event: bool(getattr(event.model.facts, name))
-
-    return [
-        {
-            "trigger": t.trigger,
-            "source": _internal(t.source),
-            "dest": _internal(t.dest),
-            "conditions": [guard(g) for g in t.guards],
-        }
-        for t in FACIAL.transitions
-    ]
-
-
-class _State(NestedState):
-    separator = "."
-
-
-class _HSM(HierarchicalMachine):
-    state_cls = _State
-
-
-def _tree() -> list[Any]:
-    tree: list[Any] = []
-    seen: set[str] = set()
-    for s in FACIAL.states:
-        if s.parent is None:
-            tree.append(s.name)
-        elif s.parent not in seen:
-            seen.add(s.parent)
-            kids = [c[len(s.parent) + 1 :] for c in FACIAL.children(s.parent)]
-            tree.append({"name": s.parent, "children": kids, "initial": kids[0]})
-    return tree
-
-
 def bare_rate(kind: str, n: int, seed: int = 1) -> float:
     """Sessions per second stepping the protocol with a bare shared machine and one model."""
-    model = BareModel()
-    common: dict[str, Any] = {
-        "model": model,
-        "transitions": _transitions(),
-        "initial": _internal(FACIAL.initial),
-        "auto_transitions": False,
-        "send_event": True,
-    }
-    if kind == "flat":
-        machine: Any = Machine(states=[_internal(s) for s in FACIAL.state_names], **common)
-    else:
-        machine = _HSM(states=_tree(), **common)
-    finals = {_internal(s) for s in FACIAL.final_states}
-    initial = _internal(FACIAL.initial)
+    machine, model = flat_machine() if kind == "flat" else hsm_machine()
+    names = internal_names()
+    finals = {names[s] for s in FACIAL.final_states}
+    initial = str(machine.initial)
     r = random.Random(seed).random
     started = time.perf_counter()
     for _ in range(n):
