@@ -175,11 +175,13 @@ def encode_snapshot(
 
 # a host restores the same few sessions again and again: equal client text, one Client
 _CLIENTS = Memo(1 << 12)
+# one encoder: json.dumps with options builds a new one per call (a fifth of the key's cost)
+_client_text = json.JSONEncoder(separators=(",", ":")).encode
 
 
 def _client(raw: Any) -> Client:
     try:
-        key = json.dumps(raw, separators=(",", ":"))
+        key = _client_text(raw)
     except (TypeError, ValueError):  # not JSON text (a dict built in Python): no sharing
         return client_from_dict(raw, source="snapshot client")
     client: Client | None = _CLIENTS.get(key)
