@@ -51,3 +51,21 @@ def test_readme_shows_the_committed_protocol_diagram() -> None:
 def test_every_exit_code_is_documented() -> None:
     section = README.split("## Exit codes", 1)[1].split("\n## ", 1)[0]
     assert re.findall(r"^\| (\d+) \|", section, flags=re.MULTILINE) == ["0", "1", "2", "130", "70"]
+
+
+DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=lambda p: p.name)
+def test_every_relative_link_and_project_path_named_exists(doc: Path) -> None:
+    text = doc.read_text()
+    links = [
+        link.split("#", 1)[0]
+        for link in re.findall(r"\]\(([^)\s]+)\)", text)
+        if not re.match(r"[a-z]+:", link) and not link.startswith("#")
+    ]
+    # files and folders of the project named in the text (`facialflow/knowledge/`, ...)
+    named = re.findall(r"(?<![\w/.-])((?:benchmarks|facialflow|plugins|diagrams)/[\w/.-]*\w)", text)
+    missing = [p for p in links if not (doc.parent / p).exists()]
+    missing += [p for p in named if not (ROOT / p).exists()]
+    assert not missing, missing
