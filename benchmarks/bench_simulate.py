@@ -6,11 +6,13 @@ Run: python benchmarks/bench_simulate.py [--sessions 100000] [--big 1000000] [--
 
 What is measured, each figure with the command that produced it:
 
-- baselines (``baselines.py``), in this process: a bare flat transitions ``Machine`` (compound
-  steps as dotted names, the fastest fair transitions baseline) and a bare
-  ``HierarchicalMachine``, each shared with one reused model, stepping the
-  protocol's states with random branch flags drawn per session. No
-  screening, no products, no output;
+- baselines (``baselines.py``), in this process, stepping the protocol's states
+  with random branch flags drawn per session: a bare flat transitions
+  ``Machine`` (compound steps as dotted names, the fastest fair transitions
+  baseline) and a bare ``HierarchicalMachine``, each shared with one reused
+  model; python-statemachine (one instance per session, over a twentieth of the
+  sessions; with the ``bench`` extra); a hand-written dispatch loop (the floor).
+  No screening, no products, no output;
 - ``facialflow simulate --random N`` as a user runs it (a fresh process,
   stdout to /dev/null, start-up included): summary and jsonl, one and two
   workers, the fast path and the real engine (``--engine transitions``);
@@ -63,11 +65,19 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from baselines import flat_machine, hsm_machine, internal_names  # noqa: E402
+from baselines import (  # noqa: E402
+    Model,
+    dispatch_table,
+    flat_machine,
+    hsm_machine,
+    internal_names,
+    psm_class,
+)
 from callgrind import instructions  # noqa: E402
 from run_alone import report, run_alone  # noqa: E402
 
@@ -81,25 +91,61 @@ ADVERSE_RATE = 0.05
 PYTHON = sys.executable
 
 
+#: the in-process baselines: (name in the output, sessions a round runs, as a share of --bare)
+BASELINES = {
+    "flat": ("bare flat transitions Machine", 1.0),
+    "hsm": ("bare HSM", 1.0),
+    # a thousand times slower per session than the loop: a twentieth of the sessions
+    "psm": ("python-statemachine", 0.05),
+    "loop": ("hand-written dispatch loop", 1.0),
+}
+
+
 def bare_rate(kind: str, n: int, seed: int = 1) -> float:
-    """Sessions per second stepping the protocol with a bare shared machine and one model."""
-    machine, model = flat_machine() if kind == "flat" else hsm_machine()
-    names = internal_names()
-    finals = {names[s] for s in FACIAL.final_states}
-    initial = str(machine.initial)
+    """Sessions per second stepping the protocol with a baseline (``BASELINES``).
+
+    The transitions machines are shared, with one model; python-statemachine takes
+    one instance per session. The branch flags are drawn per session, the same
+    for every baseline.
+    """
     r = random.Random(seed).random
+    finals = FACIAL.final_states
     started = time.perf_counter()
     for _ in range(n):
-        model.facts = Facts(
+        facts = Facts(
             session_blocked=r() < 0.05,
             extraction_indicated=r() < 0.5,
             laser_indicated=(laser := r() < 0.25),
             test_spot_required=laser and r() < 0.4,
         )
-        machine.set_state(initial, model)
-        while model.state not in finals:
-            model.advance()  # type: ignore[attr-defined]
+        if kind == "loop":
+            state = FACIAL.initial
+            while state not in finals:
+                state = next(d for gs, d in _TABLE[state] if all(getattr(facts, g) for g in gs))
+        elif kind == "psm":
+            sm = _PSM.__new__(_PSM)
+            sm.facts = facts
+            sm.__init__()
+            while sm.current_state_value not in finals:
+                sm.advance()
+        else:
+            machine, model = _MACHINES[kind]
+            model.facts = facts
+            machine.set_state(_INITIAL, model)
+            while model.state not in _FINALS:
+                model.advance()  # type: ignore[attr-defined]
     return n / (time.perf_counter() - started)
+
+
+_MACHINES: dict[str, tuple[Any, Model]] = {"flat": flat_machine(), "hsm": hsm_machine()}
+_INITIAL = internal_names()[FACIAL.initial]
+_FINALS = {internal_names()[s] for s in FACIAL.final_states}
+_TABLE = dispatch_table()
+try:
+    _PSM: Any = psm_class()
+except ImportError:  # python-statemachine is the "bench" extra's
+    _PSM = None
+    del BASELINES["psm"]
 
 
 def cli(*args: str) -> list[str]:
@@ -241,7 +287,7 @@ def main() -> None:
     #: each command's throughput over a flat baseline measured just before it, per round
     paired: dict[str, list[float]] = {k: [] for k in commands}
     peaks: dict[str, float] = {}
-    bare: dict[str, list[float]] = {"flat": [], "hsm": []}
+    bare: dict[str, list[float]] = {k: [] for k in BASELINES}
     #: per round: a one-worker summary alone, and two of them started together (until both
     #: ended), measured one right after the other
     pairs: list[tuple[float, float]] = []
@@ -254,8 +300,8 @@ def main() -> None:
         for warm in (simulate(10), simulate(10, engine="transitions"), check(10)):
             run(warm, tree)
     for round_ in range(args.rounds):
-        for kind in bare:
-            bare[kind].append(bare_rate(kind, args.bare))
+        for kind, (_, share) in BASELINES.items():
+            bare[kind].append(bare_rate(kind, max(1, int(args.bare * share))))
         for name, (command, count, tree) in commands.items():
             beside = bare_rate("flat", args.bare // 2)
             wall, peak, seconds = run(command, tree)
@@ -290,7 +336,7 @@ def main() -> None:
         f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs; medians of {args.rounds} "
         "interleaved rounds (min..max); sessions/s; process start-up included"
     )
-    for kind, label in (("flat", "bare flat transitions Machine"), ("hsm", "bare HSM")):
+    for kind, (label, _) in BASELINES.items():
         v = bare[kind]
         print(
             f"  {label:<34} {statistics.median(v):>10,.0f}/s ({min(v):,.0f}..{max(v):,.0f})"
