@@ -34,6 +34,7 @@ import threading
 import time
 import tracemalloc
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -49,17 +50,9 @@ def _setup_path() -> None:
 
 _setup_path()
 
-from baselines import (  # noqa: E402
-    Model,
-    dispatch_table,
-    flat_machine,
-    hsm_machine,
-    internal_names,
-    psm_class,
-    routes,
-)
+from baselines import Model, baselines, internal_names  # noqa: E402
 
-from facialflow import FACIAL, Session, load_policy  # noqa: E402
+from facialflow import Session, load_policy  # noqa: E402
 from facialflow.products.loading import load_plugins  # noqa: E402
 from facialflow.qa.draws import iter_clients  # noqa: E402
 
@@ -103,7 +96,6 @@ def main() -> None:
     clients = list(iter_clients(1, n, date=DATE))
     facts = [Session.start(c, date=DATE, policy=policy, plugins=plugins).facts for c in clients]
     names = internal_names()
-    finals_internal = {names[s] for s in FACIAL.final_states}
 
     def ff() -> None:
         for c in clients:
@@ -114,69 +106,22 @@ def main() -> None:
             s = restore(s.snapshot())
             s.run()
 
-    flat, flat_model = flat_machine()
-    flat_start = str(flat.initial)
-
-    def bare_flat() -> None:
-        m = flat_model
-        for f in facts:
-            flat.set_state(flat_start, m)
-            m.facts = f
-            while m.state not in finals_internal:
-                m.advance()  # type: ignore[attr-defined]
-
-    hsm, hsm_model = hsm_machine()
-    hsm_start = str(hsm.initial)
-
-    def bare_hsm() -> None:
-        m = hsm_model
-        for f in facts:
-            hsm.set_state(hsm_start, m)
-            m.facts = f
-            while m.state not in finals_internal:
-                m.advance()  # type: ignore[attr-defined]
-
-    psm = psm_class()
-    finals = FACIAL.final_states
-
-    def bare_psm() -> None:
-        for f in facts:
-            sm = psm.__new__(psm)
-            sm.facts = f
-            sm.__init__()
-            while sm.current_state_value not in finals:
-                sm.advance()
-
-    table = dispatch_table()
-
-    def loop() -> None:
-        for f in facts:
-            state = FACIAL.initial
-            path = [state]
-            while state not in finals:
-                for guards, dest in table[state]:
-                    if all(getattr(f, g) for g in guards):
-                        state = dest
-                        break
-                path.append(state)
-
-    # every baseline must step the very same states as the sessions
-    def routes_ff() -> list[tuple[str, ...]]:
-        return [
-            Session.start(c, date=DATE, policy=policy, plugins=plugins).run().path for c in clients
-        ]
-
-    expected = routes_ff()
-    for name, got in routes(facts).items():
-        if got != expected:
+    # every baseline must step the very same states as the sessions: the instances timed
+    # below are the ones checked here
+    bases = baselines()
+    expected = [
+        Session.start(c, date=DATE, policy=policy, plugins=plugins).run().path for c in clients
+    ]
+    for name, baseline in bases.items():
+        if baseline.routes(facts) != expected:
             raise SystemExit(f"the {name} baseline's routes differ from the sessions' routes")
     steps = sum(len(p) - 1 for p in expected) / n
 
     ff()  # warm the memoised intake, as a long-running host would be
-    results = interleaved(
-        {"facialflow": ff, "flat": bare_flat, "hsm": bare_hsm, "psm": bare_psm, "loop": loop},
-        args.rounds,
-    )
+    contenders: dict[str, Callable[[], object]] = {"facialflow": ff}
+    for name, baseline in bases.items():
+        contenders[name] = partial(baseline.run, facts)
+    results = interleaved(contenders, args.rounds)
 
     # the parts of a session
     sessions = [Session.start(c, date=DATE, policy=policy, plugins=plugins) for c in clients]
@@ -279,18 +224,14 @@ def main() -> None:
         f"{steps:.1f} steps per session on average; median of {args.rounds} interleaved rounds"
     )
     print("whole live session (start, 2 steps, snapshot, restore, run), per session:")
-    for name, label in (
-        ("facialflow", "facialflow Session"),
-        ("flat", "bare flat transitions Machine, shared, one model"),
-        ("hsm", "bare transitions HierarchicalMachine, shared, one model"),
-        ("psm", "python-statemachine, one instance per session"),
-        ("loop", "hand-written dispatch loop (floor)"),
-    ):
-        med, lo, hi = results[name]
+    labels = {"facialflow": "facialflow Session"} | {k: b.label for k, b in bases.items()}
+    for name, (med, lo, hi) in results.items():
         print(
-            f"  {label:<56} {med * us:8.1f} us  (min {lo * us:.1f}, max {hi * us:.1f})  "
+            f"  {labels[name]:<56} {med * us:8.1f} us  (min {lo * us:.1f}, max {hi * us:.1f})  "
             f"{med / base:5.2f}x flat"
         )
+    if "psm" not in bases:
+        print("  python-statemachine: not installed (pip install -e '.[bench]')")
     print("parts, per session:")
     labels = {
         "rederive": "re-derivation (intake decision, memoised; inside restore)",

@@ -64,24 +64,16 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from baselines import (  # noqa: E402
-    Model,
-    dispatch_table,
-    flat_machine,
-    hsm_machine,
-    internal_names,
-    psm_class,
-)
+from baselines import baselines  # noqa: E402
 from callgrind import instructions  # noqa: E402
 from run_alone import report, run_alone  # noqa: E402
 
-from facialflow.protocol.facial import FACIAL  # noqa: E402
 from facialflow.protocol.guards import Facts  # noqa: E402
 from facialflow.qa.draws import CHUNK  # noqa: E402
 
@@ -91,61 +83,31 @@ ADVERSE_RATE = 0.05
 PYTHON = sys.executable
 
 
-#: the in-process baselines: (name in the output, sessions a round runs, as a share of --bare)
-BASELINES = {
-    "flat": ("bare flat transitions Machine", 1.0),
-    "hsm": ("bare HSM", 1.0),
-    # a thousand times slower per session than the loop: a twentieth of the sessions
-    "psm": ("python-statemachine", 0.05),
-    "loop": ("hand-written dispatch loop", 1.0),
-}
+#: the in-process baselines (``baselines.py``), built once
+BASELINES = baselines()
+#: sessions a baseline's round runs, as a share of --bare: python-statemachine is about
+#: 300 times slower per session than the hand-written loop
+SHARE = {"psm": 0.05}
 
 
-def bare_rate(kind: str, n: int, seed: int = 1) -> float:
-    """Sessions per second stepping the protocol with a baseline (``BASELINES``).
-
-    The transitions machines are shared, with one model; python-statemachine takes
-    one instance per session. The branch flags are drawn per session, the same
-    for every baseline.
-    """
+def _random_facts(n: int, seed: int) -> Iterator[Facts]:
+    """Branch flags drawn per session: drawn while a baseline runs, as the simulator draws."""
     r = random.Random(seed).random
-    finals = FACIAL.final_states
-    started = time.perf_counter()
     for _ in range(n):
-        facts = Facts(
+        yield Facts(
             session_blocked=r() < 0.05,
             extraction_indicated=r() < 0.5,
             laser_indicated=(laser := r() < 0.25),
             test_spot_required=laser and r() < 0.4,
         )
-        if kind == "loop":
-            state = FACIAL.initial
-            while state not in finals:
-                state = next(d for gs, d in _TABLE[state] if all(getattr(facts, g) for g in gs))
-        elif kind == "psm":
-            sm = _PSM.__new__(_PSM)
-            sm.facts = facts
-            sm.__init__()
-            while sm.current_state_value not in finals:
-                sm.advance()
-        else:
-            machine, model = _MACHINES[kind]
-            model.facts = facts
-            machine.set_state(_INITIAL, model)
-            while model.state not in _FINALS:
-                model.advance()  # type: ignore[attr-defined]
+
+
+def bare_rate(kind: str, n: int, seed: int = 1) -> float:
+    """Sessions per second stepping the protocol with baseline ``kind`` and random branch flags."""
+    run = BASELINES[kind].run
+    started = time.perf_counter()
+    run(_random_facts(n, seed))
     return n / (time.perf_counter() - started)
-
-
-_MACHINES: dict[str, tuple[Any, Model]] = {"flat": flat_machine(), "hsm": hsm_machine()}
-_INITIAL = internal_names()[FACIAL.initial]
-_FINALS = {internal_names()[s] for s in FACIAL.final_states}
-_TABLE = dispatch_table()
-try:
-    _PSM: Any = psm_class()
-except ImportError:  # python-statemachine is the "bench" extra's
-    _PSM = None
-    del BASELINES["psm"]
 
 
 def cli(*args: str) -> list[str]:
@@ -300,8 +262,8 @@ def main() -> None:
         for warm in (simulate(10), simulate(10, engine="transitions"), check(10)):
             run(warm, tree)
     for round_ in range(args.rounds):
-        for kind, (_, share) in BASELINES.items():
-            bare[kind].append(bare_rate(kind, max(1, int(args.bare * share))))
+        for kind in BASELINES:
+            bare[kind].append(bare_rate(kind, max(1, int(args.bare * SHARE.get(kind, 1.0)))))
         for name, (command, count, tree) in commands.items():
             beside = bare_rate("flat", args.bare // 2)
             wall, peak, seconds = run(command, tree)
@@ -336,10 +298,11 @@ def main() -> None:
         f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs; medians of {args.rounds} "
         "interleaved rounds (min..max); sessions/s; process start-up included"
     )
-    for kind, (label, _) in BASELINES.items():
+    for kind, baseline in BASELINES.items():
+        label = baseline.label.split(",")[0]
         v = bare[kind]
         print(
-            f"  {label:<34} {statistics.median(v):>10,.0f}/s ({min(v):,.0f}..{max(v):,.0f})"
+            f"  {label:<36} {statistics.median(v):>10,.0f}/s ({min(v):,.0f}..{max(v):,.0f})"
             f"  {statistics.median(v) / flat:5.2f}x flat   in-process, random branch flags"
         )
     for name, (command, _, tree) in commands.items():
@@ -347,7 +310,7 @@ def main() -> None:
             continue
         med, lo, hi = rate(name)
         print(
-            f"  {name:<34} {med:>10,.0f}/s ({lo:,.0f}..{hi:,.0f})  {med / flat:5.2f}x flat   "
+            f"  {name:<36} {med:>10,.0f}/s ({lo:,.0f}..{hi:,.0f})  {med / flat:5.2f}x flat   "
             f"peak {peaks[name]:.0f} MB   cpu {statistics.median(cpus[name]):.2f} s   "
             f"{show(command, tree)}"
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import importlib
 import io
 import os
 import re
@@ -12,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from facialflow.cli import main
+from facialflow.products.loading import ENTRY_POINT_GROUP
 
 ROOT = Path(__file__).parent.parent
 README = (ROOT / "README.md").read_text()
@@ -65,7 +67,27 @@ def test_every_relative_link_and_project_path_named_exists(doc: Path) -> None:
         if not re.match(r"[a-z]+:", link) and not link.startswith("#")
     ]
     # files and folders of the project named in the text (`facialflow/knowledge/`, ...)
-    named = re.findall(r"(?<![\w/.-])((?:benchmarks|facialflow|plugins|diagrams)/[\w/.-]*\w)", text)
+    top = "benchmarks|facialflow|plugins|diagrams|tests|examples|docs"
+    named = re.findall(rf"(?<![\w/.-])((?:{top})/[\w/.-]*\w)", text)
     missing = [p for p in links if not (doc.parent / p).exists()]
     missing += [p for p in named if not (ROOT / p).exists()]
+    # and its modules and their members (`facialflow.session.outcome`, `facialflow.InvalidStep`)
+    dotted = re.findall(r"(?<![\w/.-])(facialflow(?:\.[A-Za-z_]\w*)+)", text)
+    missing += [d for d in dotted if d != ENTRY_POINT_GROUP and not _resolves(d)]
     assert not missing, missing
+
+
+def _resolves(dotted: str) -> bool:
+    """Whether ``dotted`` names a module, or a member of one (its longest importable prefix)."""
+    parts = dotted.split(".")
+    for cut in range(len(parts), 0, -1):
+        try:
+            obj: object = importlib.import_module(".".join(parts[:cut]))
+        except ImportError:
+            continue
+        for name in parts[cut:]:
+            if not hasattr(obj, name):
+                return False
+            obj = getattr(obj, name)
+        return True
+    return False
