@@ -235,7 +235,7 @@ def main() -> None:
     print("parts, per session:")
     labels = {
         "rederive": "re-derivation (intake decision, memoised; inside restore)",
-        "client": "client decode, not shared (restore shares equal client text)",
+        "client": "client decode, not shared (restore shares equal client values)",
     }
     for name in ("start", "snapshot", "restore", "rederive", "client"):
         med, lo, hi = parts[name]

@@ -119,7 +119,8 @@ def _leaf_message(exc: BaseException) -> str:
     if isinstance(exc, KeyError) and not hasattr(exc, "field"):
         return "required field is missing"
     if isinstance(exc, ForbiddenExtraKeysError):
-        fields = ", ".join(sorted(exc.extra_fields))
+        # a mapping built in Python may have keys of any type (1, None): named as text
+        fields = ", ".join(sorted(str(f) for f in exc.extra_fields))
         allowed = ", ".join(a.name for a in attrs.fields(exc.cl))
         return f"unknown field(s) {fields}; allowed: {allowed}"
     return getattr(exc, "detail", None) or str(exc) or type(exc).__name__

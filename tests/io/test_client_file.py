@@ -90,6 +90,8 @@ def test_shipped_example_clients_load(path: Path) -> None:
         ({"assessment": {"comedones": "lots"}}, "assessment.comedones", ["'lots'", "none, mild"]),
         ({"assessment": {"laser_requested": 1}}, "assessment.laser_requested", ["true or false"]),
         ({"pregant": True}, None, ["unknown field", "pregant", "allowed"]),
+        # a mapping built in Python, keys of mixed types: named, not a crash
+        ({1: True, None: 2}, None, ["unknown field(s) 1, None", "allowed"]),
         ({"id": ""}, "id", ["empty"]),
     ],
 )

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import json
 from typing import Any
 
 import pytest
 from conftest import DATE, MakeClient
+from hypothesis import given, settings
 
 from facialflow.errors import SnapshotError
+from facialflow.io.client_file import client_from_dict, client_to_dict
 from facialflow.io.documents import product_to_full_dict, session_to_dict
-from facialflow.model import Product, Selection
+from facialflow.model import Client, Product, Selection
 from facialflow.session.live import Session
+from facialflow.session.snapshot import _client as snapshot_client
+from facialflow.testing import clients
 
 
 def acne(make_client: MakeClient, **kw: Any) -> Session:
@@ -144,3 +149,58 @@ def test_a_path_that_skips_a_step_is_refused_naming_where(make_client: MakeClien
     snap["state"] = "exfoliation"
     with pytest.raises(SnapshotError, match=r"intake -> exfoliation .* would go to cleansing"):
         Session.restore(snap)
+
+
+# -- the decoded clients restore shares --------------------------------------------------------
+
+
+def test_restoring_equal_client_values_shares_one_decoded_client(make_client: MakeClient) -> None:
+    snap = acne(make_client).snapshot()
+    # two snapshots read from text, as a host reads them from its store: equal values,
+    # distinct objects
+    first = Session.restore(json.loads(json.dumps(snap)))
+    second = Session.restore(json.loads(json.dumps(snap)))
+    assert first.client is second.client
+
+
+def test_a_client_that_differs_in_one_value_gets_its_own_decoded_client() -> None:
+    raw = client_to_dict(Client(id="c", skin_type="oily", concerns=["acne"], fitzpatrick=2))
+    shared = snapshot_client(copy.deepcopy(raw))
+    for key, other in (("fitzpatrick", 3), ("pregnant", True), ("allergies", ["aspirin"])):
+        edited = copy.deepcopy(raw) | {key: other}
+        client = snapshot_client(edited)
+        assert client is not shared and getattr(client, key) != getattr(shared, key)
+
+
+def test_values_json_text_would_write_alike_are_still_told_apart() -> None:
+    raw = client_to_dict(Client(id="c", skin_type="oily", concerns=["acne"], fitzpatrick=2))
+    snapshot_client(copy.deepcopy(raw))
+    # a tuple where the list was: JSON writes both as a list, and the client decodes alike
+    assert snapshot_client(copy.deepcopy(raw) | {"concerns": ("acne",)}).concerns == ("acne",)
+    # an int key beside the fields: refused as an unknown field, never served the cached client
+    with pytest.raises(ValueError, match="unknown field"):
+        snapshot_client(copy.deepcopy(raw) | {1: "x"})
+
+
+def test_a_client_holding_python_objects_is_decoded_as_it_is_never_served_a_shared_one() -> None:
+    raw = client_to_dict(Client(id="c", skin_type="oily", concerns=["acne"], fitzpatrick=2))
+    snapshot_client(copy.deepcopy(raw))
+    # a host's own dict: a date object where the text has an ISO date
+    dated = copy.deepcopy(raw) | {"birth_date": dt.date(1990, 1, 2)}
+    assert snapshot_client(dated).birth_date == dt.date(1990, 1, 2)
+
+    # a str subclass equal to the cached client's text: JSON would write it alike, but
+    # decoding refuses it, and so must restore
+    class Name(str):
+        pass
+
+    with pytest.raises(ValueError, match="id: expected a string"):
+        snapshot_client(copy.deepcopy(raw) | {"id": Name("c")})
+
+
+@settings(max_examples=60, deadline=None)
+@given(clients(), clients())
+def test_a_restored_client_is_always_its_own_values_decoded(a: Client, b: Client) -> None:
+    for client in (a, b, a):
+        raw = json.loads(json.dumps(client_to_dict(client)))
+        assert snapshot_client(raw) == client_from_dict(raw)
