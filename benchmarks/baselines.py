@@ -32,6 +32,7 @@ from facialflow import FACIAL
 __all__ = [
     "Baseline",
     "Model",
+    "PsmBaseline",
     "TransitionsBaseline",
     "baselines",
     "dispatch_table",
@@ -206,7 +207,9 @@ class TransitionsBaseline(Baseline):
         return out
 
 
-class _Psm(Baseline):
+class PsmBaseline(Baseline):
+    """A python-statemachine class of the protocol, one instance per session."""
+
     label = "python-statemachine, one instance per session"
 
     def __init__(self) -> None:
@@ -257,6 +260,8 @@ class _Loop(Baseline):
                     if all(getattr(f, g) for g in guards):
                         state = dest
                         break
+                else:
+                    raise ValueError(f"no edge out of {state} for {f}")
                 path.append(state)
             if out is not None:
                 out.append(tuple(path))
@@ -281,6 +286,6 @@ def baselines() -> dict[str, Baseline]:
         ),
     }
     with suppress(ImportError):
-        built["psm"] = _Psm()
+        built["psm"] = PsmBaseline()
     built["loop"] = _Loop()
     return built

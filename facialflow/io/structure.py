@@ -105,7 +105,18 @@ def strict_converter(*enums: type[enum.Enum]) -> cattrs.Converter:
             # a list where a table belongs ("assessment": ["mild"]) is a shape error, not a crash
             if not isinstance(value, Mapping):
                 raise type_error("a table", value, None)
-            return inner(value, tp)
+            try:
+                return inner(value, tp)
+            except TypeError:
+                # a mapping built in Python may have keys that are not text (1, None): some
+                # cattrs releases fail joining them into their message, so they are named here
+                odd = {k for k in value if not isinstance(k, str)}
+                if odd:
+                    extra = ForbiddenExtraKeysError("keys must be text", cl, odd)
+                    # as cattrs reports extra keys: every caller handles this one
+                    message = f"While structuring {cl.__name__}"
+                    raise ClassValidationError(message, [extra], cl) from None
+                raise
 
         return hook
 

@@ -182,15 +182,18 @@ def _client(raw: Any) -> Client:
     # The key is the values as marshal writes them, a quarter of the cost of their JSON
     # text. Version 2 writes no references, so equal values give equal bytes whichever
     # objects hold them, and it tells apart what JSON text would not (1 and "1" as keys, a
-    # tuple and a list). marshal takes plain values only: a str subclass, a date or any
-    # other object a host put in the dict is refused, and such a client is not shared
+    # tuple and a list). marshal refuses subclasses and a host's own objects (a str
+    # subclass, a date): such a client is decoded each time, never shared. What else it
+    # takes (bytes, sets) decoding refuses, and only a decoded client is kept
     try:
         key = marshal.dumps(raw, 2)
     except ValueError:
         return client_from_dict(raw, source="snapshot client")
     client: Client | None = _CLIENTS.get(key)
     if client is None:
-        client = client_from_dict(raw, source="snapshot client")
+        # decoded from the key, not from ``raw``: another thread may change the mapping
+        # meanwhile, and the client kept must be the key's own
+        client = client_from_dict(marshal.loads(key), source="snapshot client")
         _CLIENTS.put(key, client)
     return client
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import sys
 from pathlib import Path
+from typing import Any
 
 import attrs
 
@@ -31,16 +32,31 @@ def test_every_baseline_steps_the_engines_route_for_every_set_of_facts() -> None
         assert baseline.routes(EVERY_FACTS) == expected, name
 
 
-def test_a_timed_run_leaves_each_baseline_at_the_end_of_the_last_route() -> None:
+def test_a_timed_run_steps_every_baseline_to_the_end_of_each_route() -> None:
     # run() is what the benchmarks time: it must really step, not return at once
     built = baselines.baselines()
     last = EVERY_FACTS[-1]
     end = route_for(last, None).path[-1]
     for name in ("flat", "hsm"):
-        baseline = built[name]
-        assert isinstance(baseline, baselines.TransitionsBaseline)
-        baseline.run(EVERY_FACTS)
-        assert baseline.public[baseline.model.state] == end, name
+        machine = built[name]
+        assert isinstance(machine, baselines.TransitionsBaseline)
+        machine.run(EVERY_FACTS)
+        assert machine.public[machine.model.state] == end, name
+    # python-statemachine starts an instance per session: each must end where its route does
+    psm = built["psm"]
+    assert isinstance(psm, baselines.PsmBaseline)
+    started: list[Any] = []
+    start = psm._start
+
+    def recorded(facts: Facts) -> Any:
+        started.append(start(facts))
+        return started[-1]
+
+    psm._start = recorded  # type: ignore[method-assign]
+    psm.run(EVERY_FACTS)
+    ends = [route_for(f, None).path[-1] for f in EVERY_FACTS]
+    assert [sm.current_state_value for sm in started] == ends
+    # the loop's run() is the one its routes() records (checked above)
 
 
 def test_the_routes_differ_between_facts_so_the_comparison_can_fail() -> None:
