@@ -73,30 +73,39 @@ def strict_converter(*enums: type[enum.Enum]) -> cattrs.Converter:
     for cls in enums:
         converter.register_structure_hook(cls, enum_hook)
 
-    def list_hook(value: Any, tp: Any) -> Any:
-        # cattrs would take a string as a list of its characters
+    def list_factory(tp: Any) -> Any:
+        # the item hook found once per type, not dispatched again for every item
         item_type = tp.__args__[0]
-        if not isinstance(value, list | tuple):
-            what = (
-                "strings"
-                if item_type is str
-                else "names"
-                if isinstance(item_type, type) and issubclass(item_type, enum.Enum)
-                else "values"
-            )
-            raise type_error(f"a list of {what}", value, None)
-        items = [converter.structure(item, item_type) for item in value]
+        item_hook = converter.get_structure_hook(item_type)
         # the container the annotation asks for: tuple[str, ...] is a tuple, not a list
-        return tp.__origin__(items)
+        container = tp.__origin__
+        what = (
+            "strings"
+            if item_type is str
+            else "names"
+            if isinstance(item_type, type) and issubclass(item_type, enum.Enum)
+            else "values"
+        )
 
-    def mapping_hook(value: Any, tp: Any) -> Any:
-        if not isinstance(value, Mapping):
-            raise type_error("a table", value, None)
+        def list_hook(value: Any, _: Any) -> Any:
+            # cattrs would take a string as a list of its characters
+            if not isinstance(value, list | tuple):
+                raise type_error(f"a list of {what}", value, None)
+            return container([item_hook(item, item_type) for item in value])
+
+        return list_hook
+
+    def mapping_factory(tp: Any) -> Any:
         key_type, value_type = tp.__args__
-        return {
-            converter.structure(k, key_type): converter.structure(v, value_type)
-            for k, v in value.items()
-        }
+        key_hook = converter.get_structure_hook(key_type)
+        value_hook = converter.get_structure_hook(value_type)
+
+        def mapping_hook(value: Any, _: Any) -> Any:
+            if not isinstance(value, Mapping):
+                raise type_error("a table", value, None)
+            return {key_hook(k, key_type): value_hook(v, value_type) for k, v in value.items()}
+
+        return mapping_hook
 
     def attrs_factory(cl: Any) -> Any:
         inner = make_dict_structure_fn(cl, converter)
@@ -120,8 +129,8 @@ def strict_converter(*enums: type[enum.Enum]) -> cattrs.Converter:
 
         return hook
 
-    converter.register_structure_hook_func(_is_sequence_type, list_hook)
-    converter.register_structure_hook_func(_is_mapping_type, mapping_hook)
+    converter.register_structure_hook_factory(_is_sequence_type, list_factory)
+    converter.register_structure_hook_factory(_is_mapping_type, mapping_factory)
     converter.register_structure_hook_factory(attrs.has, attrs_factory)
     return converter
 
