@@ -66,7 +66,11 @@ def _is_mapping_type(tp: Any) -> bool:
 
 
 def strict_converter(*enums: type[enum.Enum]) -> cattrs.Converter:
-    """A converter refusing unknown keys, loose primitives, wrong shapes and unknown enum values."""
+    """A converter refusing unknown keys, loose primitives, wrong shapes and unknown enum values.
+
+    A hook added to it later must be added before its first use: each list and table
+    type finds its items' hooks once, the first time it is structured.
+    """
     converter = cattrs.Converter(forbid_extra_keys=True)
     for kind in (bool, int, float, str):
         converter.register_structure_hook(kind, strict_hook(kind))
