@@ -156,6 +156,11 @@ def test_a_path_that_skips_a_step_is_refused_naming_where(make_client: MakeClien
 # -- the decoded clients restore shares --------------------------------------------------------
 
 
+def oily(id: str = "c") -> dict[str, Any]:
+    """A snapshot's client mapping, a new one each call."""
+    return client_to_dict(Client(id=id, skin_type="oily", concerns=["acne"], fitzpatrick=2))
+
+
 def test_restoring_equal_client_values_shares_one_decoded_client(make_client: MakeClient) -> None:
     snap = acne(make_client).snapshot()
     # two snapshots read from text, as a host reads them from its store: equal values,
@@ -166,11 +171,9 @@ def test_restoring_equal_client_values_shares_one_decoded_client(make_client: Ma
 
 
 def test_a_client_that_differs_in_one_value_gets_its_own_decoded_client() -> None:
-    raw = client_to_dict(Client(id="c", skin_type="oily", concerns=["acne"], fitzpatrick=2))
-    shared = snapshot_client(copy.deepcopy(raw))
+    shared = snapshot_client(oily())
     for key, other in (("fitzpatrick", 3), ("pregnant", True), ("allergies", ["aspirin"])):
-        edited = copy.deepcopy(raw) | {key: other}
-        client = snapshot_client(edited)
+        client = snapshot_client(oily() | {key: other})
         assert client is not shared and getattr(client, key) != getattr(shared, key)
 
 
@@ -179,7 +182,7 @@ def test_the_client_kept_is_the_keys_own_even_if_the_mapping_changes_meanwhile(
 ) -> None:
     import facialflow.session.snapshot as snapshot
 
-    raw = client_to_dict(Client(id="race", skin_type="oily", concerns=["acne"], fitzpatrick=2))
+    raw = oily("race")
 
     def dumps_then_changed(value: Any, version: int) -> bytes:
         key = marshal.dumps(value, version)
@@ -196,10 +199,9 @@ def test_the_client_kept_is_the_keys_own_even_if_the_mapping_changes_meanwhile(
 
 
 def test_a_client_holding_python_objects_is_decoded_as_it_is_never_served_a_shared_one() -> None:
-    raw = client_to_dict(Client(id="c", skin_type="oily", concerns=["acne"], fitzpatrick=2))
-    snapshot_client(copy.deepcopy(raw))
+    snapshot_client(oily())
     # a host's own dict: a date object where the text has an ISO date
-    dated = copy.deepcopy(raw) | {"birth_date": dt.date(1990, 1, 2)}
+    dated = oily() | {"birth_date": dt.date(1990, 1, 2)}
     assert snapshot_client(dated).birth_date == dt.date(1990, 1, 2)
 
     # a str subclass equal to the cached client's text: JSON would write it alike, but
@@ -208,7 +210,7 @@ def test_a_client_holding_python_objects_is_decoded_as_it_is_never_served_a_shar
         pass
 
     with pytest.raises(ValueError, match="id: expected a string"):
-        snapshot_client(copy.deepcopy(raw) | {"id": Name("c")})
+        snapshot_client(oily() | {"id": Name("c")})
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
