@@ -20,6 +20,9 @@ __all__ = [
     "NO_SUNSCREEN",
     "applied_products",
     "applied_steps",
+    "intake_warnings",
+    "reaction_warnings",
+    "selection_warnings",
     "session_warnings",
     "skipped_steps",
     "sunscreen_applied",
@@ -73,16 +76,41 @@ def session_warnings(
     protected: bool,
 ) -> tuple[str, ...]:
     """The session's warnings: screening's, selection's, each missing step's, the reaction's
-    (``protected``: the safe exit applied its sunscreen, :func:`sunscreen_applied`)."""
-    out: list[str] = []
-    if not screening.declined:
-        out.extend(screening.warnings)
-        out.extend(selection.warnings)
-        out.extend(f"{step}: {why}" for step, why in selection.missing.items())
-    if adverse is not None:
-        out.append(f"adverse reaction ({adverse.kind}) at {adverse.step}: {adverse.escalation}")
-        if not tolerates_product:
-            out.append("skin could not tolerate product: sun-avoidance advice given instead of SPF")
-        elif not protected:
-            out.append(NO_SUNSCREEN)
-    return tuple(out)
+    (``protected``: the safe exit applied its sunscreen, :func:`sunscreen_applied`).
+
+    In three parts, each read off one thing, so that a writer may keep each part's
+    text where that thing is kept: :func:`intake_warnings`,
+    :func:`selection_warnings` (neither when intake declined) and
+    :func:`reaction_warnings`.
+    """
+    reaction = reaction_warnings(adverse, tolerates_product, protected)
+    if screening.declined:
+        return reaction
+    return intake_warnings(screening) + selection_warnings(selection) + reaction
+
+
+def intake_warnings(screening: Screening) -> tuple[str, ...]:
+    """The screening's own warnings (a declined session shows none of these or the next)."""
+    return screening.warnings
+
+
+def selection_warnings(selection: Selection) -> tuple[str, ...]:
+    """Selection's warnings, then each product step it left without a product, with why."""
+    return (
+        *selection.warnings,
+        *(f"{step}: {why}" for step, why in selection.missing.items()),
+    )
+
+
+def reaction_warnings(
+    adverse: AdverseRecord | None, tolerates_product: bool, protected: bool
+) -> tuple[str, ...]:
+    """The reaction's warnings, and why the safe exit applied no sunscreen; none without one."""
+    if adverse is None:
+        return ()
+    said = f"adverse reaction ({adverse.kind}) at {adverse.step}: {adverse.escalation}"
+    if not tolerates_product:
+        return (said, "skin could not tolerate product: sun-avoidance advice given instead of SPF")
+    if not protected:
+        return (said, NO_SUNSCREEN)
+    return (said,)

@@ -29,7 +29,9 @@ __all__ = [
 
 from facialflow.session.outcome import (
     applied_steps,
-    session_warnings,
+    intake_warnings,
+    reaction_warnings,
+    selection_warnings,
     skipped_steps,
     sunscreen_applied,
 )
@@ -92,6 +94,16 @@ _PLACEHOLDER = Client(
 )
 
 
+#: where an intake's pieces keep the JSON items of its screening's warnings (next to its
+#: findings, under ``None``, and the skipped steps of each route, under the route)
+_WARNINGS = "warnings"
+
+
+def _items(texts: tuple[str, ...]) -> str:
+    """The JSON list of ``texts`` without its brackets: lists join by commas."""
+    return ",".join(map(dumps, texts))
+
+
 class Fragments:
     """The session JSON after the client, from pieces cached at the level they vary.
 
@@ -110,11 +122,11 @@ class Fragments:
             ',"date":' + dumps(spec.date.isoformat()) + ',"policy":' + dumps(spec.policy.name)
         )
         self.routes: dict[StepRoute, tuple[str, str]] = {}
+        #: (id(selection), product steps) -> (selection, its products' JSON list, the JSON
+        #: items of its warnings)
         self.products = Memo(1 << 15)
         #: (step, product) -> its JSON: products are few (the catalogs')
         self.listed: dict[tuple[str, Product], str] = {}
-        #: a session's warnings -> their JSON list
-        self.warned = Memo(1 << 14)
         self.made = 0
 
     def fragment(self, plan: Plan, variant: Variant | None) -> tuple[str, ...]:
@@ -136,7 +148,7 @@ class Fragments:
         key = (id(selection), route.product_steps)
         hit = self.products.young.get(key) or self.products.get(key)
         if hit is not None and hit[0] is selection:
-            products: str = hit[1]
+            _, products, chosen = hit
         else:
             # a list of objects is its items' JSON joined: each product written once per step
             listed = self.listed
@@ -147,28 +159,28 @@ class Fragments:
                     text = listed[pair] = dumps(pair[1].to_dict(pair[0]))
                 texts.append(text)
             products = "[" + ",".join(texts) + "]"
-            self.products.put(key, (selection, products))
+            chosen = _items(selection_warnings(selection))
+            self.products.put(key, (selection, products, chosen))
         # findings depend on the screening alone, skipped on the screening and the route
         pieces = intake.pieces
         findings = pieces.get(None)
         if findings is None:
             findings = pieces[None] = dumps([f.to_dict() for f in screening.findings])
+            pieces[_WARNINGS] = _items(intake_warnings(screening))
         skipped = pieces.get(route)
         if skipped is None:
             skipped = pieces[route] = dumps(
                 skipped_steps(route.path, screening, route.adverse, FACIAL)
             )
-        said = session_warnings(
-            screening,
-            selection,
-            route.adverse,
-            route.facts_after.tolerates_product,
-            sunscreen_applied(route.product_steps, selection),
-        )
-        warnings: str | None = self.warned.get(said)
-        if warnings is None:
-            warnings = dumps(list(said))
-            self.warned.put(said, warnings)
+        # session_warnings, from the text of each of its parts, kept where the part's
+        # source is: the screening's with the intake, the selection's with its products
+        said = [] if screening.declined else [pieces[_WARNINGS], chosen]
+        reaction = route.adverse
+        if reaction is not None:
+            tolerated = route.facts_after.tolerates_product
+            protected = sunscreen_applied(route.product_steps, selection)
+            said.append(_items(reaction_warnings(reaction, tolerated, protected)))
+        warnings = "[" + ",".join(filter(None, said)) + "]"
         # the pieces, not their concatenation: each is shared with other sessions, so a
         # kept fragment costs a tuple (a joined one cost 1.8 KB: 60 MB of a 100k run),
         # and the chunk's one join copies each piece once
