@@ -94,8 +94,9 @@ _PLACEHOLDER = Client(
 )
 
 
-#: where an intake's pieces keep the JSON items of its screening's warnings (next to its
-#: findings, under ``None``, and the skipped steps of each route, under the route)
+#: the key under which an intake's pieces keep the JSON items of its screening's warnings
+#: (its findings are under ``None``, each route's skipped steps under the route: a string
+#: equals neither)
 _WARNINGS = "warnings"
 
 
@@ -143,10 +144,14 @@ class Fragments:
             )
             self.routes[route] = head
         # products depend on the selection and the product steps the route went through;
-        # the selection kept in the entry so its id cannot be reused meanwhile
+        # the selection kept in the entry so its id cannot be reused meanwhile. The entry
+        # also carries the selection's warnings, which depend on the selection alone: its
+        # one lookup serves both
         selection = plan.selection
         key = (id(selection), route.product_steps)
         hit = self.products.young.get(key) or self.products.get(key)
+        products: str
+        chosen: str
         if hit is not None and hit[0] is selection:
             _, products, chosen = hit
         else:
@@ -166,7 +171,9 @@ class Fragments:
         findings = pieces.get(None)
         if findings is None:
             findings = pieces[None] = dumps([f.to_dict() for f in screening.findings])
-            pieces[_WARNINGS] = _items(intake_warnings(screening))
+        shown = pieces.get(_WARNINGS)
+        if shown is None:
+            shown = pieces[_WARNINGS] = _items(intake_warnings(screening))
         skipped = pieces.get(route)
         if skipped is None:
             skipped = pieces[route] = dumps(
@@ -174,7 +181,7 @@ class Fragments:
             )
         # session_warnings, from the text of each of its parts, kept where the part's
         # source is: the screening's with the intake, the selection's with its products
-        said = [] if screening.declined else [pieces[_WARNINGS], chosen]
+        said = [] if screening.declined else [shown, chosen]
         reaction = route.adverse
         if reaction is not None:
             tolerated = route.facts_after.tolerates_product
