@@ -9,6 +9,8 @@ simulator's writer for sessions it never builds, so the two cannot drift apart.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
+from itertools import chain
+from typing import TypeVar
 
 from facialflow.clinic.reactions import AdverseRecord
 from facialflow.clinic.screening import CONDITIONAL_STEPS, Screening
@@ -24,9 +26,12 @@ __all__ = [
     "reaction_warnings",
     "selection_warnings",
     "session_warnings",
+    "shown_parts",
     "skipped_steps",
     "sunscreen_applied",
 ]
+
+_Part = TypeVar("_Part")
 
 #: R27: the safe exit could apply no sunscreen (none tolerated, or none safe for the client)
 NO_SUNSCREEN = "no sunscreen could be applied: sun-avoidance advice given instead of SPF"
@@ -80,13 +85,24 @@ def session_warnings(
 
     In three parts, each read off one thing, so that a writer may keep each part's
     text where that thing is kept: :func:`intake_warnings`,
-    :func:`selection_warnings` (neither when intake declined) and
-    :func:`reaction_warnings`.
+    :func:`selection_warnings` and :func:`reaction_warnings`, shown as
+    :func:`shown_parts` says.
     """
-    reaction = reaction_warnings(adverse, tolerates_product, protected)
-    if screening.declined:
-        return reaction
-    return intake_warnings(screening) + selection_warnings(selection) + reaction
+    parts = shown_parts(
+        screening.declined,
+        intake_warnings(screening),
+        selection_warnings(selection),
+        reaction_warnings(adverse, tolerates_product, protected),
+    )
+    return tuple(chain.from_iterable(parts))
+
+
+def shown_parts(
+    declined: bool, intake: _Part, selection: _Part, reaction: _Part
+) -> tuple[_Part, ...]:
+    """The parts of a session's warnings it shows, in order, whatever form they take (the
+    tuples above, or a writer's text of each): a declined session shows only its reaction's."""
+    return (reaction,) if declined else (intake, selection, reaction)
 
 
 def intake_warnings(screening: Screening) -> tuple[str, ...]:

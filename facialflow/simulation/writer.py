@@ -32,6 +32,7 @@ from facialflow.session.outcome import (
     intake_warnings,
     reaction_warnings,
     selection_warnings,
+    shown_parts,
     skipped_steps,
     sunscreen_applied,
 )
@@ -181,12 +182,13 @@ class Fragments:
             )
         # session_warnings, from the text of each of its parts, kept where the part's
         # source is: the screening's with the intake, the selection's with its products
-        said = [] if screening.declined else [shown, chosen]
         reaction = route.adverse
+        reacted = ""
         if reaction is not None:
             tolerated = route.facts_after.tolerates_product
             protected = sunscreen_applied(route.product_steps, selection)
-            said.append(_items(reaction_warnings(reaction, tolerated, protected)))
+            reacted = _items(reaction_warnings(reaction, tolerated, protected))
+        said = shown_parts(screening.declined, shown, chosen, reacted)
         warnings = "[" + ",".join(filter(None, said)) + "]"
         # the pieces, not their concatenation: each is shared with other sessions, so a
         # kept fragment costs a tuple (a joined one cost 1.8 KB: 60 MB of a 100k run),
