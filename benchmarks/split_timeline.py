@@ -1,0 +1,221 @@
+"""Where the wall time of a two-worker summary goes: before the fork, in the workers, after.
+
+Run: python benchmarks/split_timeline.py [--sessions 100000] [--runs 7]
+
+Each run is ``facialflow simulate --random N --workers 2`` (the benchmark's flags, as
+``bench_simulate.py`` runs it) in a fresh process, with clocks added from outside:
+the program's own code is untouched, its private functions wrapped here. Against
+the same command with one worker, run alternately, it prints per run and as medians:
+
+- the serial start: from the script's start (the interpreter is up) to the fork of
+  the first worker: imports, policy, plugins, the runner;
+- each worker's busy time (its tasks, shipped sessions included) and the span from
+  its first task to its last: a worker busy for less than the span waited for work;
+- how far apart the workers' last tasks ended: the split's imbalance;
+- the CPU time this process (the coordinator) took while the workers ran: merging
+  reports, tallying, handing out tasks; on two cores it is taken from the workers;
+- the end: the last batch, and the exit.
+
+So the two-worker shortfall can be read off: what is serial, what is imbalance,
+what is coordination, and what is the workers' own work.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from statistics import median
+from typing import Any
+
+__all__ = ["Timeline", "parse", "timeline"]
+
+HERE = Path(__file__).resolve()
+ROOT = HERE.parent.parent
+FLAGS = ["--seed", "7", "--date", "2026-11-25", "--adverse-rate", "0.05", "--format", "summary"]
+#: lines the instrumented program writes to stderr start with this
+TAG = "timeline:"
+
+Timeline = dict[str, float]
+
+
+def _tell(line: str) -> None:
+    # one write of a whole line: the workers and this process share the pipe, and a
+    # write this short is never interleaved with another (a pipe's PIPE_BUF)
+    os.write(sys.stderr.fileno(), f"{TAG} {line}\n".encode())
+
+
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _instrumented(n: int, workers: int) -> None:
+    """The program, with clocks: runs in the child process this script starts."""
+    started = time.perf_counter()
+    marks: list[tuple[str, float]] = []
+
+    def mark(name: str, value: float | None = None) -> None:
+        marks.append((name, time.perf_counter() - started if value is None else value))
+
+    def report() -> None:
+        mark("exit")
+        _tell(" ".join(f"{k}={v:.6f}" for k, v in marks))
+
+    import atexit
+
+    atexit.register(report)  # the program's fast exit still runs exit handlers
+
+    import facialflow.io.workers as pool
+    import facialflow.simulation.parallel as parallel
+
+    fork = os.fork
+
+    def forked() -> int:
+        if not any(k == "fork" for k, _ in marks):
+            mark("fork")
+        return fork()
+
+    os.fork = forked
+
+    exchange = parallel._exchange
+    busy = {"busy": 0.0, "first": -1.0, "last": -1.0}
+
+    def timed_exchange(*args: Any) -> Any:
+        begun = time.perf_counter()
+        if busy["first"] < 0:
+            busy["first"] = begun - started
+        try:
+            return exchange(*args)
+        finally:
+            ended = time.perf_counter()
+            busy["busy"] += ended - begun
+            busy["last"] = ended - started
+
+    # a task names its function by module and name: the worker finds this wrapper
+    timed_exchange.__module__, timed_exchange.__qualname__ = exchange.__module__, "_exchange"
+    parallel._exchange = timed_exchange  # type: ignore[assignment]
+
+    serve = pool._serve
+
+    def timed_serve(*args: Any, **kwargs: Any) -> None:
+        try:
+            serve(*args, **kwargs)
+        finally:
+            line = " ".join(f"worker_{k}={v:.6f}" for k, v in busy.items())
+            _tell(line)
+
+    pool._serve = timed_serve
+
+    by_skin_type: Callable[..., Iterator[Any]] = parallel._by_skin_type
+
+    def timed_split(*args: Any) -> Iterator[Any]:
+        cpu = _cpu()
+        yield from by_skin_type(*args)
+        mark("last_batch")
+        mark("coordinator_cpu", _cpu() - cpu)
+
+    parallel._by_skin_type = timed_split  # type: ignore[assignment]
+
+    from facialflow.cli import run
+
+    sys.argv = ["facialflow", "simulate", "--random", str(n), *FLAGS, "--workers", str(workers)]
+    run()
+
+
+def parse(stderr: str) -> Timeline:
+    """The marks of one run, and each worker's (``worker_busy_0`` ... by order of ending)."""
+    out: Timeline = {}
+    workers = 0
+    for line in stderr.splitlines():
+        if not line.startswith(TAG):
+            continue
+        pairs = dict(item.split("=") for item in line[len(TAG) :].split())
+        if "worker_busy" in pairs:
+            for key, value in pairs.items():
+                out[f"{key}_{workers}"] = float(value)
+            workers += 1
+        else:
+            out.update({key: float(value) for key, value in pairs.items()})
+    return out
+
+
+def timeline(n: int, workers: int) -> Timeline:
+    """One instrumented run of the command in a fresh process."""
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # started as an installed package starts
+    done = subprocess.run(
+        [sys.executable, str(HERE), "--child", str(n), str(workers)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        check=True,
+    )
+    return parse(done.stderr)
+
+
+def _spread(values: list[float], unit: str = " s", places: int = 3) -> str:
+    def f(x: float) -> str:
+        return f"{x:.{places}f}"
+
+    return f"{f(median(values))}{unit} ({f(min(values))}..{f(max(values))})"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sessions", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=7)
+    args = parser.parse_args()
+    n = args.sessions
+    timeline(min(n, 5000), 2)  # bytecode written, caches warm, before anything is timed
+    ones: list[float] = []
+    twos: list[Timeline] = []
+    for i in range(args.runs):
+        for workers in (1, 2) if i % 2 == 0 else (2, 1):
+            got = timeline(n, workers)
+            if workers == 1:
+                ones.append(got["exit"])
+            else:
+                twos.append(got)
+    if not all("worker_busy_1" in t for t in twos):
+        raise SystemExit("a run did not fork two workers (--sessions too small?)")
+    command = f"python -m facialflow simulate --random {n} {' '.join(FLAGS)} --workers 2"
+    print(f"command: python benchmarks/split_timeline.py --sessions {n} --runs {args.runs}")
+    print(f"  {command}, {args.runs} runs alternated with --workers 1; medians (min..max)")
+    print(f"  one worker, start to exit: {_spread(ones)}")
+    print(f"  two workers: the first fork at {_spread([t['fork'] for t in twos])}")
+    for w in (0, 1):
+        busy = [t[f"worker_busy_{w}"] for t in twos]
+        span = [t[f"worker_last_{w}"] - t[f"worker_first_{w}"] for t in twos]
+        share = [b / s for b, s in zip(busy, span, strict=True)]
+        print(
+            f"    worker {w + 1} (by order of ending): busy {_spread(busy)} of a span of "
+            f"{_spread(span)}: {_spread([100 * s for s in share], '%', 1)}"
+        )
+    apart = [abs(t["worker_last_1"] - t["worker_last_0"]) for t in twos]
+    print(f"    the workers' last tasks ended {_spread(apart)} apart")
+    print(
+        f"    this process's CPU while they ran (merging, tallying, handing out work): "
+        f"{_spread([t['coordinator_cpu'] for t in twos])}"
+    )
+    print(
+        f"  the last batch at {_spread([t['last_batch'] for t in twos])}, the exit at "
+        f"{_spread([t['exit'] for t in twos])}"
+    )
+    speedups = [one / two["exit"] for one, two in zip(ones, twos, strict=True)]
+    print(f"  two workers over one, start to exit, paired by run: {_spread(speedups, 'x', 2)}")
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--child"]:
+        sys.path.insert(0, str(ROOT))
+        _instrumented(int(sys.argv[2]), int(sys.argv[3]))
+    else:
+        main()
