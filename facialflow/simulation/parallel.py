@@ -15,8 +15,8 @@ Two ways to share it out:
   to the workers that own them; this process passes on only the file's name.
   A worker is given chunks to draw only when no shipped sessions wait for it,
   so the workers with the lighter skin types draw more and the workers finish
-  close together (in a 100k run each is busy 98-99% of its span and they end
-  within about 0.02 s: ``benchmarks/split_timeline.py``). Drawing runs at
+  close together (in a 100k run each spends 98-99% of its span in tasks, and
+  they end 0.015-0.045 s apart: ``benchmarks/split_timeline.py``). Drawing runs at
   most a few groups ahead of the output, which bounds the files waiting and the
   reports held here.
 

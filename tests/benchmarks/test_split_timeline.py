@@ -17,13 +17,15 @@ def test_a_two_worker_run_reports_the_fork_both_workers_busy_and_the_coordinator
     for w in (0, 1):
         busy = got[f"worker_busy_{w}"]
         span = got[f"worker_last_{w}"] - got[f"worker_first_{w}"]
-        # each worker ran tasks (the wrapper reached it) and was never busier than its span
-        assert busy > 0
-        assert busy <= span + 1e-3
+        # each worker ran tasks (the wrapper reached it), never longer than its span, and
+        # spent CPU time in them (its own clock, not this process's)
+        assert 0 < busy <= span + 1e-3
+        assert 0 < got[f"worker_cpu_{w}"] <= busy + 1e-2
         # a worker starts after the fork and ends before this process's last batch
         assert got["fork"] < got[f"worker_first_{w}"]
         assert got[f"worker_last_{w}"] <= got["last_batch"]
-    assert 0 <= got["coordinator_cpu"] < got["exit"]
+    # the coordinator's own CPU, within the time the workers ran
+    assert 0 < got["coordinator_cpu"] <= got["last_batch"] - got["fork"]
 
 
 def test_one_worker_forks_nothing_and_reports_only_its_exit() -> None:
@@ -31,11 +33,18 @@ def test_one_worker_forks_nothing_and_reports_only_its_exit() -> None:
     assert set(got) == {"exit"}
 
 
-def test_lines_that_are_not_the_timelines_are_ignored() -> None:
-    stderr = "a warning\ntimeline: fork=0.1 exit=0.5\ntimeline: worker_busy=0.2 worker_first=0.2\n"
+def test_each_workers_marks_are_keyed_by_its_place_whatever_order_they_arrive_in() -> None:
+    stderr = (
+        "a warning\n"
+        "timeline: worker=1 worker_busy=0.3 worker_last=1.0\n"
+        "timeline: fork=0.1 exit=1.5\n"
+        "timeline: worker=0 worker_busy=0.2 worker_last=0.9\n"
+    )
     assert split_timeline.parse(stderr) == {
         "fork": 0.1,
-        "exit": 0.5,
+        "exit": 1.5,
         "worker_busy_0": 0.2,
-        "worker_first_0": 0.2,
+        "worker_last_0": 0.9,
+        "worker_busy_1": 0.3,
+        "worker_last_1": 1.0,
     }
