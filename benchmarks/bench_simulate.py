@@ -72,6 +72,7 @@ sys.path.insert(0, str(ROOT))
 
 from baselines import baselines  # noqa: E402
 from callgrind import instructions  # noqa: E402
+from figures import spread  # noqa: E402
 from run_alone import report, run_alone  # noqa: E402
 
 from facialflow.protocol.guards import Facts  # noqa: E402
@@ -317,9 +318,6 @@ def main() -> None:
 
     def cpu(name: str) -> float:
         return statistics.median(cpus[name])
-
-    def spread(values: list[float]) -> str:
-        return f"{statistics.median(values):.2f}x ({min(values):.2f}..{max(values):.2f})"
 
     def per_round(a: str, b: str) -> list[float]:
         return [x / y for x, y in zip(walls[a], walls[b], strict=True)]

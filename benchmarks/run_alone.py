@@ -20,6 +20,8 @@ import time
 from pathlib import Path
 from statistics import median
 
+from figures import spread
+
 __all__ = ["report", "run_alone"]
 
 HERE = Path(__file__).resolve()
@@ -49,9 +51,6 @@ def report(n: int, one: list[float], two: list[float], fixed: list[float]) -> li
     command also builds a runner and runs a session, which the run alone counts
     too: the bound errs low, by those few milliseconds.
     """
-
-    def spread(values: list[float], unit: str = "x") -> str:
-        return f"{median(values):.2f}{unit} ({min(values):.2f}..{max(values):.2f})"
 
     split = [a / b for a, b in zip(one, two, strict=True)]
     s, a, b = median(fixed), median(one), median(two)

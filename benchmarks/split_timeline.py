@@ -38,8 +38,9 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from statistics import median
 from typing import Any
+
+from figures import spread
 
 __all__ = ["Timeline", "parse", "timeline"]
 
@@ -174,11 +175,8 @@ def timeline(n: int, workers: int) -> Timeline:
     return got
 
 
-def _spread(values: list[float], unit: str = " s", places: int = 3) -> str:
-    def f(x: float) -> str:
-        return f"{x:.{places}f}"
-
-    return f"{f(median(values))}{unit} ({f(min(values))}..{f(max(values))})"
+def _seconds(values: list[float]) -> str:
+    return spread(values, " s", 3)
 
 
 def main() -> None:
@@ -205,8 +203,8 @@ def main() -> None:
     print(
         "  clocks from the interpreter being up (its own start left out of both); medians (min..max)"
     )
-    print(f"  one worker, start to exit: {_spread(ones)}")
-    print(f"  two workers: the first fork at {_spread([t['fork'] for t in twos])}")
+    print(f"  one worker, start to exit: {_seconds(ones)}")
+    print(f"  two workers: the first fork at {_seconds([t['fork'] for t in twos])}")
     for w in (0, 1):
         lag = [t[f"worker_first_{w}"] - t["fork"] for t in twos]
         busy = [t[f"worker_busy_{w}"] for t in twos]
@@ -215,23 +213,23 @@ def main() -> None:
         share = [100 * b / s for b, s in zip(busy, span, strict=True)]
         early = [t["last_batch"] - t[f"worker_last_{w}"] for t in twos]
         print(
-            f"    worker {w}: its first task {_spread(lag)} after the fork; in tasks "
-            f"{_spread(busy)} ({_spread(cpu)} of CPU) of a span of {_spread(span)}: "
-            f"{_spread(share, '%', 1)}; its last task ended {_spread(early)} before the last batch"
+            f"    worker {w}: its first task {_seconds(lag)} after the fork; in tasks "
+            f"{_seconds(busy)} ({_seconds(cpu)} of CPU) of a span of {_seconds(span)}: "
+            f"{spread(share, '%', 1)}; its last task ended {_seconds(early)} before the last batch"
         )
     apart = [abs(t["worker_last_1"] - t["worker_last_0"]) for t in twos]
-    print(f"    the workers' last tasks ended {_spread(apart)} apart")
+    print(f"    the workers' last tasks ended {_seconds(apart)} apart")
     print(
         f"    this process's CPU while they ran (merging, tallying, handing out work): "
-        f"{_spread([t['coordinator_cpu'] for t in twos])}"
+        f"{_seconds([t['coordinator_cpu'] for t in twos])}"
     )
     print(
-        f"  the last batch at {_spread([t['last_batch'] for t in twos])}, the exit at "
-        f"{_spread([t['exit'] for t in twos])}"
+        f"  the last batch at {_seconds([t['last_batch'] for t in twos])}, the exit at "
+        f"{_seconds([t['exit'] for t in twos])}"
     )
     speedups = [one / two["exit"] for one, two in zip(ones, twos, strict=True)]
     print(
-        f"  two workers over one, start to exit, paired by run: {_spread(speedups, 'x', 2)} "
+        f"  two workers over one, start to exit, paired by run: {spread(speedups)} "
         "(the interpreter's start left out: bench_simulate.py's whole-process figure is the target's)"
     )
 
